@@ -1,0 +1,5 @@
+import sys
+
+from idc.entry import main
+
+sys.exit(main())

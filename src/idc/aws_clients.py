@@ -1,0 +1,84 @@
+"""botocore clients for the services idc calls: sso-oidc, sso (the portal) and sts.
+
+Every call to AWS goes through botocore, which honours the endpoint variables
+(``AWS_ENDPOINT_URL_SSO_OIDC``, ``AWS_ENDPOINT_URL_SSO``, ``AWS_ENDPOINT_URL_STS``, ``AWS_ENDPOINT_URL``,
+``[services]`` sections), proxies and CA bundles. Library code takes a :class:`ClientFactory` so tests
+and callers choose the transport; :func:`default_client_factory` is the real one. botocore is imported
+here lazily: nothing on the credential hot path imports this module.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+# (service name, region) -> botocore client
+ClientFactory = Callable[[str, str], Any]
+
+_UNSIGNED_SERVICES = frozenset({"sso", "sso-oidc"})
+
+
+class BotocoreClientFactory:
+    """Creates (and reuses) botocore clients; one botocore session per factory.
+
+    ``max_attempts`` is botocore's total attempts for connection errors and 5xx. Throttling (429) is
+    handled by idc's own retry policy, which honours Retry-After; so by default botocore tries once
+    and leaves 429s to the caller.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_attempts: int = 1,
+        connect_timeout: float = 10,
+        read_timeout: float = 10,
+        max_pool_connections: int = 20,
+        user_agent_extra: str = "idc",
+    ) -> None:
+        self._max_attempts = max_attempts
+        self._connect_timeout = connect_timeout
+        self._read_timeout = read_timeout
+        self._max_pool_connections = max_pool_connections
+        self._user_agent_extra = user_agent_extra
+        self._session: Any = None
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, service: str, region: str) -> Any:
+        key = (service, region)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = self._create(service, region)
+                self._clients[key] = client
+            return client
+
+    def _create(self, service: str, region: str) -> Any:
+        import botocore.session
+        from botocore import UNSIGNED
+        from botocore.config import Config
+
+        if self._session is None:
+            self._session = botocore.session.get_session()
+        config = Config(
+            retries={"total_max_attempts": self._max_attempts, "mode": "standard"},
+            connect_timeout=self._connect_timeout,
+            read_timeout=self._read_timeout,
+            max_pool_connections=self._max_pool_connections,
+            user_agent_extra=self._user_agent_extra,
+        )
+        if service in _UNSIGNED_SERVICES:
+            config = config.merge(Config(signature_version=UNSIGNED))
+        return self._session.create_client(service, region_name=region, config=config)
+
+
+_default: BotocoreClientFactory | None = None
+
+
+def default_client_factory() -> BotocoreClientFactory:
+    """The process-wide factory used when a caller does not inject one."""
+    global _default
+    if _default is None:
+        _default = BotocoreClientFactory()
+    return _default

@@ -1,0 +1,84 @@
+"""The command line: a thin click layer over the library.
+
+Each command lives in its own module and is imported only when it runs (``COMMANDS``), so
+``idc --help`` and the hot path stay cheap. :func:`run` is the one place that turns exceptions into
+exit codes and one-line messages (see :mod:`idc.errors`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from idc.errors import ExitStatus, exit_status_for, render
+
+# command name -> "module:attribute" of a click.Command. Add new commands here.
+COMMANDS: dict[str, str] = {
+    "emulator": "idc.emulator.cli:emulator",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attribute)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Log what idc does (never secrets); show tracebacks.")
+@click.version_option(package_name="idc", prog_name="idc")
+@click.pass_context
+def app(ctx: click.Context, debug: bool) -> None:
+    """Sign in to AWS through IAM Identity Center and give every AWS tool working credentials.
+
+    \b
+    Exit codes: 0 ok, 1 error, 2 usage, 3 configuration, 4 login required,
+    5 login failed, 6 AWS service error, 7 cache, 8 lock timeout, 130 interrupted.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    if debug:
+        from idc.debug_log import enable_debug_logging
+
+        enable_debug_logging()
+
+
+def run(args: list[str]) -> int:
+    """Run the CLI with ``args``; return the exit status (never raises, except SystemExit from click)."""
+    debug = "--debug" in args
+    try:
+        result: Any = app.main(args=args, prog_name="idc", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo(render(KeyboardInterrupt()), err=True)
+        return ExitStatus.INTERRUPTED
+    except click.exceptions.Exit as done:
+        return int(done.exit_code)
+    except click.ClickException as usage:
+        usage.show()
+        return int(usage.exit_code)
+    except BaseException as error:
+        if isinstance(error, SystemExit):
+            raise
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        click.echo(render(error), err=True)
+        return int(exit_status_for(error))
+    return int(result) if isinstance(result, int) else 0
+
+
+def main() -> None:
+    sys.exit(run(sys.argv[1:]))

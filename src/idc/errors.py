@@ -1,0 +1,124 @@
+"""The one exception tree of idc, and the one place errors become exit codes.
+
+::
+
+    IdcError                      exit 1   anything else that went wrong, said in one line
+    ├── ConfigError               exit 3   ~/.aws/config or a flag is wrong: unknown profile, missing key,
+    │                                      bad start URL, region, account id or role
+    ├── LoginRequired             exit 4   no token, or the SSO session expired or was ended:
+    │                                      run the ``fix`` command (``idc login --profile P``)
+    ├── LoginFailed               exit 5   the sign-in itself failed: denied, code expired, timed out,
+    │                                      browser or listener trouble
+    ├── ServiceError              exit 6   Identity Center or STS answered with an error we cannot fix
+    │   └── Throttled                      (429 past the retry budget), or could not be reached
+    ├── CacheError                exit 7   a cache file cannot be read or written
+    └── LockTimeout               exit 8   another idc process held a lock for longer than we wait
+
+Usage errors from the command line exit 2; an interrupted command exits 130. ``idc exec`` exits with
+its child's code.
+
+Every message is one line that says what is wrong; ``hint`` says what to run next. Messages never
+contain secrets: callers must not put tokens, client secrets, secret keys or PKCE verifiers into them.
+This module is standard library only (the credential hot path imports it).
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitStatus(enum.IntEnum):
+    """Documented exit codes of the ``idc`` command."""
+
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    CONFIG = 3
+    LOGIN_REQUIRED = 4
+    LOGIN_FAILED = 5
+    SERVICE = 6
+    CACHE = 7
+    LOCK_TIMEOUT = 8
+    INTERRUPTED = 130
+
+
+class IdcError(Exception):
+    """Root of every error idc raises on purpose.
+
+    ``message`` is one line saying what is wrong; ``hint`` (optional) is one line saying what to do.
+    """
+
+    exit_status: ExitStatus = ExitStatus.ERROR
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message} {self.hint}"
+        return self.message
+
+
+class ConfigError(IdcError):
+    """The configuration (file, environment or flags) is missing something or holds a bad value."""
+
+    exit_status = ExitStatus.CONFIG
+
+
+class LoginRequired(IdcError):
+    """There is no usable SSO token: never logged in, expired, or ended on the server."""
+
+    exit_status = ExitStatus.LOGIN_REQUIRED
+
+    def __init__(self, message: str, *, fix: str) -> None:
+        super().__init__(message, hint=f"Run `{fix}` to sign in again.")
+        self.fix = fix
+
+
+class LoginFailed(IdcError):
+    """The sign-in flow did not end with a token (denied, expired, timed out, browser trouble)."""
+
+    exit_status = ExitStatus.LOGIN_FAILED
+
+
+class ServiceError(IdcError):
+    """Identity Center, the portal or STS answered with an error, or could not be reached."""
+
+    exit_status = ExitStatus.SERVICE
+
+
+class Throttled(ServiceError):
+    """The service kept answering 429 TooManyRequests past the retry budget."""
+
+
+class CacheError(IdcError):
+    """A cache file could not be read or written."""
+
+    exit_status = ExitStatus.CACHE
+
+
+class LockTimeout(IdcError):
+    """Another idc process held a lock longer than this one was willing to wait."""
+
+    exit_status = ExitStatus.LOCK_TIMEOUT
+
+
+def exit_status_for(error: BaseException) -> ExitStatus:
+    """Map an exception to the exit code documented above (the only place that does)."""
+    if isinstance(error, IdcError):
+        return error.exit_status
+    if isinstance(error, KeyboardInterrupt):
+        return ExitStatus.INTERRUPTED
+    return ExitStatus.ERROR
+
+
+def render(error: BaseException) -> str:
+    """The one line printed to stderr for ``error`` (``idc: <message> <hint>``)."""
+    if isinstance(error, IdcError):
+        return f"idc: {error}"
+    if isinstance(error, KeyboardInterrupt):
+        return "idc: interrupted"
+    # Unexpected errors: name the type but not the text, which may hold data we did not vet.
+    return f"idc: unexpected {type(error).__name__}; run again with --debug for details"

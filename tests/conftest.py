@@ -1,0 +1,51 @@
+"""Fixtures shared by every test.
+
+Tests never touch the real ``~/.aws``: ``aws_home`` points HOME and AWS_CONFIG_FILE at a tmp dir.
+botocore computes its SSO cache directory from HOME when it is imported, so tests that need botocore's
+own providers to read a tmp HOME run them in a subprocess with ``aws_home.env``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+
+@dataclass
+class AwsHome:
+    home: Path
+    config_file: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def sso_cache(self) -> Path:
+        return self.home / ".aws" / "sso" / "cache"
+
+    @property
+    def cli_cache(self) -> Path:
+        return self.home / ".aws" / "cli" / "cache"
+
+
+@pytest.fixture
+def aws_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AwsHome:
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    config = home / ".aws" / "config"
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / ".aws" / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        HOME=str(home),
+        AWS_CONFIG_FILE=str(config),
+        AWS_SHARED_CREDENTIALS_FILE=str(home / ".aws" / "credentials"),
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    return AwsHome(home=home, config_file=config, env=env)

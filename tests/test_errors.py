@@ -1,0 +1,48 @@
+import pytest
+
+from idc.errors import (
+    CacheError,
+    ConfigError,
+    ExitStatus,
+    IdcError,
+    LockTimeout,
+    LoginFailed,
+    LoginRequired,
+    ServiceError,
+    Throttled,
+    exit_status_for,
+    render,
+)
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        pytest.param(IdcError("x"), ExitStatus.ERROR, id="root"),
+        pytest.param(ConfigError("x"), ExitStatus.CONFIG, id="config"),
+        pytest.param(LoginRequired("x", fix="idc login --profile p"), ExitStatus.LOGIN_REQUIRED, id="login"),
+        pytest.param(LoginFailed("x"), ExitStatus.LOGIN_FAILED, id="login-failed"),
+        pytest.param(Throttled("x"), ExitStatus.SERVICE, id="throttled"),
+        pytest.param(ServiceError("x"), ExitStatus.SERVICE, id="service"),
+        pytest.param(CacheError("x"), ExitStatus.CACHE, id="cache"),
+        pytest.param(LockTimeout("x"), ExitStatus.LOCK_TIMEOUT, id="lock"),
+        pytest.param(KeyboardInterrupt(), ExitStatus.INTERRUPTED, id="interrupt"),
+        pytest.param(ValueError("secret-value"), ExitStatus.ERROR, id="unexpected"),
+    ],
+)
+def test_exit_status(error: BaseException, status: ExitStatus) -> None:
+    assert exit_status_for(error) == status
+    line = render(error)
+    assert "\n" not in line
+    assert line.startswith("idc: ")
+
+
+def test_login_required_names_the_fix() -> None:
+    error = LoginRequired("The SSO session for profile dev has expired.", fix="idc login --profile dev")
+    assert render(error) == (
+        "idc: The SSO session for profile dev has expired. Run `idc login --profile dev` to sign in again."
+    )
+
+
+def test_unexpected_error_text_is_not_shown() -> None:
+    assert "secret-value" not in render(ValueError("secret-value"))
