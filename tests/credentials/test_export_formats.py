@@ -1,0 +1,89 @@
+"""Literal vectors: the text AWS CLI v2's ``aws configure export-credentials --format F`` prints
+(awscli/customizations/configure/exportcreds.py) for the same credentials."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from idc.export_formats import FORMATS, environment_variables, render
+
+CREDS: dict[str, Any] = {
+    "access_key_id": "ASIAEXAMPLE",
+    "secret_access_key": "secret/Example+Key",
+    "session_token": "IQoJb3JpZ2luX2VjEXAMPLE==",
+    "expiration": datetime(2026, 11, 21, 7, 29, 54, tzinfo=timezone.utc),
+}
+
+EXPECTED = {
+    "process": (
+        "{\n"
+        '  "Version": 1,\n'
+        '  "AccessKeyId": "ASIAEXAMPLE",\n'
+        '  "SecretAccessKey": "secret/Example+Key",\n'
+        '  "SessionToken": "IQoJb3JpZ2luX2VjEXAMPLE==",\n'
+        '  "Expiration": "2026-11-21T07:29:54+00:00"\n'
+        "}\n"
+    ),
+    "env": (
+        "export AWS_ACCESS_KEY_ID=ASIAEXAMPLE\n"
+        "export AWS_SECRET_ACCESS_KEY=secret/Example+Key\n"
+        "export AWS_SESSION_TOKEN=IQoJb3JpZ2luX2VjEXAMPLE==\n"
+        "export AWS_CREDENTIAL_EXPIRATION=2026-11-21T07:29:54+00:00\n"
+    ),
+    "env-no-export": (
+        "AWS_ACCESS_KEY_ID=ASIAEXAMPLE\n"
+        "AWS_SECRET_ACCESS_KEY=secret/Example+Key\n"
+        "AWS_SESSION_TOKEN=IQoJb3JpZ2luX2VjEXAMPLE==\n"
+        "AWS_CREDENTIAL_EXPIRATION=2026-11-21T07:29:54+00:00\n"
+    ),
+    "powershell": (
+        '$Env:AWS_ACCESS_KEY_ID="ASIAEXAMPLE"\n'
+        '$Env:AWS_SECRET_ACCESS_KEY="secret/Example+Key"\n'
+        '$Env:AWS_SESSION_TOKEN="IQoJb3JpZ2luX2VjEXAMPLE=="\n'
+        '$Env:AWS_CREDENTIAL_EXPIRATION="2026-11-21T07:29:54+00:00"\n'
+    ),
+    "windows-cmd": (
+        "set AWS_ACCESS_KEY_ID=ASIAEXAMPLE\n"
+        "set AWS_SECRET_ACCESS_KEY=secret/Example+Key\n"
+        "set AWS_SESSION_TOKEN=IQoJb3JpZ2luX2VjEXAMPLE==\n"
+        "set AWS_CREDENTIAL_EXPIRATION=2026-11-21T07:29:54+00:00\n"
+    ),
+    "fish": (
+        'set -gx AWS_ACCESS_KEY_ID "ASIAEXAMPLE"\n'
+        'set -gx AWS_SECRET_ACCESS_KEY "secret/Example+Key"\n'
+        'set -gx AWS_SESSION_TOKEN "IQoJb3JpZ2luX2VjEXAMPLE=="\n'
+        'set -gx AWS_CREDENTIAL_EXPIRATION "2026-11-21T07:29:54+00:00"\n'
+    ),
+}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_format_matches_the_aws_cli(fmt: str) -> None:
+    assert render(fmt, **CREDS) == EXPECTED[fmt]
+
+
+def test_every_format_has_a_vector() -> None:
+    assert set(FORMATS) == set(EXPECTED)
+
+
+def test_process_output_is_one_json_object_credential_process_accepts() -> None:
+    parsed = json.loads(render("process", **CREDS))
+    assert parsed["Version"] == 1
+    assert datetime.fromisoformat(parsed["Expiration"]) == CREDS["expiration"]
+
+
+def test_expiration_is_converted_to_utc() -> None:
+    tokyo = timezone(timedelta(hours=9))
+    expiry = datetime(2026, 11, 21, 16, 29, 54, tzinfo=tokyo)
+    assert environment_variables("A", "S", "T", expiry)["AWS_CREDENTIAL_EXPIRATION"] == (
+        "2026-11-21T07:29:54+00:00"
+    )
+
+
+def test_unknown_format_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown format"):
+        render("yaml", **CREDS)
