@@ -1,0 +1,20 @@
+"""The local Identity Center's browser pages: portal, sign-in, device verification, consent, /authorize.
+
+The Starlette app (:func:`idc.emulator.app.create_app`) mounts :func:`build_routes`. The pages are a thin
+adapter over the engine (:class:`idc.emulator.engine.IdentityCenter`): the engine decides, they render.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.routing import BaseRoute
+
+__all__ = ["build_routes"]
+
+
+def build_routes(engine: Any) -> list[BaseRoute]:
+    """The routes of every page, bound to ``engine``; the app adds them to its own routes."""
+    from idc.emulator.web.pages import page_routes
+
+    return page_routes(engine)
