@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["emulator_fixture"]  # the `emulator` and `emulator_factory` fixtures
+
 
 @dataclass
 class AwsHome:

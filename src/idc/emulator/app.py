@@ -1,0 +1,279 @@
+"""The HTTP face of the local Identity Center: a thin Starlette adapter over the engine.
+
+One server answers sso-oidc (``/client/register``, ``/device_authorization``, ``/token``), the portal
+(``/assignment/*``, ``/federation/credentials``, ``/logout``), STS (``POST /``), the admin API
+(``/_admin/*``) and the pages (:func:`idc.emulator.web.build_routes`). This module parses requests, asks the
+engine, and shapes answers and errors exactly as the real services do (status, ``x-amzn-ErrorType``,
+body). Bad input of any kind is a modeled error, never a 500 with a trace.
+
+DNS rebinding: every request's Host header must name this server (127.0.0.1, localhost or [::1] with the
+bound port, or the bound host); anything else gets 400 before routing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Collection
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from idc.emulator import service_errors as e
+from idc.emulator.engine import IdentityCenter
+from idc.emulator.faults import FaultSpecError
+from idc.emulator.sts_service import caller_identity_xml, error_xml
+
+MAX_BODY_BYTES = 64 * 1024
+_OIDC_TYPE_SUFFIX = ":http://internal.amazon.com/coral/com.amazonaws.sso.oidc/"
+_log = logging.getLogger("idc.emulator")
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            if int(declared) > MAX_BODY_BYTES:
+                raise _BodyTooLarge
+        except ValueError:
+            raise _BodyTooLarge from None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _base_url(request: Request) -> str:
+    host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
+    return f"{request.url.scheme}://{host}"
+
+
+def error_response(error: e.ServiceException) -> Response:
+    headers = {"x-amzn-RequestId": str(uuid.uuid4())}
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, e.StsException):
+        return Response(
+            error_xml(error.fault, error.shape, error.message),
+            status_code=error.status,
+            media_type="text/xml",
+            headers=headers,
+        )
+    suffix = _OIDC_TYPE_SUFFIX if isinstance(error, e.OidcException) else ""
+    headers["x-amzn-ErrorType"] = error.shape + suffix
+    return JSONResponse(error.body(), status_code=error.status, headers=headers)
+
+
+class Api:
+    """The API endpoints bound to one engine."""
+
+    def __init__(self, engine: IdentityCenter, admin_token: str | None) -> None:
+        self.engine = engine
+        self.admin_token = admin_token
+
+    def operation(self, name: str, invalid: type[e.ServiceException], body_kind: str = "json") -> Handler:
+        """Wrap one operation: count it, apply faults, parse the body, map errors to responses."""
+        faults = self.engine.faults
+
+        async def endpoint(request: Request) -> Response:
+            try:
+                delay, failure = faults.on_call(name)
+                if delay:
+                    await asyncio.sleep(delay)
+                if failure is not None:
+                    raise failure
+                return await self._dispatch(name, request, invalid)
+            except e.ServiceException as error:
+                return error_response(error)
+            except _BodyTooLarge:
+                return error_response(invalid(f"Request body larger than {MAX_BODY_BYTES} bytes"))
+            except Exception:  # never a trace to the client; the log says what happened
+                _log.exception("unexpected error in %s", name)
+                internal: type[e.ServiceException] = e.PortalInternalServer
+                if name == "GetCallerIdentity":
+                    internal = e.StsInternalFailure
+                elif invalid is e.InvalidRequest:
+                    internal = e.OidcInternalServer
+                return error_response(internal("An internal error occurred"))
+
+        return endpoint
+
+    async def _json(self, request: Request, invalid: type[e.ServiceException]) -> dict[str, Any]:
+        raw = await _read_body(request)
+        if not raw.strip():
+            return {}
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise invalid("The request body is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise invalid("The request body must be a JSON object")
+        return data
+
+    async def _dispatch(self, name: str, request: Request, invalid: type[e.ServiceException]) -> Response:
+        engine = self.engine
+        q = request.query_params
+        token = request.headers.get("x-amz-sso_bearer_token")
+        if name == "GetRoleCredentials":
+            return JSONResponse(engine.get_role_credentials(token, q.get("role_name"), q.get("account_id")))
+        if name == "ListAccounts":
+            return JSONResponse(engine.list_accounts(token, q.get("next_token"), q.get("max_result")))
+        if name == "ListAccountRoles":
+            return JSONResponse(
+                engine.list_account_roles(
+                    token, q.get("account_id"), q.get("next_token"), q.get("max_result")
+                )
+            )
+        if name == "Logout":
+            await _read_body(request)
+            engine.logout(token)
+            return Response(status_code=200)
+        if name == "GetCallerIdentity":
+            body = await _read_body(request)
+            headers = {k.lower(): v for k, v in request.headers.items()}
+            url = f"{_base_url(request)}{request.url.path}"
+            if request.url.query:
+                url += f"?{request.url.query}"
+            identity = engine.sts.handle(request.method, url, request.url.path, headers, body)
+            return Response(caller_identity_xml(identity), media_type="text/xml")
+        data = await self._json(request, invalid)
+        if name == "CreateToken":
+            return JSONResponse(engine.create_token(data))
+        if name == "RegisterClient":
+            return JSONResponse(engine.register_client(data, base_url=_base_url(request)))
+        if name == "StartDeviceAuthorization":
+            return JSONResponse(engine.start_device_authorization(data, base_url=_base_url(request)))
+        raise AssertionError(name)  # pragma: no cover
+
+    # --- admin ---------------------------------------------------------------------------------------
+    async def admin(self, request: Request) -> Response:
+        """``/_admin/<action>``: administration behind the admin bearer token (see admin_client)."""
+        supplied = request.headers.get("authorization", "")
+        expected = f"Bearer {self.admin_token}" if self.admin_token else None
+        if expected is None or not hmac.compare_digest(supplied.encode(), expected.encode()):
+            return JSONResponse({"message": "admin token missing or wrong"}, status_code=403)
+        try:
+            raw = await _read_body(request)
+            body = json.loads(raw) if raw.strip() else {}
+            if not isinstance(body, dict):
+                raise ValueError("the body must be a JSON object")
+            return JSONResponse(self._admin_action(request.path_params["action"], body))
+        except _BodyTooLarge:
+            return JSONResponse({"message": "body too large"}, status_code=400)
+        except LookupError as missing:
+            return JSONResponse({"message": str(missing.args[0])}, status_code=404)
+        except (ValueError, TypeError, FaultSpecError) as bad:
+            return JSONResponse({"message": str(bad)}, status_code=400)
+
+    def _admin_action(self, action: str, body: dict[str, Any]) -> dict[str, Any]:
+        engine = self.engine
+        if action == "end-sessions":
+            user = body.get("user")
+            if user is not None and not isinstance(user, str):
+                raise ValueError("user must be a string")
+            return {"ended": engine.end_sessions(user)}
+        if action == "advance-clock":
+            seconds = body.get("seconds")
+            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+                raise ValueError("seconds must be a number")
+            return {"now": engine.advance_clock(float(seconds)), "offset": engine.clock.offset}
+        if action == "fault":
+            return {"fault": engine.faults.add(body), "faults": engine.faults.describe()}
+        if action == "clear-faults":
+            engine.faults.clear(baseline=bool(body.get("baseline", False)))
+            return {"faults": engine.faults.describe()}
+        if action == "faults":
+            return {"faults": engine.faults.describe()}
+        if action == "stats":
+            calls = engine.faults.stats()
+            if body.get("reset"):
+                engine.faults.reset_stats()
+            return {"calls": calls}
+        if action == "info":
+            return {"start_url": engine.start_url, "region": engine.region, "now": engine.now()}
+        raise LookupError(f"unknown admin action {action!r}")
+
+
+class HostCheck:
+    """Reject requests whose Host header does not name this server (DNS rebinding protection)."""
+
+    def __init__(self, app: ASGIApp, allowed_hosts: Collection[str] | None) -> None:
+        self.app = app
+        self.allowed = frozenset(h.lower() for h in allowed_hosts) if allowed_hosts is not None else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.allowed is not None:
+            host = ""
+            for name, value in scope["headers"]:
+                if name == b"host":
+                    host = value.decode("latin-1").lower()
+                    break
+            if host not in self.allowed:
+                response = JSONResponse(
+                    {"message": "Host header not allowed"},
+                    status_code=400,
+                    headers={"x-amzn-ErrorType": "InvalidRequestException"},
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def allowed_hosts_for(host: str, port: int) -> set[str]:
+    """Host header values that name a server bound to ``host``:``port``."""
+    names = {"127.0.0.1", "localhost", "[::1]"}
+    if host not in ("0.0.0.0", "::", ""):  # noqa: S104 - comparing, not binding
+        names.add(f"[{host}]" if ":" in host and not host.startswith("[") else host)
+    allowed = {f"{name}:{port}" for name in names}
+    if port == 80:
+        allowed |= names
+    return allowed
+
+
+def create_app(
+    engine: IdentityCenter,
+    *,
+    admin_token: str | None = None,
+    allowed_hosts: Collection[str] | None = None,
+) -> ASGIApp:
+    """The ASGI app: API routes, admin routes, then the pages from :func:`idc.emulator.web.build_routes`."""
+    from idc.emulator.web import build_routes
+
+    api = Api(engine, admin_token)
+    oidc, portal, sts = e.InvalidRequest, e.PortalInvalidRequest, e.IncompleteSignature
+    routes: list[BaseRoute] = [
+        Route("/client/register", api.operation("RegisterClient", oidc), methods=["POST"]),
+        Route("/device_authorization", api.operation("StartDeviceAuthorization", oidc), methods=["POST"]),
+        Route("/token", api.operation("CreateToken", oidc), methods=["POST"]),
+        Route("/assignment/accounts", api.operation("ListAccounts", portal), methods=["GET"]),
+        Route("/assignment/roles", api.operation("ListAccountRoles", portal), methods=["GET"]),
+        Route("/federation/credentials", api.operation("GetRoleCredentials", portal), methods=["GET"]),
+        Route("/logout", api.operation("Logout", portal), methods=["POST"]),
+        Route("/", api.operation("GetCallerIdentity", sts), methods=["POST"]),
+        Route("/_admin/{action}", api.admin, methods=["GET", "POST"]),
+    ]
+    routes.extend(build_routes(engine))
+
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        return JSONResponse({"message": "An internal error occurred"}, status_code=500)
+
+    app = Starlette(routes=routes, exception_handlers={500: internal_error})
+    app.state.engine = engine
+    return HostCheck(app, allowed_hosts)

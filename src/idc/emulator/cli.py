@@ -1,0 +1,188 @@
+"""``idc emulator``: run the local Identity Center in the foreground, and administer a running one.
+
+Thin: options become an :class:`~idc.emulator.server.EmulatorServer` or an
+:class:`~idc.emulator.admin_client.AdminClient` call.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+
+URL_ENV = "IDC_EMULATOR_URL"
+TOKEN_ENV = "IDC_EMULATOR_ADMIN_TOKEN"
+
+
+@click.group(invoke_without_command=True)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0 picks a free port."
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--directory",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSON file of users, groups, accounts, permission sets, assignments and lifetimes.",
+)
+@click.option(
+    "--state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file keeping registrations, sessions and tokens across restarts (default: in memory).",
+)
+@click.option(
+    "--tps-limit", type=click.FloatRange(min=0.1), help="Throttle the portal operations (429) past N/s."
+)
+@click.option("--latency-ms", type=click.FloatRange(min=0), help="Delay every API call by N ms.")
+@click.pass_context
+def emulator(
+    ctx: click.Context,
+    port: int,
+    host: str,
+    directory: Path | None,
+    state: Path | None,
+    tps_limit: float | None,
+    latency_ms: float | None,
+) -> None:
+    """Run a local IAM Identity Center (sso-oidc, portal, STS, sign-in pages) in the foreground.
+
+    \b
+    Example:
+      idc emulator --port 8900
+      eval "$(idc emulator ... | grep ^export)"   # in another shell: point AWS tools at it
+      idc emulator stats                          # with IDC_EMULATOR_URL / IDC_EMULATOR_ADMIN_TOKEN set
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from idc.emulator.server import EmulatorServer
+
+    server = EmulatorServer(
+        host=host, port=port, directory=directory, state=state, tps_limit=tps_limit, latency_ms=latency_ms
+    )
+    server.start()
+    base = server.base_url
+    lines = [
+        "Local IAM Identity Center running (Ctrl-C stops it).",
+        f"Base URL: {base}",
+        f"Start URL: {server.start_url}",
+        f"Region: {server.region}",
+        f"Portal: {base}{server.engine.start_path}",
+        "Point AWS tools at it:",
+        f"export AWS_ENDPOINT_URL_SSO_OIDC={base} AWS_ENDPOINT_URL_SSO={base} AWS_ENDPOINT_URL_STS={base}",
+        "Administer it (idc emulator stats|end-sessions|advance-clock|fault|clear-faults):",
+        f"export {URL_ENV}={base}",
+        f"export {TOKEN_ENV}={server.admin_token}",
+    ]
+    click.echo("\n".join(lines))
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    previous = signal.signal(signal.SIGTERM, on_signal)
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.stop()
+    click.echo("Stopped.", err=True)
+
+
+def _admin_options(function: Any) -> Any:
+    function = click.option(
+        "--admin-token",
+        envvar=TOKEN_ENV,
+        required=True,
+        help=f"The admin token printed at start (prefer the {TOKEN_ENV} variable).",
+    )(function)
+    function = click.option(
+        "--url", envvar=URL_ENV, required=True, help=f"Base URL of the emulator ({URL_ENV})."
+    )(function)
+    return function
+
+
+def _client(url: str, admin_token: str) -> Any:
+    from idc.emulator.admin_client import AdminClient
+
+    return AdminClient(url, admin_token)
+
+
+@emulator.command("end-sessions")
+@click.option("--user", help="End only this user's sessions.")
+@_admin_options
+def end_sessions(url: str, admin_token: str, user: str | None) -> None:
+    """End all sign-in sessions (or one user's): their tokens stop working.
+
+    Example: idc emulator end-sessions --user demo
+    """
+    answer = _client(url, admin_token).call("end-sessions", {"user": user} if user else {})
+    click.echo(f"Ended {answer['ended']} session(s).")
+
+
+@emulator.command("advance-clock")
+@click.argument("seconds", type=float)
+@_admin_options
+def advance_clock(url: str, admin_token: str, seconds: float) -> None:
+    """Move the emulator's clock forward by SECONDS (tokens and credentials age).
+
+    Example: idc emulator advance-clock 3600
+    """
+    answer = _client(url, admin_token).call("advance-clock", {"seconds": seconds})
+    click.echo(f"Clock offset is now {answer['offset']:+.0f} s.")
+
+
+@emulator.command("fault")
+@click.option("--operation", help="API operation, e.g. GetRoleCredentials (default: all).")
+@click.option("--status", type=click.Choice(["429", "500"]), help="Answer this HTTP error.")
+@click.option("--retry-after", type=int, help="Retry-After seconds for 429 (default 1).")
+@click.option("--error", help="sso-oidc OAuth error code, e.g. invalid_grant (with --operation CreateToken).")
+@click.option("--latency-ms", type=float, help="Delay matching calls.")
+@click.option(
+    "--tps-limit", type=float, help="Token bucket: 429 past N calls/s (portal operations by default)."
+)
+@click.option("--count", type=int, help="Only the next N matching calls (default: until clear-faults).")
+@_admin_options
+def fault(url: str, admin_token: str, **spec: Any) -> None:
+    """Inject a fault into a running emulator.
+
+    \b
+    Examples:
+      idc emulator fault --operation GetRoleCredentials --status 429 --retry-after 2 --count 3
+      idc emulator fault --operation CreateToken --error invalid_grant
+      idc emulator fault --tps-limit 20
+    """
+    body = {k: v for k, v in spec.items() if v is not None}
+    if "status" in body:
+        body["status"] = int(body["status"])
+    answer = _client(url, admin_token).call("fault", body)
+    click.echo(json.dumps(answer["faults"], indent=2))
+
+
+@emulator.command("clear-faults")
+@click.option("--baseline", is_flag=True, help="Also drop the --tps-limit/--latency-ms given at start.")
+@_admin_options
+def clear_faults(url: str, admin_token: str, baseline: bool) -> None:
+    """Remove injected faults.
+
+    Example: idc emulator clear-faults
+    """
+    _client(url, admin_token).call("clear-faults", {"baseline": baseline})
+    click.echo("Faults cleared.")
+
+
+@emulator.command("stats")
+@click.option("--reset", is_flag=True, help="Zero the counters after reading them.")
+@_admin_options
+def stats(url: str, admin_token: str, reset: bool) -> None:
+    """Print the calls received per API operation, as JSON.
+
+    Example: idc emulator stats
+    """
+    answer = _client(url, admin_token).call("stats", {"reset": reset})
+    click.echo(json.dumps(answer["calls"], indent=2, sort_keys=True))

@@ -1,0 +1,206 @@
+"""The local IAM Identity Center: protocol logic in plain Python, no HTTP.
+
+:class:`IdentityCenter` owns the directory, the clock, the state store and the fault settings, and is what
+both the API adapter (:mod:`idc.emulator.app`) and the pages (:mod:`idc.emulator.web`) call. The OAuth
+logic lives in :mod:`idc.emulator.oidc_service`, the portal in :mod:`idc.emulator.portal_service`, STS in
+:mod:`idc.emulator.sts_service`; this module holds sign-in sessions and the page-facing surface.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from idc.emulator.assignments import AccountAssignment, AssignmentIndex
+from idc.emulator.clock import EmulatorClock
+from idc.emulator.directory import Directory, User, load_directory
+from idc.emulator.faults import FaultInjector
+from idc.emulator.oidc_service import AuthorizeRequest, DeviceAuthorizationView, OidcService
+from idc.emulator.portal_service import PortalService
+from idc.emulator.service_errors import PageError
+from idc.emulator.state_store import StateStore, digest
+from idc.emulator.sts_service import StsService
+
+__all__ = [
+    "AccountAssignment",
+    "AuthorizeRequest",
+    "DeviceAuthorizationView",
+    "IdentityCenter",
+    "UserSession",
+]
+
+
+@dataclass(frozen=True)
+class UserSession:
+    """An Identity Center sign-in session (the portal's); ending it kills every token issued in it."""
+
+    username: str
+    display_name: str
+    created_at: float
+    expires_at: float
+
+
+class IdentityCenter:
+    """One Identity Center instance: a directory, a clock, and the state of what it handed out."""
+
+    def __init__(
+        self,
+        directory: Directory | Mapping[str, Any] | Path | str | None = None,
+        *,
+        store: StateStore | None = None,
+        clock: EmulatorClock | None = None,
+        faults: FaultInjector | None = None,
+    ) -> None:
+        self.directory = load_directory(directory)
+        self.index = AssignmentIndex(self.directory)
+        self.lifetimes = self.directory.lifetimes
+        self.store = store if store is not None else StateStore()
+        self.clock = clock if clock is not None else EmulatorClock()
+        self.faults = faults if faults is not None else FaultInjector()
+        self.oidc = OidcService(self)
+        self.portal = PortalService(self)
+        self.sts = StsService(self)
+
+    # --- identity --------------------------------------------------------------------------------
+    @property
+    def start_url(self) -> str:
+        return self.directory.start_url
+
+    @property
+    def region(self) -> str:
+        return self.directory.region
+
+    @property
+    def start_path(self) -> str:
+        return self.directory.start_path
+
+    def now(self) -> float:
+        """The emulator's clock in epoch seconds (honours :meth:`advance_clock`)."""
+        return self.clock.now()
+
+    def advance_clock(self, seconds: float) -> float:
+        return self.clock.advance(seconds)
+
+    # --- users and sign-in sessions ----------------------------------------------------------------
+    def authenticate(self, username: str, password: str) -> User | None:
+        """The user when the password matches (constant-time compare), else None."""
+        user = self.index.users.get(username)
+        candidate = user.password if user is not None else "\0" * max(len(password), 1)
+        matches = hmac.compare_digest(candidate.encode(), password.encode())
+        return user if user is not None and matches else None
+
+    def create_user_session(self, user: User) -> str:
+        """Start a sign-in session for ``user``; return its opaque id (a cookie value)."""
+        session_id = secrets.token_urlsafe(32)
+        now = self.now()
+        self.store.execute(
+            "INSERT INTO sessions (session_hash, username, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            (digest(session_id), user.username, now, now + self.lifetimes.session),
+        )
+        return session_id
+
+    def user_session(self, session_id: str) -> UserSession | None:
+        """The live session with this id, or None (unknown, ended or expired)."""
+        return self.session_by_hash(digest(session_id))
+
+    def session_by_hash(self, session_hash: str) -> UserSession | None:
+        row = self.store.one(
+            "SELECT username, created_at, expires_at, ended FROM sessions WHERE session_hash = ?",
+            (session_hash,),
+        )
+        if row is None or row["ended"] or row["expires_at"] <= self.now():
+            return None
+        user = self.index.users.get(row["username"])
+        if user is None:  # the directory changed across a restart with --state
+            return None
+        return UserSession(user.username, user.display_name, row["created_at"], row["expires_at"])
+
+    def end_sessions(self, user: str | None = None) -> int:
+        """End every live session (or ``user``'s); their access and refresh tokens stop working."""
+        with self.store.transaction() as db:
+            if user is None:
+                hashes = [r[0] for r in db.execute("SELECT session_hash FROM sessions WHERE ended = 0")]
+            else:
+                hashes = [
+                    r[0]
+                    for r in db.execute(
+                        "SELECT session_hash FROM sessions WHERE ended = 0 AND username = ?", (user,)
+                    )
+                ]
+            for session_hash in hashes:
+                self._end_session(db, session_hash)
+        return len(hashes)
+
+    def end_session(self, session_id: str) -> None:
+        """Sign out of one session (the portal page's "Sign out")."""
+        with self.store.transaction() as db:
+            self._end_session(db, digest(session_id))
+
+    @staticmethod
+    def _end_session(db: Any, session_hash: str) -> None:
+        db.execute("UPDATE sessions SET ended = 1 WHERE session_hash = ?", (session_hash,))
+        db.execute("UPDATE tokens SET revoked = 1 WHERE session_hash = ?", (session_hash,))
+
+    def require_session(self, session_id: str) -> tuple[str, UserSession]:
+        session_hash = digest(session_id)
+        session = self.session_by_hash(session_hash)
+        if session is None:
+            raise PageError("Your sign-in session has ended. Sign in again.")
+        return session_hash, session
+
+    # --- the portal page ---------------------------------------------------------------------------
+    def assignments_for(self, user: User | str) -> list[AccountAssignment]:
+        username = user if isinstance(user, str) else user.username
+        return list(self.index.assignments_for(username))
+
+    def client_name(self, client_id: str) -> str:
+        return self.oidc.client_name(client_id)
+
+    # --- device authorization pages (RFC 8628 section 3.3) -----------------------------------------
+    def find_device_authorization(self, user_code: str) -> DeviceAuthorizationView | None:
+        return self.oidc.find_device_authorization(user_code)
+
+    def decide_device_authorization(self, user_code: str, session_id: str, allow: bool) -> None:
+        self.oidc.decide_device_authorization(user_code, session_id, allow)
+
+    # --- authorization code pages (RFC 6749 section 4.1, RFC 7636) ----------------------------------
+    def begin_authorize(self, params: Mapping[str, str]) -> AuthorizeRequest:
+        return self.oidc.begin_authorize(params)
+
+    def finish_authorize(self, request: AuthorizeRequest, session_id: str, allow: bool) -> str:
+        return self.oidc.finish_authorize(request, session_id, allow)
+
+    # --- API operations (the adapter calls these) ----------------------------------------------------
+    def register_client(self, body: Mapping[str, Any], *, base_url: str) -> dict[str, Any]:
+        return self.oidc.register_client(body, base_url=base_url)
+
+    def start_device_authorization(self, body: Mapping[str, Any], *, base_url: str) -> dict[str, Any]:
+        return self.oidc.start_device_authorization(body, base_url=base_url)
+
+    def create_token(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self.oidc.create_token(body)
+
+    def list_accounts(
+        self, token: str | None, next_token: str | None, max_result: str | None
+    ) -> dict[str, Any]:
+        return self.portal.list_accounts(token, next_token, max_result)
+
+    def list_account_roles(
+        self, token: str | None, account_id: str | None, next_token: str | None, max_result: str | None
+    ) -> dict[str, Any]:
+        return self.portal.list_account_roles(token, account_id, next_token, max_result)
+
+    def get_role_credentials(
+        self, token: str | None, role_name: str | None, account_id: str | None
+    ) -> dict[str, Any]:
+        return self.portal.get_role_credentials(token, role_name, account_id)
+
+    def logout(self, token: str | None) -> None:
+        self.portal.logout(token)
+
+    def close(self) -> None:
+        self.store.close()

@@ -1,0 +1,145 @@
+"""Run the local Identity Center: uvicorn in a background thread, on a socket bound before it starts.
+
+Binding first means the port (0 = any free one) is known before the app is built, so the Host header
+check can name it, and the server is reachable the moment :meth:`EmulatorServer.start` returns.
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from idc.emulator.clock import EmulatorClock
+from idc.emulator.directory import Directory
+from idc.emulator.engine import IdentityCenter
+from idc.emulator.state_store import StateStore
+from idc.errors import ConfigError
+
+
+class EmulatorServer:
+    """A running emulator: ``base_url``, ``start_url``, ``region``, ``admin_token``, ``engine``."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        directory: Directory | Mapping[str, Any] | Path | str | None = None,
+        state: Path | str | None = None,
+        clock: EmulatorClock | None = None,
+        tps_limit: float | None = None,
+        latency_ms: float | None = None,
+        admin_token: str | None = None,
+        log_level: str = "warning",
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.admin_token = admin_token or secrets.token_urlsafe(24)
+        self.engine = IdentityCenter(directory, store=StateStore(state), clock=clock)
+        if tps_limit is not None:
+            self.engine.faults.add({"tps_limit": tps_limit}, baseline=True)
+        if latency_ms:
+            self.engine.faults.add({"latency_ms": latency_ms}, baseline=True)
+        self._log_level = log_level
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+
+    @property
+    def start_url(self) -> str:
+        return self.engine.start_url
+
+    @property
+    def region(self) -> str:
+        return self.engine.region
+
+    @property
+    def base_url(self) -> str:
+        wildcard = self.host in ("0.0.0.0", "::", "")  # noqa: S104 - comparing, not binding
+        host = "127.0.0.1" if wildcard else self.host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> EmulatorServer:
+        import uvicorn
+
+        from idc.emulator.app import allowed_hosts_for, create_app
+
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self.port))
+        except OSError as error:
+            sock.close()
+            raise ConfigError(
+                f"cannot listen on {self.host}:{self.port}: {error.strerror or error}",
+                hint="Pick another --port (0 picks a free one).",
+            ) from None
+        sock.listen(2048)
+        sock.setblocking(False)
+        self._socket = sock
+        self.port = sock.getsockname()[1]
+        app = create_app(
+            self.engine, admin_token=self.admin_token, allowed_hosts=allowed_hosts_for(self.host, self.port)
+        )
+        config = uvicorn.Config(
+            app,
+            log_level=self._log_level,
+            access_log=False,
+            lifespan="off",
+            timeout_keep_alive=30,
+            server_header=False,
+        )
+        self._server = uvicorn.Server(config)
+        started = threading.Event()
+        failure: list[BaseException] = []
+
+        def serve() -> None:
+            try:
+                self._server.run(sockets=[sock])
+            except BaseException as error:  # surfaced by start()
+                failure.append(error)
+            finally:
+                started.set()
+
+        self._thread = threading.Thread(target=serve, name=f"idc-emulator-{self.port}", daemon=True)
+        self._thread.start()
+        while not started.wait(0.01):
+            if self._server.started:
+                break
+        if failure or not self._server.started:
+            self.stop()
+            raise ConfigError(f"the emulator did not start on {self.base_url}")
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        self.engine.close()
+
+    def wait(self) -> None:
+        """Block until the server thread ends (the foreground ``idc emulator`` uses this)."""
+        thread = self._thread
+        while thread is not None and thread.is_alive():
+            thread.join(0.5)
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
