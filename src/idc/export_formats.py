@@ -15,14 +15,17 @@ The expiration is ``datetime.isoformat()`` of the UTC expiry, as the AWS CLI pri
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from datetime import datetime, timezone
+
+try:  # the C encoder behind json.dumps; importing json itself costs the hot path re and enum
+    from _json import encode_basestring_ascii as _json_string
+except ImportError:  # pragma: no cover - every CPython has _json
+    from json.encoder import py_encode_basestring_ascii as _json_string
 
 FORMATS = ("process", "env", "env-no-export", "powershell", "windows-cmd", "fish")
 DEFAULT_FORMAT = "process"
 
-_LINE_FORMATS: Mapping[str, str] = {
+_LINE_FORMATS: dict[str, str] = {
     "env": "export {name}={value}",
     "env-no-export": "{name}={value}",
     "powershell": '$Env:{name}="{value}"',
@@ -50,6 +53,15 @@ def environment_variables(
     return variables
 
 
+def _dumps_flat(obj: dict[str, object]) -> str:
+    """``json.dumps(obj, indent=2, separators=(",", ": "))`` for a flat object of str and int values."""
+    lines = []
+    for key, value in obj.items():
+        text = str(value) if isinstance(value, int) else _json_string(str(value))
+        lines.append(f"  {_json_string(key)}: {text}")
+    return "{\n" + ",\n".join(lines) + "\n}"
+
+
 def render(
     fmt: str,
     *,
@@ -69,7 +81,7 @@ def render(
             output["SessionToken"] = session_token
         if expiration is not None:
             output["Expiration"] = expiration_text(expiration)
-        return json.dumps(output, indent=2, separators=(",", ": ")) + "\n"
+        return _dumps_flat(output) + "\n"
     line = _LINE_FORMATS.get(fmt)
     if line is None:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -87,3 +87,25 @@ def test_expiration_is_converted_to_utc() -> None:
 def test_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown format"):
         render("yaml", **CREDS)
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ['quote"back\\slash', "tab\tnew\nline", "caf\u00e9 \u2603 \U0001f600", "\x00\x1f", ""],
+    ids=["quotes", "controls", "non-ascii", "nul", "empty"],
+)
+def test_process_output_is_byte_identical_to_json_dumps(secret: str) -> None:
+    creds = dict(CREDS, secret_access_key=secret, session_token=secret)
+    expected = {
+        "Version": 1,
+        "AccessKeyId": "ASIAEXAMPLE",
+        "SecretAccessKey": secret,
+        "SessionToken": secret,
+        "Expiration": "2026-11-21T07:29:54+00:00",
+    }
+    assert render("process", **creds) == json.dumps(expected, indent=2, separators=(",", ": ")) + "\n"
+
+
+def test_process_output_without_token_or_expiration() -> None:
+    text = render("process", access_key_id="A", secret_access_key="S", session_token=None, expiration=None)
+    assert json.loads(text) == {"Version": 1, "AccessKeyId": "A", "SecretAccessKey": "S"}
