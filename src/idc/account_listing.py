@@ -32,12 +32,15 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from idc.aws_clients import ClientFactory, default_client_factory
-from idc.errors import CacheError, IdcError, LoginRequired, ServiceError
+from idc.errors import CacheError, ConfigError, IdcError, LoginRequired, ServiceError
 from idc.locations import Locations
 from idc.retry import RateLimiter, RetryPolicy, call_with_retry
+
+if TYPE_CHECKING:
+    from idc.config import SsoProfile, SsoSession
 
 log = logging.getLogger(__name__)
 
@@ -514,3 +517,117 @@ def cached_listing(
         # The listing is good; failing to cache it only costs the next run a fetch.
         log.debug("could not cache the listing: %s", error.message)
     return listing
+
+
+# --- for a profile or an sso-session ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListingTarget:
+    """Whose accounts to list: the SSO settings of a profile or of an ``[sso-session]``.
+
+    ``fix`` is the command that signs this target in again (for LoginRequired hints).
+    """
+
+    sso: SsoProfile
+    fix: str
+
+    @property
+    def session_name(self) -> str | None:
+        return self.sso.session_name
+
+    @property
+    def start_url(self) -> str:
+        return self.sso.start_url
+
+    @property
+    def sso_region(self) -> str:
+        return self.sso.sso_region
+
+
+def resolve_target(
+    locations: Locations,
+    *,
+    profile: str | None = None,
+    sso_session: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> ListingTarget:
+    """The target named by ``--profile`` or ``--sso-session``; without either, the default profile
+    (AWS_PROFILE), or else the only ``[sso-session]`` of the config file.
+
+    Raises ConfigError (botocore's wording, a hint naming the command) when it cannot be resolved.
+    """
+    from idc.config import load_config
+
+    if profile and sso_session:
+        raise ConfigError("Give --profile or --sso-session, not both.")
+    config = load_config(locations, environ=environ)
+    if sso_session:
+        return _session_target(config.sso_session(sso_session))
+    if profile:
+        return ListingTarget(config.resolve_sso(profile), fix=f"idc login --profile {profile}")
+    try:
+        sso: SsoProfile = config.resolve_sso(None)
+    except ConfigError:
+        sessions = config.sso_session_names()
+        if len(sessions) != 1:
+            raise ConfigError(
+                "No profile or sso-session was given and the default profile is not an SSO profile.",
+                hint="Pass --profile PROFILE or --sso-session SESSION (`idc configure sso` creates them).",
+            ) from None
+        return _session_target(config.sso_session(sessions[0]))
+    return ListingTarget(sso, fix=f"idc login --profile {sso.profile_name}")
+
+
+def _session_target(session: SsoSession) -> ListingTarget:
+    from idc.config import SsoProfile
+
+    sso = SsoProfile(
+        profile_name=session.name,
+        session_name=session.name,
+        start_url=session.start_url,
+        sso_region=session.sso_region,
+        registration_scopes=session.registration_scopes,
+    )
+    return ListingTarget(sso, fix=f"idc login --sso-session {session.name}")
+
+
+def access_token_for(
+    target: ListingTarget, *, locations: Locations, client_factory: ClientFactory | None = None
+) -> str:
+    """A valid access token for ``target``, refreshed when needed (``get_valid_token``)."""
+    from idc.token_refresh import get_valid_token
+
+    try:
+        token = get_valid_token(target.sso, locations=locations, client_factory=client_factory)
+    except LoginRequired as error:
+        # get_valid_token names `--profile`; a session target is signed in with `--sso-session`.
+        raise LoginRequired(error.message, fix=target.fix) from None
+    return token.access_token
+
+
+def listing_for(
+    target: ListingTarget,
+    *,
+    locations: Locations,
+    refresh: bool = False,
+    max_age: float = DEFAULT_MAX_AGE_S,
+    client_factory: ClientFactory | None = None,
+    options: ListingOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> AccountListing:
+    """Everything ``idc list`` and ``idc populate`` need: token, then the (cached) listing."""
+    factory = client_factory or default_client_factory()
+    token = access_token_for(target, locations=locations, client_factory=factory)
+    return cached_listing(
+        locations,
+        token,
+        start_url=target.start_url,
+        sso_region=target.sso_region,
+        refresh=refresh,
+        max_age=max_age,
+        client_factory=factory,
+        options=options,
+        progress=progress,
+        fix=target.fix,
+    )

@@ -18,6 +18,7 @@ from idc.errors import ExitStatus, exit_status_for, render
 # command name -> "module:attribute" of a click.Command. Add new commands here.
 COMMANDS: dict[str, str] = {
     "emulator": "idc.emulator.cli:emulator",
+    "list": "idc.cli.listing:list_command",
 }
 
 
