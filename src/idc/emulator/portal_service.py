@@ -12,7 +12,6 @@ import base64
 import binascii
 import re
 import secrets
-import string
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -24,8 +23,6 @@ if TYPE_CHECKING:
 
 DEFAULT_PAGE_SIZE = 20
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
-_KEY_ALPHABET = string.ascii_uppercase + "234567"
-_SECRET_ALPHABET = string.ascii_letters + string.digits + "+/"
 
 T = TypeVar("T")
 
@@ -124,8 +121,9 @@ class PortalService:
             raise Forbidden("No access")
         duration = self._center.index.permission_sets[role_name].session_duration
         expires_at = self._center.now() + duration
-        access_key_id = "ASIA" + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(16))
-        secret_access_key = "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(40))
+        # AWS's shapes: ASIA + 16 base32 characters; 40 base64 characters (240 random bits).
+        access_key_id = "ASIA" + base64.b32encode(secrets.token_bytes(10)).decode()
+        secret_access_key = base64.b64encode(secrets.token_bytes(30)).decode()
         session_token = "IQoJb3JpZ2luX2Vj" + secrets.token_urlsafe(300)
         self._center.store.execute(
             "INSERT INTO role_credentials (access_key_id, secret_access_key, session_token_hash, username,"
