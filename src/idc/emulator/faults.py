@@ -220,4 +220,6 @@ class FaultInjector:
                 for f in self._faults
                 if f.remaining is None or f.remaining > 0 or f.latency_ms or f.bucket is not None
             ]
+            if failure is not None and failure.status == 429:  # refused calls, e.g. "ListAccounts 429"
+                self._calls[f"{operation} 429"] += 1
             return delay, failure
