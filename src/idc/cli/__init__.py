@@ -18,6 +18,8 @@ from idc.errors import ExitStatus, exit_status_for, render
 # command name -> "module:attribute" of a click.Command. Add new commands here.
 COMMANDS: dict[str, str] = {
     "emulator": "idc.emulator.cli:emulator",
+    "configure": "idc.cli.configure:configure",
+    "demo": "idc.cli.demo:demo",
     "list": "idc.cli.listing:list_command",
 }
 

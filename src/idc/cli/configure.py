@@ -1,0 +1,145 @@
+"""``idc configure sso`` and ``idc configure sso-session``: flags in, :mod:`idc.configure` does the rest."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from idc.configure import (
+    Answers,
+    Prompter,
+    ScriptedPrompter,
+    TerminalPrompter,
+    configure_sso,
+    configure_sso_session,
+)
+from idc.locations import Locations
+from idc.login import SignInOptions
+
+
+def _session_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(
+        [
+            click.option(
+                "--sso-session", metavar="NAME", help="SSO session name ('' for the legacy format)."
+            ),
+            click.option("--start-url", metavar="URL", help="SSO start URL (https://....awsapps.com/start)."),
+            click.option("--sso-region", metavar="REGION", help="Region of the Identity Center instance."),
+            click.option(
+                "--scopes", metavar="LIST", help="Registration scopes (default sso:account:access)."
+            ),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+def _login_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    function = click.option(
+        "--use-device-code", is_flag=True, help="Sign in with the device code flow instead of PKCE."
+    )(function)
+    function = click.option(
+        "--no-browser", is_flag=True, help="Print the sign-in URL instead of opening a browser."
+    )(function)
+    return function
+
+
+def _prompter() -> Prompter:
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        return TerminalPrompter()
+    return ScriptedPrompter()
+
+
+@click.group()
+def configure() -> None:
+    """Configure profiles and SSO sessions in ~/.aws/config (AWS_CONFIG_FILE)."""
+
+
+@configure.command("sso")
+@_session_options
+@click.option("--account-id", metavar="ID", help="AWS account id (12 digits).")
+@click.option("--role-name", metavar="ROLE", help="Role (permission set) name.")
+@click.option("--region", metavar="REGION", help="Default client region of the profile.")
+@click.option("--output", metavar="FORMAT", help="Default output format (json, text, table, yaml).")
+@click.option("--profile", metavar="NAME", help="Profile to create or update.")
+@_login_options
+def sso(
+    sso_session: str | None,
+    start_url: str | None,
+    sso_region: str | None,
+    scopes: str | None,
+    account_id: str | None,
+    role_name: str | None,
+    region: str | None,
+    output: str | None,
+    profile: str | None,
+    no_browser: bool,
+    use_device_code: bool,
+) -> None:
+    """Create or update a profile that gets credentials from IAM Identity Center.
+
+    Asks what `aws configure sso` asks, in the same order, with the values already configured as
+    defaults; every question also has a flag. Without a terminal every missing answer that has no
+    default is an error naming its flag.
+
+    \b
+    Examples:
+      idc configure sso
+      idc configure sso --sso-session my-sso --start-url https://d-1234567890.awsapps.com/start \\
+          --sso-region us-east-1 --account-id 123456789012 --role-name AdministratorAccess \\
+          --region eu-west-1 --output json --profile AdministratorAccess
+    """
+    answers = Answers(
+        sso_session=sso_session,
+        start_url=start_url,
+        sso_region=sso_region,
+        scopes=scopes,
+        account_id=account_id,
+        role_name=role_name,
+        region=region,
+        output=output,
+        profile=profile,
+    )
+    configure_sso(
+        answers,
+        locations=Locations.from_environ(),
+        prompter=_prompter(),
+        sign_in=SignInOptions(no_browser=no_browser, use_device_code=use_device_code),
+    )
+
+
+@configure.command("sso-session")
+@_session_options
+@_login_options
+@click.option("--no-login", is_flag=True, help="Write the session without signing in.")
+def sso_session_command(
+    sso_session: str | None,
+    start_url: str | None,
+    sso_region: str | None,
+    scopes: str | None,
+    no_browser: bool,
+    use_device_code: bool,
+    no_login: bool,
+) -> None:
+    """Create or update an [sso-session] section, then sign in to it.
+
+    Signing in proves the start URL and region work before anything is written; --no-login writes
+    the section without signing in (then run `idc login --sso-session NAME`).
+
+    \b
+    Examples:
+      idc configure sso-session
+      idc configure sso-session --sso-session my-sso \\
+          --start-url https://d-1234567890.awsapps.com/start --sso-region us-east-1 --no-login
+    """
+    answers = Answers(sso_session=sso_session, start_url=start_url, sso_region=sso_region, scopes=scopes)
+    configure_sso_session(
+        answers,
+        locations=Locations.from_environ(),
+        prompter=_prompter(),
+        sign_in=SignInOptions(no_browser=no_browser, use_device_code=use_device_code),
+        login=not no_login,
+    )

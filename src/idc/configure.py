@@ -1,0 +1,752 @@
+"""``configure sso`` and ``configure sso-session``: the AWS CLI v2 wizard, scriptable.
+
+The questions, their texts and their order are the AWS CLI's (``awscli/customizations/configure/sso.py``):
+SSO session name, start URL, region, registration scopes, the sign-in, the account, the role, the default
+client region, the output format, the profile name, then the closing hint. Values already in the config
+are offered as the defaults (``[value]``) when the wizard is run again.
+
+Every question can be answered up front (:class:`Answers`, the command's flags). Answers come from a
+:class:`Prompter`: :class:`TerminalPrompter` asks on a terminal and asks again after a bad answer;
+:class:`ScriptedPrompter` never asks: it prints each question with its answer, as a transcript, and a
+missing answer is a :class:`~idc.errors.ConfigError` naming the flag that gives it.
+
+Nothing is written until every answer is in and the sign-in worked; the file is then changed through
+:class:`idc.config.editor.ConfigEditor`, which leaves every other byte of it as it was.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
+
+from idc.aws_clients import ClientFactory, default_client_factory
+from idc.config.validate import (
+    account_id_problem,
+    region_problem,
+    role_name_problem,
+    shown,
+    start_url_problem,
+)
+from idc.errors import ConfigError, LoginRequired, ServiceError
+from idc.locations import Locations
+
+if TYPE_CHECKING:
+    from idc.login import SignInOptions
+    from idc.token_cache import SsoToken
+
+DEFAULT_SCOPES = "sso:account:access"
+OUTPUT_FORMATS = ("json", "text", "table", "yaml", "yaml-stream")
+LEGACY_WARNING = (
+    "WARNING: Configuring using legacy format (e.g. without an SSO session).\n"
+    'Consider re-running "configure sso" command and providing a session name.'
+)
+
+
+# --- answers and questions ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Answers given up front (the command's flags); ``None`` means "ask"."""
+
+    sso_session: str | None = None
+    start_url: str | None = None
+    sso_region: str | None = None
+    scopes: str | None = None
+    account_id: str | None = None
+    role_name: str | None = None
+    region: str | None = None
+    output: str | None = None
+    profile: str | None = None
+
+
+FLAGS: dict[str, str] = {f.name: "--" + f.name.replace("_", "-") for f in fields(Answers)}
+FLAGS["scopes"] = "--scopes"
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of the wizard.
+
+    ``prompt`` is the exact text shown (``SSO region [None]: ``); ``default`` is what an empty answer
+    means (``None``: nothing); ``check`` turns an answer into the stored value or raises ConfigError.
+    """
+
+    key: str
+    prompt: str
+    default: str | None
+    check: Callable[[str], str]
+    required: bool = False
+    # Without a terminal, an unanswered question with no default is an error when ``explicit``: the
+    # session name, because an empty one silently means the legacy format.
+    explicit: bool = False
+
+    @property
+    def flag(self) -> str:
+        return FLAGS[self.key]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One entry of a pick list: ``value`` is stored, ``label`` is shown (``name, email (id)``)."""
+
+    value: str
+    label: str
+
+
+class Prompter(Protocol):
+    """Where the wizard's answers come from and where its messages go."""
+
+    out: TextIO
+    interactive: bool
+
+    def ask(self, question: Question, given: str | None) -> str:
+        """The answer to ``question`` (``given``: the flag's value, if any), checked; "" for none."""
+
+    def choose(self, title: str, options: Sequence[Option], given: str | None, flag: str) -> Option:
+        """One of ``options`` (two or more), picked by the user or by ``given``."""
+
+    def say(self, text: str) -> None:
+        """Print a line of the wizard's own text."""
+
+
+def _resolve(question: Question, raw: str) -> str:
+    value = raw.strip()
+    if not value:
+        if question.default is not None:
+            return question.default
+        if question.required:
+            raise ConfigError("A value is required.")
+        return ""
+    return question.check(value)
+
+
+def _given_error(question: Question, error: ConfigError) -> ConfigError:
+    return ConfigError(f"{question.flag}: {error.message}", hint=error.hint)
+
+
+def _pick_given(options: Sequence[Option], given: str, flag: str, what: str) -> Option:
+    for option in options:
+        if option.value == given:
+            return option
+    choices = ", ".join(o.value for o in options[:10]) + (", ..." if len(options) > 10 else "")
+    raise ConfigError(f"{flag}: {what} {given} is not available to you (available: {choices}).")
+
+
+class ScriptedPrompter:
+    """Answers from flags only, printing each question and its answer the way a user would see them.
+
+    Used without a terminal (scripts, CI) and by ``idc demo``.
+    """
+
+    interactive = False
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out if out is not None else sys.stdout
+
+    def ask(self, question: Question, given: str | None) -> str:
+        if given is None and question.default is None and (question.required or question.explicit):
+            hint = f"Pass {question.flag}."
+            if question.key == "sso_session" and not question.required:
+                hint = "Pass --sso-session NAME (or --sso-session '' for the legacy format)."
+            raise ConfigError(
+                f"No answer for {question.prompt.strip()!r} and no terminal to ask on.", hint=hint
+            )
+        try:
+            value = _resolve(question, given or "")
+        except ConfigError as error:
+            raise _given_error(question, error) from None
+        self.say(question.prompt + (given or ""))
+        return value
+
+    def choose(self, title: str, options: Sequence[Option], given: str | None, flag: str) -> Option:
+        if given is None:
+            raise ConfigError(f"{title} and no terminal to pick one on.", hint=f"Pass {flag}.")
+        return _pick_given(options, given, flag, "account" if flag == "--account-id" else "role")
+
+    def say(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+
+SelectFunction = Callable[[str, Sequence[Option]], Option]
+
+
+def _default_select(title: str, options: Sequence[Option]) -> Option:
+    """The type-to-filter picker (:mod:`idc.selector`); the one place configure calls it."""
+    from idc.selector import Choice, select
+
+    chosen = select(title, [Choice(title=o.label, value=o, search_text=o.label) for o in options])
+    return chosen.value
+
+
+class TerminalPrompter:
+    """Asks on the terminal; a bad answer prints one line and the question is asked again."""
+
+    interactive = True
+
+    def __init__(
+        self,
+        *,
+        out: TextIO | None = None,
+        read_line: Callable[[str], str] | None = None,
+        select: SelectFunction | None = None,
+    ) -> None:
+        self.out = out if out is not None else sys.stdout
+        self._read_line = read_line or _read_line
+        self._select = select or _default_select
+
+    def ask(self, question: Question, given: str | None) -> str:
+        if given is not None:
+            try:
+                return _resolve(question, given)
+            except ConfigError as error:
+                raise _given_error(question, error) from None
+        while True:
+            raw = self._read_line(question.prompt)
+            try:
+                return _resolve(question, raw)
+            except ConfigError as error:
+                self.say(str(error))
+
+    def choose(self, title: str, options: Sequence[Option], given: str | None, flag: str) -> Option:
+        if given is not None:
+            return _pick_given(options, given, flag, "account" if flag == "--account-id" else "role")
+        return self._select(title, options)
+
+    def say(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+
+def _read_line(prompt: str) -> str:
+    try:
+        return input(prompt)
+    except EOFError:
+        raise KeyboardInterrupt from None
+
+
+# --- checks: each bad value is one line saying what to fix -------------------------------------------
+
+
+def check_session_name(value: str) -> str:
+    from idc.config.editor import check_name
+
+    check_name("sso-session", value)
+    return value
+
+
+def check_profile_name(value: str) -> str:
+    from idc.config.editor import check_name
+
+    check_name("profile", value)
+    return value
+
+
+def check_start_url(value: str) -> str:
+    """The start URL must be https (AWS CLI v2 >= 2.35.13 refuses anything else)."""
+    return _checked("The SSO start URL", value, start_url_problem(value))
+
+
+def check_sso_region(value: str) -> str:
+    return _checked("The SSO region", value, region_problem(value))
+
+
+def check_region(value: str) -> str:
+    return _checked("The default client Region", value, region_problem(value))
+
+
+def _checked(what: str, value: str, problem: str | None) -> str:
+    if problem is not None:
+        raise ConfigError(f"{what} {shown(value)} {problem}.")
+    return value
+
+
+def check_scopes(value: str) -> str:
+    scopes = [s.strip() for s in value.split(",")]
+    bad = not all(scopes) or any(re.search(r"\s", s) for s in scopes)
+    return _checked("The scopes", value, "must be separated by commas" if bad else None)
+
+
+def check_output(value: str) -> str:
+    return _checked(
+        "The output format",
+        value,
+        None if value in OUTPUT_FORMATS else f"is not one of {', '.join(OUTPUT_FORMATS)}",
+    )
+
+
+def check_account_id(value: str) -> str:
+    return _checked("The account ID", value, account_id_problem(value))
+
+
+def check_role_name(value: str) -> str:
+    return _checked("The role name", value, role_name_problem(value))
+
+
+def _question(key: str, text: str, current: str | None, check: Callable[[str], str], **kw: Any) -> Question:
+    return Question(key=key, prompt=f"{text} [{current}]: ", default=current, check=check, **kw)
+
+
+def check_answers(answers: Answers) -> None:
+    """Check the values given up front before anything else happens (no sign-in for a typo)."""
+    checks: dict[str, Callable[[str], str]] = {
+        "start_url": check_start_url,
+        "sso_region": check_sso_region,
+        "scopes": check_scopes,
+        "account_id": check_account_id,
+        "role_name": check_role_name,
+        "region": check_region,
+        "output": check_output,
+        "profile": check_profile_name,
+    }
+    for key, check in checks.items():
+        value = getattr(answers, key)
+        if value:
+            try:
+                check(value.strip())
+            except ConfigError as error:
+                raise ConfigError(f"{FLAGS[key]}: {error.message}", hint=error.hint) from None
+    if answers.sso_session:
+        try:
+            check_session_name(answers.sso_session.strip())
+        except ConfigError as error:
+            raise ConfigError(f"--sso-session: {error.message}", hint=error.hint) from None
+
+
+# --- the wizard ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConfiguredProfile:
+    """What ``configure sso`` wrote."""
+
+    profile: str
+    sso_session: str | None
+    start_url: str
+    sso_region: str
+    account_id: str
+    role_name: str
+    region: str | None
+    output: str | None
+
+
+@dataclass(frozen=True)
+class ConfiguredSession:
+    """What ``configure sso-session`` wrote."""
+
+    sso_session: str
+    start_url: str
+    sso_region: str
+    scopes: str
+    signed_in: bool
+
+
+@dataclass(frozen=True)
+class ExistingConfig:
+    """The single-line values of the profiles and sso-sessions already in the config (the defaults)."""
+
+    profiles: dict[str, dict[str, str]]
+    sessions: dict[str, dict[str, str]]
+
+
+def read_existing(locations: Locations) -> ExistingConfig:
+    """The config as botocore reads it (:func:`idc.config.load_config`); nested blocks left out."""
+    from idc.config import load_config
+
+    config = load_config(locations)
+
+    def flat(sections: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
+        return {
+            name: {key: value for key, value in values.items() if isinstance(value, str)}
+            for name, values in sections.items()
+        }
+
+    return ExistingConfig(profiles=flat(config.profiles), sessions=flat(config.sso_sessions))
+
+
+@dataclass(frozen=True)
+class _SessionAnswers:
+    name: str | None  # None: legacy format
+    start_url: str
+    sso_region: str
+    scopes: str | None
+
+
+def configure_sso(
+    answers: Answers,
+    *,
+    locations: Locations,
+    prompter: Prompter,
+    sign_in: SignInOptions | None = None,
+) -> ConfiguredProfile:
+    """Run the ``configure sso`` wizard and write the ``[profile]`` (and ``[sso-session]``) section."""
+    from idc.login import SignInOptions
+
+    check_answers(answers)
+    sign_in = sign_in or SignInOptions()
+    existing = read_existing(locations)
+    current = existing.profiles.get(answers.profile or "", {}) if answers.profile else {}
+
+    session = _ask_session(answers, prompter, existing, current, required=False)
+    token = _sign_in(session, locations=locations, options=sign_in, out=prompter.out)
+
+    client_factory = sign_in.client_factory or default_client_factory()
+    fix = _login_fix(session)
+    accounts = list_accounts(token.access_token, session.sso_region, client_factory=client_factory, fix=fix)
+    if not accounts:
+        raise ConfigError("No AWS accounts are available to you.", hint="Ask your administrator.")
+    if len(accounts) == 1:
+        account = accounts[0]
+        if answers.account_id and answers.account_id.strip() != account.value:
+            _pick_given(accounts, answers.account_id.strip(), "--account-id", "account")
+        prompter.say(f"The only AWS account available to you is: {account.value}")
+    else:
+        prompter.say(f"There are {len(accounts)} AWS accounts available to you.")
+        account = prompter.choose(
+            "Select an account:", accounts, _stripped(answers.account_id), "--account-id"
+        )
+    prompter.say(f"Using the account ID {account.value}")
+
+    roles = list_roles(
+        token.access_token, session.sso_region, account.value, client_factory=client_factory, fix=fix
+    )
+    if not roles:
+        raise ConfigError(f"No roles are available for the account {account.value}.")
+    if len(roles) == 1:
+        role = roles[0]
+        if answers.role_name and answers.role_name.strip() != role.value:
+            _pick_given(roles, answers.role_name.strip(), "--role-name", "role")
+        prompter.say(f"The only role available to you is: {role.value}")
+    else:
+        prompter.say(f"There are {len(roles)} roles available to you.")
+        role = prompter.choose("Select a role:", roles, _stripped(answers.role_name), "--role-name")
+    prompter.say(f'Using the role name "{role.value}"')
+
+    region = prompter.ask(
+        _question("region", "Default client Region", current.get("region"), check_region), answers.region
+    )
+    output = prompter.ask(
+        _question(
+            "output", "CLI default output format (json if not specified)", current.get("output"), check_output
+        ),
+        answers.output,
+    )
+    if answers.profile:
+        profile = answers.profile.strip()
+    else:
+        default_name = f"{role.value}-{account.value}"
+        profile = prompter.ask(
+            _question("profile", "Profile name", default_name, check_profile_name), answers.profile
+        )
+
+    values: dict[str, str | None] = {}
+    if session.name is not None:
+        # The session holds the start URL and region; stale legacy keys in the profile would make
+        # botocore complain that they are inconsistent with the session, so they go.
+        values.update(sso_session=session.name, sso_start_url=None, sso_region=None)
+    else:
+        values.update(sso_session=None, sso_start_url=session.start_url, sso_region=session.sso_region)
+    values.update(sso_account_id=account.value, sso_role_name=role.value)
+    if region:
+        values["region"] = region
+    if output:
+        values["output"] = output
+    session_values: dict[str, str | None] | None = None
+    if session.name is not None:
+        session_values = {
+            "sso_start_url": session.start_url,
+            "sso_region": session.sso_region,
+            "sso_registration_scopes": session.scopes or DEFAULT_SCOPES,
+        }
+    write_sections(locations, profile=(profile, values), session=(session.name, session_values))
+
+    prompter.say("")
+    if profile.lower() == "default":
+        prompter.say("The AWS CLI is now configured to use the default profile.")
+        prompter.say("Run the following command to verify your configuration:")
+        prompter.say("")
+        prompter.say("aws sts get-caller-identity")
+    else:
+        prompter.say("To use this profile, specify the profile name using --profile, as shown:")
+        prompter.say("")
+        prompter.say(f"aws sts get-caller-identity --profile {profile}")
+    return ConfiguredProfile(
+        profile=profile,
+        sso_session=session.name,
+        start_url=session.start_url,
+        sso_region=session.sso_region,
+        account_id=account.value,
+        role_name=role.value,
+        region=region or None,
+        output=output or None,
+    )
+
+
+def configure_sso_session(
+    answers: Answers,
+    *,
+    locations: Locations,
+    prompter: Prompter,
+    sign_in: SignInOptions | None = None,
+    login: bool = True,
+) -> ConfiguredSession:
+    """Run the ``configure sso-session`` wizard; sign in (unless ``login`` is False), then write.
+
+    Signing in before writing proves the start URL and region work: a typo is found now, and nothing
+    is written for it.
+    """
+    check_answers(answers)
+    existing = read_existing(locations)
+    session = _ask_session(answers, prompter, existing, {}, required=True)
+    assert session.name is not None  # required=True never yields the legacy format
+    if login:
+        from idc.login import SignInOptions
+
+        _sign_in(session, locations=locations, options=sign_in or SignInOptions(), out=prompter.out)
+    scopes = session.scopes or DEFAULT_SCOPES
+    values: dict[str, str | None] = {
+        "sso_start_url": session.start_url,
+        "sso_region": session.sso_region,
+        "sso_registration_scopes": scopes,
+    }
+    write_sections(locations, profile=None, session=(session.name, values))
+    prompter.say("")
+    prompter.say(f"Completed configuring SSO session: {session.name}")
+    if not login:
+        prompter.say("Run the following to login and refresh access token for this session:")
+        prompter.say("")
+        prompter.say(f"idc login --sso-session {session.name}")
+    return ConfiguredSession(
+        sso_session=session.name,
+        start_url=session.start_url,
+        sso_region=session.sso_region,
+        scopes=scopes,
+        signed_in=login,
+    )
+
+
+def _stripped(value: str | None) -> str | None:
+    return value.strip() if value is not None else None
+
+
+def _ask_session(
+    answers: Answers,
+    prompter: Prompter,
+    existing: ExistingConfig,
+    profile_values: dict[str, str],
+    *,
+    required: bool,
+) -> _SessionAnswers:
+    """Session name, start URL, region and scopes, with what the config already holds as defaults."""
+    current_name = profile_values.get("sso_session")
+    if current_name:
+        text = f"SSO session name [{current_name}]: "
+    elif required:
+        text = "SSO session name: "
+    else:
+        text = "SSO session name (Recommended): "
+    name_question = Question(
+        key="sso_session",
+        prompt=text,
+        default=current_name,
+        check=check_session_name,
+        required=required,
+        explicit=True,
+    )
+    name = prompter.ask(name_question, answers.sso_session) or None
+
+    if name is None:
+        prompter.say(LEGACY_WARNING)
+        defaults = profile_values
+    else:
+        defaults = existing.sessions.get(name, {})
+        if (
+            not defaults
+            and answers.sso_session is not None
+            and answers.start_url is None
+            and not prompter.interactive
+        ):
+            raise ConfigError(
+                f'The specified sso-session does not exist: "{name}".',
+                hint="Pass --start-url and --sso-region to create it.",
+            )
+    start_url = prompter.ask(
+        Question(
+            key="start_url",
+            prompt=f"SSO start URL [{defaults.get('sso_start_url')}]: ",
+            default=defaults.get("sso_start_url"),
+            check=check_start_url,
+            required=True,
+        ),
+        answers.start_url,
+    )
+    sso_region = prompter.ask(
+        Question(
+            key="sso_region",
+            prompt=f"SSO region [{defaults.get('sso_region')}]: ",
+            default=defaults.get("sso_region"),
+            check=check_sso_region,
+            required=True,
+        ),
+        answers.sso_region,
+    )
+    scopes = None
+    if name is not None:
+        current_scopes = defaults.get("sso_registration_scopes") or DEFAULT_SCOPES
+        scopes = prompter.ask(
+            _question("scopes", "SSO registration scopes", current_scopes, check_scopes), answers.scopes
+        )
+    return _SessionAnswers(name=name, start_url=start_url, sso_region=sso_region, scopes=scopes)
+
+
+# --- the parts other modules own, each called from one place ------------------------------------------
+
+
+def parse_scopes(value: str | None) -> tuple[str, ...]:
+    """``sso_registration_scopes`` as botocore parses it: comma separated, blanks dropped."""
+    if not value:
+        return ()
+    return tuple(s.strip() for s in value.split(",") if s.strip())
+
+
+def _sign_in(
+    session: _SessionAnswers, *, locations: Locations, options: SignInOptions, out: TextIO
+) -> SsoToken:
+    """Sign in to the session being configured (``idc.login``): the AWS CLI's messages go to ``out``."""
+    from idc.login import SsoSessionTarget, login
+
+    target = SsoSessionTarget(
+        session_name=session.name,
+        start_url=session.start_url,
+        sso_region=session.sso_region,
+        registration_scopes=parse_scopes(session.scopes or DEFAULT_SCOPES) if session.name else (),
+    )
+    return login(
+        target,
+        locations=locations,
+        client_factory=options.client_factory,
+        opener=options.opener,
+        use_device_code=options.use_device_code,
+        no_browser=options.no_browser,
+        clock=options.clock,
+        monotonic=options.monotonic,
+        sleep=options.sleep,
+        out=out,
+        timeout=options.timeout,
+        lock_timeout=options.lock_timeout,
+        environ=options.environ,
+    )
+
+
+def _login_fix(session: _SessionAnswers) -> str:
+    if session.name:
+        return f"idc login --sso-session {session.name}"
+    return "idc configure sso"
+
+
+def _portal_call(client: Any, operation: str, fix: str, **params: Any) -> dict[str, Any]:
+    """One portal call, throttling retried (:mod:`idc.retry`), errors mapped to idc's tree."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from idc.retry import call_with_retry
+
+    try:
+        result: dict[str, Any] = call_with_retry(lambda: getattr(client, operation)(**params))
+    except ClientError as error:
+        response = error.response or {}
+        status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+        code = (response.get("Error") or {}).get("Code", "")
+        if status == 401 or code == "UnauthorizedException":
+            raise LoginRequired(
+                "The SSO session has expired or is otherwise invalid (Identity Center refused the token).",
+                fix=fix,
+            ) from None
+        raise ServiceError(f"IAM Identity Center answered {code or status} to {operation}.") from None
+    except BotoCoreError as error:
+        raise ServiceError(
+            f"Could not reach IAM Identity Center for {operation}: {type(error).__name__}.",
+            hint="Check the network (or AWS_ENDPOINT_URL_SSO) and try again.",
+        ) from None
+    return result
+
+
+def _display_account(account: dict[str, Any]) -> str:
+    """As the AWS CLI shows an account: ``name, email (id)``, with whatever of name and email exist."""
+    account_id = str(account["accountId"])
+    name, email = account.get("accountName"), account.get("emailAddress")
+    if name and email:
+        return f"{name}, {email} ({account_id})"
+    if name or email:
+        return f"{name or email} ({account_id})"
+    return account_id
+
+
+def list_accounts(
+    access_token: str, sso_region: str, *, client_factory: ClientFactory, fix: str
+) -> list[Option]:
+    """Every account the token reaches (portal ListAccounts, all pages), as pick-list options."""
+    client = client_factory("sso", sso_region)
+    options: list[Option] = []
+    next_token: str | None = None
+    while True:
+        params: dict[str, Any] = {"accessToken": access_token, "maxResults": 100}
+        if next_token:
+            params["nextToken"] = next_token
+        page = _portal_call(client, "list_accounts", fix, **params)
+        for account in page.get("accountList") or []:
+            options.append(Option(value=str(account["accountId"]), label=_display_account(account)))
+        next_token = page.get("nextToken") or None
+        if not next_token:
+            return options
+
+
+def list_roles(
+    access_token: str, sso_region: str, account_id: str, *, client_factory: ClientFactory, fix: str
+) -> list[Option]:
+    """The roles of one account (portal ListAccountRoles, all pages), as pick-list options."""
+    client = client_factory("sso", sso_region)
+    options: list[Option] = []
+    next_token: str | None = None
+    while True:
+        params: dict[str, Any] = {"accessToken": access_token, "accountId": account_id, "maxResults": 100}
+        if next_token:
+            params["nextToken"] = next_token
+        page = _portal_call(client, "list_account_roles", fix, **params)
+        for role in page.get("roleList") or []:
+            options.append(Option(value=str(role["roleName"]), label=str(role["roleName"])))
+        next_token = page.get("nextToken") or None
+        if not next_token:
+            return options
+
+
+def write_sections(
+    locations: Locations,
+    *,
+    profile: tuple[str, dict[str, str | None]] | None,
+    session: tuple[str | None, dict[str, str | None] | None],
+) -> None:
+    """Write the sections through :class:`idc.config.editor.ConfigEditor` (byte-exact elsewhere).
+
+    A value of ``None`` removes that key from the section.
+    """
+    from idc.config.editor import ConfigEditor
+
+    for value_map in (profile[1] if profile else {}, session[1] or {}):
+        for value in value_map.values():
+            if value is not None and any(c in value for c in "\r\n\x00"):
+                raise ConfigError("A configuration value cannot contain a line break.")
+    editor = ConfigEditor(locations.config_file)
+    if profile is not None:
+        name, values = profile
+        if name == "default":
+            editor.set_section("default", name, values)
+        else:
+            editor.set_section("profile", name, values)
+    session_name, session_values = session
+    if session_name is not None and session_values is not None:
+        editor.set_section("sso-session", session_name, session_values)
+    editor.save()

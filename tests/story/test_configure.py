@@ -1,0 +1,348 @@
+"""``idc configure sso`` / ``sso-session`` without a terminal (flags), on a terminal (pexpect), and with
+bad input: one line, the documented exit code, no traceback, nothing written.
+
+The approvals are done by the emulator's page approver run as the ``BROWSER`` command: it signs the demo
+user in through the same HTML forms a browser gets.
+"""
+
+from __future__ import annotations
+
+import configparser
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pexpect
+import pytest
+
+from idc.errors import ExitStatus
+from story.helpers import child_env, command
+
+pytestmark = pytest.mark.timeout(120)
+
+APPROVER = {"BROWSER": f"{sys.executable} -m idc.emulator.page_approver --detach"}
+DENIER = {"BROWSER": f"{sys.executable} -m idc.emulator.page_approver --detach --deny"}
+
+
+def idc(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [command("idc"), *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+
+
+def sections(path: Path) -> dict[str, dict[str, str]]:
+    parser = configparser.RawConfigParser()
+    parser.read_string(path.read_text())
+    return {name: dict(parser[name]) for name in parser.sections()}
+
+
+def full_flags(emulator: Any, profile: str = "AdministratorAccess") -> list[str]:
+    return [
+        "configure",
+        "sso",
+        "--sso-session",
+        "my-sso",
+        "--start-url",
+        emulator.start_url,
+        "--sso-region",
+        emulator.region,
+        "--region",
+        "eu-west-1",
+        "--output",
+        "json",
+        "--profile",
+        profile,
+    ]
+
+
+def test_flags_configure_without_a_terminal(aws_home: Any, emulator: Any) -> None:
+    env = child_env(aws_home.env, emulator.env, APPROVER)
+    done = idc(full_flags(emulator), env)
+    assert done.returncode == 0, done.stderr
+    # the transcript is what a user would have seen, answers included
+    for line in [
+        "SSO session name (Recommended): my-sso",
+        f"SSO start URL [None]: {emulator.start_url}",
+        f"SSO region [None]: {emulator.region}",
+        "SSO registration scopes [sso:account:access]: ",
+        f"Successfully logged into Start URL: {emulator.start_url}",
+        "The only AWS account available to you is: 123456789012",
+        "Using the account ID 123456789012",
+        "The only role available to you is: AdministratorAccess",
+        'Using the role name "AdministratorAccess"',
+        "Default client Region [None]: eu-west-1",
+        "CLI default output format (json if not specified) [None]: json",
+        "To use this profile, specify the profile name using --profile, as shown:",
+        "aws sts get-caller-identity --profile AdministratorAccess",
+    ]:
+        assert line in done.stdout.splitlines(), (line, done.stdout)
+    assert sections(aws_home.config_file) == {
+        "profile AdministratorAccess": {
+            "sso_session": "my-sso",
+            "sso_account_id": "123456789012",
+            "sso_role_name": "AdministratorAccess",
+            "region": "eu-west-1",
+            "output": "json",
+        },
+        "sso-session my-sso": {
+            "sso_start_url": emulator.start_url,
+            "sso_region": emulator.region,
+            "sso_registration_scopes": "sso:account:access",
+        },
+    }
+    assert len(list(aws_home.sso_cache.glob("*.json"))) >= 1
+
+
+def test_legacy_format_with_an_empty_session_name(aws_home: Any, emulator: Any) -> None:
+    env = child_env(aws_home.env, emulator.env, APPROVER)
+    args = full_flags(emulator, profile="legacy")
+    args[args.index("my-sso")] = ""
+    done = idc(args, env)
+    assert done.returncode == 0, done.stderr
+    assert "WARNING: Configuring using legacy format (e.g. without an SSO session)." in done.stdout
+    assert "SSO registration scopes" not in done.stdout
+    assert sections(aws_home.config_file) == {
+        "profile legacy": {
+            "sso_start_url": emulator.start_url,
+            "sso_region": emulator.region,
+            "sso_account_id": "123456789012",
+            "sso_role_name": "AdministratorAccess",
+            "region": "eu-west-1",
+            "output": "json",
+        }
+    }
+
+
+def test_rerun_offers_the_configured_values(aws_home: Any, emulator: Any, tmp_path: Path) -> None:
+    env = child_env(aws_home.env, emulator.env, APPROVER)
+    assert idc(full_flags(emulator), env).returncode == 0
+    child = pexpect.spawn(
+        command("idc"),
+        ["configure", "sso", "--profile", "AdministratorAccess"],
+        env=env,
+        encoding="utf-8",
+        timeout=30,
+    )
+    child.logfile_read = (tmp_path / "terminal.txt").open("w")
+    child.expect_exact("SSO session name [my-sso]: ")
+    child.sendline("")
+    child.expect_exact(f"SSO start URL [{emulator.start_url}]: ")
+    child.sendline("")
+    child.expect_exact(f"SSO region [{emulator.region}]: ")
+    child.sendline("")
+    child.expect_exact("SSO registration scopes [sso:account:access]: ")
+    child.sendline("")
+    child.expect_exact("Using the role name")
+    child.expect_exact("Default client Region [eu-west-1]: ")
+    child.sendline("")
+    child.expect_exact("CLI default output format (json if not specified) [json]: ")
+    child.sendline("text")
+    child.expect_exact("aws sts get-caller-identity --profile AdministratorAccess")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    profile = sections(aws_home.config_file)["profile AdministratorAccess"]
+    assert profile["region"] == "eu-west-1"
+    assert profile["output"] == "text"
+
+
+def test_a_bad_answer_on_a_terminal_is_one_line_and_asked_again(
+    aws_home: Any, emulator: Any, tmp_path: Path
+) -> None:
+    env = child_env(aws_home.env, emulator.env, APPROVER)
+    child = pexpect.spawn(command("idc"), ["configure", "sso"], env=env, encoding="utf-8", timeout=30)
+    child.logfile_read = (tmp_path / "terminal.txt").open("w")
+    child.expect_exact("SSO session name (Recommended): ")
+    child.sendline("my-sso")
+    child.expect_exact("SSO start URL [None]: ")
+    child.sendline("http://d-0000000000.awsapps.com/start")
+    child.expect_exact('The SSO start URL "http://d-0000000000.awsapps.com/start" is not an https URL')
+    child.expect_exact("SSO start URL [None]: ")
+    child.sendline(emulator.start_url)
+    child.expect_exact("SSO region [None]: ")
+    child.sendline("Tokyo")
+    child.expect_exact('The SSO region "Tokyo" is not an AWS Region name')
+    child.expect_exact("SSO region [None]: ")
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == ExitStatus.INTERRUPTED
+    assert not aws_home.config_file.exists()
+    assert "Traceback" not in (tmp_path / "terminal.txt").read_text()
+
+
+BAD_INPUT = [
+    pytest.param(
+        [
+            "--sso-session",
+            "s",
+            "--start-url",
+            "http://d-0000000000.awsapps.com/start",
+            "--sso-region",
+            "us-east-1",
+        ],
+        '--start-url: The SSO start URL "http://d-0000000000.awsapps.com/start" is not an https URL',
+        id="http-start-url",
+    ),
+    pytest.param(
+        ["--sso-session", "s", "--start-url", "https://d-1.awsapps.com/start", "--sso-region", "moon-1"],
+        '--sso-region: The SSO region "moon-1" is not an AWS Region name',
+        id="bad-sso-region",
+    ),
+    pytest.param(
+        ["--account-id", "12345"],
+        '--account-id: The account ID "12345" is not a 12-digit AWS account ID',
+        id="short-account-id",
+    ),
+    pytest.param(
+        ["--region", "Europe"],
+        '--region: The default client Region "Europe" is not an AWS Region name',
+        id="bad-client-region",
+    ),
+    pytest.param(
+        ["--output", "xml"], '--output: The output format "xml" is not one of json, text', id="bad-output"
+    ),
+    pytest.param(
+        ["--sso-session", "my[sso"],
+        '--sso-session: The SSO session name "my[sso" cannot be written',
+        id="session-space",
+    ),
+    pytest.param(
+        ["--profile", "a]b"], '--profile: The profile name "a]b" cannot be written', id="profile-bracket"
+    ),
+    pytest.param([], "Pass --sso-session NAME", id="no-terminal-no-session"),
+    pytest.param(
+        ["--sso-session", "my-sso"],
+        'The specified sso-session does not exist: "my-sso"',
+        id="unknown-session",
+    ),
+    pytest.param(
+        ["--sso-session", "s", "--start-url", "https://d-1.awsapps.com/start"],
+        "Pass --sso-region",
+        id="missing-region",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_INPUT)
+def test_bad_input_is_one_line_and_exit_3(aws_home: Any, args: list[str], message: str) -> None:
+    done = idc(["configure", "sso", *args], child_env(aws_home.env))
+    assert done.returncode == ExitStatus.CONFIG, (done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("idc: ") and message in lines[0], lines[0]
+    assert "Traceback" not in done.stdout + done.stderr
+    assert not aws_home.config_file.exists()
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        pytest.param(
+            "--account-id",
+            "210987654321",
+            "--account-id: account 210987654321 is not available",
+            id="account",
+        ),
+        pytest.param("--role-name", "ReadOnly", "--role-name: role ReadOnly is not available", id="role"),
+    ],
+)
+def test_unknown_account_or_role_after_sign_in(
+    aws_home: Any, emulator: Any, flag: str, value: str, message: str
+) -> None:
+    before = "# my config\n[profile keep]\nregion = us-east-1\n"
+    aws_home.config_file.write_text(before)
+    done = idc([*full_flags(emulator), flag, value], child_env(aws_home.env, emulator.env, APPROVER))
+    assert done.returncode == ExitStatus.CONFIG, (done.stdout, done.stderr)
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]
+    assert message in done.stderr
+    assert aws_home.config_file.read_text() == before
+
+
+def test_refused_approval_is_login_failed_and_writes_nothing(aws_home: Any, emulator: Any) -> None:
+    done = idc(full_flags(emulator), child_env(aws_home.env, emulator.env, DENIER))
+    assert done.returncode == ExitStatus.LOGIN_FAILED, (done.stdout, done.stderr)
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr
+    assert not aws_home.config_file.exists()
+
+
+def test_sso_session_signs_in_then_writes(aws_home: Any, emulator: Any) -> None:
+    env = child_env(aws_home.env, emulator.env, APPROVER)
+    done = idc(
+        [
+            "configure",
+            "sso-session",
+            "--sso-session",
+            "team",
+            "--start-url",
+            emulator.start_url,
+            "--sso-region",
+            emulator.region,
+            "--scopes",
+            "sso:account:access",
+        ],
+        env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "SSO session name: team" in done.stdout
+    assert f"Successfully logged into Start URL: {emulator.start_url}" in done.stdout
+    assert "Completed configuring SSO session: team" in done.stdout
+    assert sections(aws_home.config_file) == {
+        "sso-session team": {
+            "sso_start_url": emulator.start_url,
+            "sso_region": emulator.region,
+            "sso_registration_scopes": "sso:account:access",
+        }
+    }
+    assert list(aws_home.sso_cache.glob("*.json"))
+
+
+def test_sso_session_no_login_writes_and_says_how_to_sign_in(aws_home: Any) -> None:
+    done = idc(
+        [
+            "configure",
+            "sso-session",
+            "--sso-session",
+            "team",
+            "--start-url",
+            "https://d-1234567890.awsapps.com/start",
+            "--sso-region",
+            "us-east-1",
+            "--no-login",
+        ],
+        child_env(aws_home.env),
+    )
+    assert done.returncode == 0, done.stderr
+    assert "idc login --sso-session team" in done.stdout
+    assert sections(aws_home.config_file)["sso-session team"]["sso_region"] == "us-east-1"
+    assert not aws_home.sso_cache.exists() or not list(aws_home.sso_cache.glob("*.json"))
+
+
+def test_sso_session_bad_input(aws_home: Any) -> None:
+    done = idc(
+        [
+            "configure",
+            "sso-session",
+            "--sso-session",
+            "team",
+            "--start-url",
+            "http://x.awsapps.com/start",
+            "--sso-region",
+            "us-east-1",
+            "--no-login",
+        ],
+        child_env(aws_home.env),
+    )
+    assert done.returncode == ExitStatus.CONFIG
+    assert done.stderr.strip().startswith(
+        'idc: --start-url: The SSO start URL "http://x.awsapps.com/start" is not an https URL'
+    )
+    assert not aws_home.config_file.exists()
