@@ -6,14 +6,17 @@ adapter over the engine (:class:`idc.emulator.engine.IdentityCenter`): the engin
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from starlette.routing import BaseRoute
+
+if TYPE_CHECKING:
+    from idc.emulator.engine import IdentityCenter
 
 __all__ = ["build_routes"]
 
 
-def build_routes(engine: Any) -> list[BaseRoute]:
+def build_routes(engine: IdentityCenter) -> list[BaseRoute]:
     """The routes of every page, bound to ``engine``; the app adds them to its own routes."""
     from idc.emulator.web.pages import page_routes
 

@@ -10,11 +10,10 @@ module only renders and routes.
 
 from __future__ import annotations
 
-import importlib
 import math
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 import jinja2
@@ -23,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from idc.emulator.service_errors import AuthorizeError, PageError, TooManyAttempts
 from idc.emulator.web.csrf import (
     ANONYMOUS_COOKIE,
     CSRF_FIELD,
@@ -35,24 +35,35 @@ from idc.emulator.web.csrf import (
 )
 from idc.emulator.web.signin_limiter import SignInLimiter
 
+if TYPE_CHECKING:
+    from idc.emulator.engine import (
+        AccountAssignment,
+        AuthorizeRequest,
+        DeviceAuthorizationView,
+        IdentityCenter,
+        UserSession,
+    )
+
 _HERE = Path(__file__).parent
 _MAX_FORM_BYTES = 16 * 1024
 _SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self' http://127.0.0.1:* "
-    "http://localhost:* http://[::1]:*; frame-ancestors 'none'; base-uri 'none'",
+    # Forms post to this origin; the PKCE consent's redirect goes to the loopback listener, which a
+    # form-action directive would have to list, so it is left out.
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
-
-Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 class _Visitor:
     """Who is at the browser: the engine session (if signed in) and the CSRF binding."""
 
-    def __init__(self, session_id: str | None, user: Any | None, visitor_id: str | None, new: bool) -> None:
+    def __init__(
+        self, session_id: str | None, user: UserSession | None, visitor_id: str | None, new: bool
+    ) -> None:
         self.session_id = session_id
         self.user = user
         self.visitor_id = visitor_id
@@ -66,35 +77,24 @@ class _Visitor:
 class Pages:
     """The page endpoints bound to one engine."""
 
-    def __init__(self, engine: Any) -> None:
+    def __init__(self, engine: IdentityCenter) -> None:
         self.engine = engine
         self.csrf = CsrfGuard()
-        self.limiter = SignInLimiter(self._clock_seconds)
+        self.limiter = SignInLimiter(engine.now)
         self.templates = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(_HERE / "templates")),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
         )
         self.stylesheet = (_HERE / "static" / "style.css").read_bytes()
-        # The engine's exceptions (H1's module); imported late so the pages load without it.
-        engine_module = importlib.import_module("idc.emulator.engine")
-        self._too_many_attempts: type[Exception] = engine_module.TooManyAttempts
-        self._authorize_error: type[Exception] = engine_module.AuthorizeError
 
     # --- plumbing -----------------------------------------------------------------------------
 
-    def _clock_seconds(self) -> float:
-        now = self.engine.now()
-        return float(now.timestamp()) if hasattr(now, "timestamp") else float(now)
-
     def _visitor(self, request: Request) -> _Visitor:
         session_id = cookie(request, SESSION_COOKIE)
-        user = None
-        if session_id is not None:
-            session = self.engine.user_session(session_id)
-            user = getattr(session, "user", None) if session is not None else None
-            if user is None:
-                session_id = None
+        user = self.engine.user_session(session_id) if session_id is not None else None
+        if user is None:
+            session_id = None
         visitor_id = cookie(request, ANONYMOUS_COOKIE)
         new = visitor_id is None
         if new:
@@ -108,7 +108,7 @@ class Pages:
         context.setdefault("title", "Sign in")
         html = self.templates.get_template(template).render(
             csrf_token=self.csrf.token_for(binding) if binding else "",
-            signed_in_as=_username(visitor.user) if visitor.user is not None else None,
+            signed_in_as=visitor.user.username if visitor.user is not None else None,
             **context,
         )
         response = HTMLResponse(html, status_code=status, headers=_SECURITY_HEADERS)
@@ -208,6 +208,8 @@ class Pages:
         checked = await self._checked_form(request, visitor)
         if isinstance(checked, Response):
             return checked
+        if visitor.session_id is not None:
+            self.engine.end_session(visitor.session_id)
         response = RedirectResponse("/login", status_code=303)
         clear_cookie(response, SESSION_COOKIE)
         return response
@@ -218,7 +220,7 @@ class Pages:
         visitor = self._visitor(request)
         if visitor.user is None:
             return self._to_signin(request)
-        assignments = [_assignment_view(a) for a in self.engine.assignments_for(visitor.user)]
+        assignments = [_AssignmentView(a) for a in self.engine.assignments_for(visitor.user.username)]
         return self._render(
             request,
             visitor,
@@ -253,19 +255,14 @@ class Pages:
             return found
         return RedirectResponse("/device/consent?" + urlencode({"user_code": code}), status_code=303)
 
-    def _find_device(self, request: Request, visitor: _Visitor, code: str) -> Any:
+    def _find_device(
+        self, request: Request, visitor: _Visitor, code: str
+    ) -> DeviceAuthorizationView | Response:
         """The engine's view of the pending authorization, or the page that says why there is none."""
         try:
             view = self.engine.find_device_authorization(code) if code else None
-        except self._too_many_attempts:
-            return self._error(
-                request,
-                visitor,
-                429,
-                "Too many attempts",
-                "Too many wrong codes were entered for this request.",
-                "Start the sign-in again from your application to get a new code.",
-            )
+        except TooManyAttempts as exc:
+            return self._error(request, visitor, 429, "Too many attempts", exc.message)
         if view is None:
             return self._render(
                 request,
@@ -275,6 +272,16 @@ class Pages:
                 title="Authorization requested",
                 user_code=code,
                 error="That code is not valid or has expired. Check the code your application shows.",
+            )
+        if view.status != "pending":
+            done = {"approved": "was already approved", "denied": "was already denied"}
+            return self._error(
+                request,
+                visitor,
+                409,
+                "Code already used",
+                f"The request with this code {done.get(view.status, 'was already used')}.",
+                "Start the sign-in again from your application to get a new code.",
             )
         return view
 
@@ -303,14 +310,17 @@ class Pages:
         if isinstance(view, Response):
             return view
         assert visitor.session_id is not None
-        self.engine.decide_device_authorization(code, visitor.session_id, decision == "allow")
+        try:
+            self.engine.decide_device_authorization(code, visitor.session_id, decision == "allow")
+        except PageError as exc:
+            return self._error(request, visitor, 409, "Request not completed", exc.message)
         return self._render(
             request,
             visitor,
             "result.html",
             title="Request approved" if decision == "allow" else "Request denied",
             approved=decision == "allow",
-            client_name=_client_name_of(view),
+            client_name=view.client_name,
         )
 
     def _consent(
@@ -318,7 +328,7 @@ class Pages:
         request: Request,
         visitor: _Visitor,
         action: str,
-        view: Any,
+        view: DeviceAuthorizationView | AuthorizeRequest,
         hidden: list[tuple[str, str]],
         user_code: str = "",
     ) -> Response:
@@ -329,27 +339,30 @@ class Pages:
             title="Allow access?",
             action=action,
             hidden=hidden,
-            client_name=_client_name_of(view),
-            scopes=list(getattr(view, "scopes", ()) or ()),
-            username=_username(visitor.user),
+            client_name=view.client_name,
+            scopes=list(view.scopes),
+            username=visitor.user.username if visitor.user is not None else "",
             user_code=user_code,
         )
 
     # --- authorization code with PKCE (RFC 6749 4.1, RFC 7636) --------------------------------
 
-    def _begin(self, request: Request, visitor: _Visitor, params: Mapping[str, str]) -> Any:
+    def _begin(
+        self, request: Request, visitor: _Visitor, params: Mapping[str, str]
+    ) -> AuthorizeRequest | Response:
+        """Validate the request; an invalid one goes back to the client only when the engine vetted the
+        redirect URI (RFC 6749 section 4.1.2.1), otherwise the error page says what is wrong."""
         try:
             return self.engine.begin_authorize(params)
-        except self._authorize_error as exc:
-            redirect = getattr(exc, "redirect", None)
-            if redirect:
-                return RedirectResponse(redirect, status_code=302)
+        except AuthorizeError as exc:
+            if exc.redirect:
+                return RedirectResponse(exc.redirect, status_code=302)
             return self._error(
                 request,
                 visitor,
                 400,
                 "Invalid authorization request",
-                str(getattr(exc, "message", None) or exc),
+                exc.message,
                 "Start the sign-in again from your application.",
             )
 
@@ -380,7 +393,10 @@ class Pages:
         if isinstance(begun, Response):
             return begun
         assert visitor.session_id is not None
-        location = self.engine.finish_authorize(begun, visitor.session_id, decision == "allow")
+        try:
+            location = self.engine.finish_authorize(begun, visitor.session_id, decision == "allow")
+        except PageError as exc:
+            return self._error(request, visitor, 409, "Request not completed", exc.message)
         return RedirectResponse(location, status_code=302)
 
     # --- static -------------------------------------------------------------------------------
@@ -414,40 +430,20 @@ def _normalise_code(code: str) -> str:
     return cleaned
 
 
-def _username(user: Any) -> str:
-    for attr in ("username", "user_name", "name"):
-        value = getattr(user, attr, None)
-        if isinstance(value, str):
-            return value
-    return str(user)
-
-
-def _client_name_of(view: Any) -> str:
-    name = getattr(view, "client_name", None)
-    return name if isinstance(name, str) and name else "An application"
-
-
 class _AssignmentView:
-    def __init__(self, account_id: str, name: str, email: str, roles: list[str]) -> None:
-        self.account_id = account_id
-        self.name = name
-        self.email = email
-        self.roles = roles
+    """One account as the portal page lists it."""
+
+    def __init__(self, assignment: AccountAssignment) -> None:
+        self.account_id = assignment.account_id
+        self.name = assignment.account_name
+        self.email = assignment.email
+        self.roles = list(assignment.role_names)
 
 
-def _assignment_view(assignment: Any) -> _AssignmentView:
-    return _AssignmentView(
-        account_id=str(getattr(assignment, "account_id", "")),
-        name=str(getattr(assignment, "account_name", "") or getattr(assignment, "name", "")),
-        email=str(getattr(assignment, "email", "") or ""),
-        roles=list(getattr(assignment, "role_names", ()) or ()),
-    )
-
-
-def page_routes(engine: Any) -> list[BaseRoute]:
+def page_routes(engine: IdentityCenter) -> list[BaseRoute]:
     """The page routes for ``engine`` (see :func:`idc.emulator.web.build_routes`)."""
     pages = Pages(engine)
-    start_path = str(getattr(engine, "start_path", "/start") or "/start")
+    start_path = engine.start_path if engine.start_path.startswith("/") else "/start"
     return [
         Route(start_path, pages.portal, methods=["GET"], name="portal"),
         Route("/login", pages.signin_page, methods=["GET"], name="signin_page"),

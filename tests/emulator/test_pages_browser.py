@@ -1,0 +1,302 @@
+"""Real Chromium (Debian's, through Playwright) through every page of a running emulator.
+
+Screenshots of each step land in the test's tmp_path (``<step>.png``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.server
+import secrets
+import threading
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+expect = playwright_sync.expect
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
+    with playwright_sync.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1000, "height": 720}, locale="en-US")
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+class Steps:
+    """Checks every page is plain and accessible, and keeps a screenshot of it."""
+
+    def __init__(self, page: Any, directory: Path) -> None:
+        self.page = page
+        self.directory = directory
+
+    def shows(self, name: str, heading: str) -> None:
+        expect(self.page.get_by_role("heading", level=1)).to_have_text(heading)
+        assert self.page.locator("html").get_attribute("lang") == "en"
+        assert self.page.locator("h1").count() == 1
+        assert self.page.locator("script").count() == 0
+        self.page.screenshot(path=str(self.directory / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def steps(page: Any, tmp_path: Path) -> Steps:
+    return Steps(page, tmp_path)
+
+
+def oidc_client(emulator: Any) -> Any:
+    return boto3.session.Session().client(
+        "sso-oidc",
+        region_name=emulator.region,
+        endpoint_url=emulator.base_url,
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
+def start_device(emulator: Any, name: str = "Browser test app") -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    oidc = oidc_client(emulator)
+    client = oidc.register_client(clientName=name, clientType="public", scopes=["sso:account:access"])
+    auth = oidc.start_device_authorization(
+        clientId=client["clientId"], clientSecret=client["clientSecret"], startUrl=emulator.start_url
+    )
+    return oidc, client, auth
+
+
+def poll_token(emulator: Any, oidc: Any, client: dict[str, Any], auth: dict[str, Any]) -> dict[str, Any]:
+    for _ in range(10):
+        try:
+            token: dict[str, Any] = oidc.create_token(
+                clientId=client["clientId"],
+                clientSecret=client["clientSecret"],
+                grantType=DEVICE_GRANT,
+                deviceCode=auth["deviceCode"],
+            )
+            return token
+        except (oidc.exceptions.AuthorizationPendingException, oidc.exceptions.SlowDownException):
+            emulator.advance_clock(auth.get("interval", 1) + 5)
+    raise AssertionError("the device authorization never completed")
+
+
+def sign_in(page: Any, steps: Steps, password: str = "demo") -> None:
+    steps.shows("signin", "Sign in")
+    page.get_by_label("Username").fill("demo")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_device_flow_sign_in_confirm_allow(emulator: Any, page: Any, steps: Steps) -> None:
+    oidc, client, auth = start_device(emulator)
+    page.goto(auth["verificationUriComplete"])
+    sign_in(page, steps, password="not-it")
+    expect(page.get_by_role("alert")).to_contain_text("username or password is incorrect")
+    steps.shows("signin-error", "Sign in")
+    page.get_by_label("Password").fill("demo")
+    page.get_by_role("button", name="Sign in").click()
+
+    steps.shows("device", "Authorization requested")
+    expect(page.get_by_label("Code")).to_have_value(auth["userCode"])
+    page.get_by_role("button", name="Confirm and continue").click()
+
+    steps.shows("consent", "Allow Browser test app to access your data?")
+    expect(page.locator("main")).to_contain_text("sso:account:access")
+    expect(page.locator("main")).to_contain_text(auth["userCode"])
+    page.get_by_role("button", name="Allow").click()
+
+    steps.shows("approved", "Request approved")
+    expect(page.get_by_role("status")).to_contain_text("You may close this window")
+    token = poll_token(emulator, oidc, client, auth)
+    assert token["accessToken"] and token["tokenType"] == "Bearer"
+
+
+def test_device_flow_typed_code_then_deny(emulator: Any, page: Any, steps: Steps) -> None:
+    oidc, client, auth = start_device(emulator, name="Deny me")
+    page.goto(auth["verificationUri"])
+    sign_in(page, steps)
+    steps.shows("device-empty", "Authorization requested")
+    expect(page.get_by_label("Code")).to_have_value("")
+    page.get_by_label("Code").fill(auth["userCode"].replace("-", "").lower())
+    page.get_by_role("button", name="Confirm and continue").click()
+    steps.shows("consent-deny", "Allow Deny me to access your data?")
+    page.get_by_role("button", name="Deny").click()
+    steps.shows("denied", "Request denied")
+    with pytest.raises(oidc.exceptions.AccessDeniedException):
+        poll_token(emulator, oidc, client, auth)
+
+
+class CallbackListener:
+    """A real loopback listener on 127.0.0.1, port 0, answering like a CLI's callback page."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, str]] = []
+        received = self.received
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                parts = urllib.parse.urlsplit(self.path)
+                if parts.path == "/oauth/callback":
+                    received.append(dict(urllib.parse.parse_qsl(parts.query)))
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.end_headers()
+                self.wfile.write(b"<!doctype html><html lang=en><title>Done</title><h1>Signed in</h1>")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.redirect_uri = f"http://127.0.0.1:{self.server.server_address[1]}/oauth/callback"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def listener() -> Iterator[CallbackListener]:
+    server = CallbackListener()
+    yield server
+    server.close()
+
+
+def authorize_url(emulator: Any, listener: CallbackListener) -> tuple[Any, dict[str, Any], str, str, str]:
+    oidc = oidc_client(emulator)
+    client = oidc.register_client(
+        clientName="botocore-client-browser",
+        clientType="public",
+        grantTypes=["authorization_code", "refresh_token"],
+        redirectUris=["http://127.0.0.1/oauth/callback"],
+        issuerUrl=emulator.start_url,
+        scopes=["sso:account:access"],
+    )
+    verifier = secrets.token_urlsafe(48)[:64]
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    state = secrets.token_hex(16)
+    query = urllib.parse.urlencode(
+        {
+            "response_type": "code",
+            "client_id": client["clientId"],
+            "redirect_uri": listener.redirect_uri,
+            "state": state,
+            "code_challenge_method": "S256",
+            "scopes": "sso:account:access",
+            "code_challenge": challenge,
+        }
+    )
+    return oidc, client, f"{emulator.base_url}/authorize?{query}", verifier, state
+
+
+def test_pkce_sign_in_allow_redirects_to_the_loopback_listener(
+    emulator: Any, page: Any, steps: Steps, listener: CallbackListener
+) -> None:
+    oidc, client, url, verifier, state = authorize_url(emulator, listener)
+    page.goto(url)
+    sign_in(page, steps)
+    steps.shows("pkce-consent", "Allow botocore-client-browser to access your data?")
+    page.get_by_role("button", name="Allow").click()
+    page.wait_for_url(listener.redirect_uri + "?*")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Signed in")
+    assert len(listener.received) == 1
+    callback = listener.received[0]
+    assert callback["state"] == state and callback["code"]
+    token = oidc.create_token(
+        clientId=client["clientId"],
+        clientSecret=client["clientSecret"],
+        grantType="authorization_code",
+        redirectUri=listener.redirect_uri,
+        codeVerifier=verifier,
+        code=callback["code"],
+    )
+    assert token["accessToken"]
+
+
+def test_pkce_deny_redirects_with_access_denied(
+    emulator: Any, page: Any, steps: Steps, listener: CallbackListener
+) -> None:
+    _oidc, _client, url, _verifier, state = authorize_url(emulator, listener)
+    page.goto(url)
+    sign_in(page, steps)
+    page.get_by_role("button", name="Deny").click()
+    page.wait_for_url(listener.redirect_uri + "?*")
+    assert len(listener.received) == 1
+    assert listener.received[0]["error"] == "access_denied"
+    assert listener.received[0]["state"] == state
+    assert "code" not in listener.received[0]
+
+
+def test_portal_lists_accounts_roles_and_command_line_access(emulator: Any, page: Any, steps: Steps) -> None:
+    start_path = urllib.parse.urlsplit(emulator.start_url).path
+    page.goto(emulator.base_url + start_path)
+    sign_in(page, steps)
+    steps.shows("portal", "AWS access portal")
+    accounts = page.get_by_role("region", name="AWS accounts (1)")
+    expect(accounts).to_contain_text("sandbox")
+    expect(accounts).to_contain_text("123456789012")
+    expect(accounts.get_by_role("list", name="Roles in sandbox")).to_have_text("AdministratorAccess")
+    panel = page.get_by_role("region", name="Command line or programmatic access")
+    expect(panel.get_by_label("SSO start URL")).to_have_text(emulator.start_url)
+    expect(panel.get_by_label("SSO Region")).to_have_text(emulator.region)
+
+    # Keyboard users see where they are.
+    page.keyboard.press("Tab")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("", "none")
+
+    page.get_by_role("button", name="Sign out").click()
+    steps.shows("signed-out", "Sign in")
+    page.goto(emulator.base_url + start_path)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+
+
+def test_forms_without_the_csrf_token_are_rejected_and_wrong_codes_are_limited(
+    emulator: Any, page: Any, steps: Steps
+) -> None:
+    _oidc, _client, auth = start_device(emulator)
+    page.goto(auth["verificationUriComplete"])
+    sign_in(page, steps)
+    steps.shows("device-again", "Authorization requested")
+    page.locator("main input[name=csrf_token]").evaluate("e => e.remove()")
+    page.get_by_role("button", name="Confirm and continue").click()
+    steps.shows("csrf-rejected", "Request not accepted")
+
+    page.goto(auth["verificationUri"])
+    for attempt in range(20):
+        page.get_by_label("Code").fill(f"BAD{attempt:05d}")
+        page.get_by_role("button", name="Confirm and continue").click()
+        if page.get_by_role("heading", level=1).inner_text() == "Too many attempts":
+            break
+        expect(page.get_by_role("alert")).to_contain_text("not valid or has expired")
+    steps.shows("too-many-codes", "Too many attempts")
+    assert attempt >= 3  # a few honest typos are allowed before the lockout

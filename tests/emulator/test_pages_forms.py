@@ -1,0 +1,210 @@
+"""The pages' HTTP contract, checked with a plain HTTP client: cookies, CSRF, redirects, rate limits."""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF.search(html)
+    assert match is not None, "the page has no CSRF token"
+    return match.group(1)
+
+
+def sign_in(http: httpx.Client, *, next_path: str = "/start", password: str = "demo") -> httpx.Response:
+    page = http.get("/login", params={"next": next_path})
+    return http.post(
+        "/login",
+        data={
+            "csrf_token": csrf_token(page.text),
+            "next": next_path,
+            "username": "demo",
+            "password": password,
+        },
+    )
+
+
+@pytest.fixture
+def http(emulator: Any) -> Any:
+    with httpx.Client(base_url=emulator.base_url, follow_redirects=False, timeout=10) as client:
+        yield client
+
+
+def device_code(emulator: Any) -> dict[str, Any]:
+    oidc = boto3.session.Session().client(
+        "sso-oidc", region_name=emulator.region, endpoint_url=emulator.base_url
+    )
+    client = oidc.register_client(clientName="forms-test", clientType="public")
+    auth: dict[str, Any] = oidc.start_device_authorization(
+        clientId=client["clientId"], clientSecret=client["clientSecret"], startUrl=emulator.start_url
+    )
+    return auth
+
+
+def test_session_cookie_is_httponly_samesite_lax_path_root(http: httpx.Client) -> None:
+    response = sign_in(http)
+    assert response.status_code == 303 and response.headers["location"] == "/start"
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("idc_session="))
+    attributes = {a.strip().lower() for a in cookie.split(";")[1:]}
+    assert {"httponly", "samesite=lax", "path=/"} <= attributes
+    assert http.get("/start").status_code == 200
+
+
+def test_pages_need_a_signed_in_session(http: httpx.Client) -> None:
+    for path in ("/start", "/device?user_code=ABCD-EFGH", "/device/consent?user_code=ABCD-EFGH"):
+        response = http.get(path)
+        assert response.status_code == 303
+        assert response.headers["location"] == "/login?" + urllib.parse.urlencode({"next": path})
+
+
+@pytest.mark.parametrize(
+    "token", ["", "0" * 64, "missing"], ids=["empty-token", "wrong-token", "missing-token"]
+)
+def test_post_without_the_session_csrf_token_is_rejected(
+    emulator: Any, http: httpx.Client, token: str
+) -> None:
+    auth = device_code(emulator)
+    sign_in(http)
+    form = {"user_code": auth["userCode"], "decision": "allow"}
+    if token != "missing":
+        form["csrf_token"] = token
+    response = http.post("/device/consent", data=form)
+    assert response.status_code == 403
+    assert "did not come from this site" in response.text
+    # Nothing was decided: the request is still pending.
+    assert "Allow" in http.get("/device/consent", params={"user_code": auth["userCode"]}).text
+
+
+def test_another_browsers_token_is_rejected(emulator: Any, http: httpx.Client) -> None:
+    auth = device_code(emulator)
+    with httpx.Client(base_url=emulator.base_url, follow_redirects=False) as other:
+        sign_in(other)
+        foreign = csrf_token(other.get("/device", params={"user_code": auth["userCode"]}).text)
+    sign_in(http)
+    response = http.post(
+        "/device/consent", data={"user_code": auth["userCode"], "decision": "allow", "csrf_token": foreign}
+    )
+    assert response.status_code == 403
+
+
+def test_sign_in_form_is_csrf_protected(http: httpx.Client) -> None:
+    response = http.post("/login", data={"username": "demo", "password": "demo", "next": "/start"})
+    assert response.status_code == 403
+    assert "idc_session" not in response.headers.get("set-cookie", "")
+
+
+def test_state_changes_are_post_only(emulator: Any, http: httpx.Client) -> None:
+    auth = device_code(emulator)
+    sign_in(http)
+    page = http.get("/device/consent", params={"user_code": auth["userCode"], "decision": "allow"})
+    assert page.status_code == 200 and "Allow" in page.text  # a GET only shows the consent page
+    assert http.get("/signout").status_code == 405
+
+
+@pytest.mark.parametrize(
+    "next_path", ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"]
+)
+def test_sign_in_never_redirects_off_site(http: httpx.Client, next_path: str) -> None:
+    response = sign_in(http, next_path=next_path)
+    assert response.status_code == 303 and response.headers["location"] == "/start"
+
+
+def test_wrong_passwords_are_rate_limited_until_the_window_passes(emulator: Any, http: httpx.Client) -> None:
+    for _ in range(5):
+        response = sign_in(http, password="wrong")
+        assert response.status_code == 401
+        assert "username or password is incorrect" in response.text
+    blocked = sign_in(http)  # even the right password waits out the lockout
+    assert blocked.status_code == 429 and "Too many failed sign-in attempts" in blocked.text
+    emulator.advance_clock(301)
+    assert sign_in(http).status_code == 303
+
+
+def test_wrong_user_codes_count_against_the_guess_limit(emulator: Any, http: httpx.Client) -> None:
+    auth = device_code(emulator)
+    sign_in(http)
+    token = csrf_token(http.get("/device").text)
+    statuses = []
+    for attempt in range(20):
+        response = http.post("/device", data={"user_code": f"WRNG-{attempt:04d}", "csrf_token": token})
+        statuses.append(response.status_code)
+        if response.status_code == 429:
+            assert "Too many wrong codes" in response.text
+            break
+    assert statuses[0] == 400 and statuses[-1] == 429, statuses
+    # Past the limit, even the right code is refused (RFC 8628 section 5.1).
+    response = http.post("/device", data={"user_code": auth["userCode"], "csrf_token": token})
+    assert response.status_code == 429
+
+
+def test_device_code_is_prefilled_normalised_and_single_use(emulator: Any, http: httpx.Client) -> None:
+    auth = device_code(emulator)
+    sign_in(http)
+    typed = auth["userCode"].replace("-", "").lower()
+    page = http.get("/device", params={"user_code": typed})
+    assert f'value="{auth["userCode"]}"' in page.text
+    token = csrf_token(page.text)
+    confirmed = http.post("/device", data={"user_code": typed, "csrf_token": token})
+    assert confirmed.status_code == 303
+    consent = http.get(confirmed.headers["location"])
+    assert "forms-test" in consent.text and "Allow" in consent.text and "Deny" in consent.text
+    decided = http.post(
+        "/device/consent", data={"user_code": auth["userCode"], "decision": "allow", "csrf_token": token}
+    )
+    assert decided.status_code == 200 and "Request approved" in decided.text
+    again = http.post(
+        "/device/consent", data={"user_code": auth["userCode"], "decision": "deny", "csrf_token": token}
+    )
+    assert again.status_code == 409 and "already approved" in again.text
+
+
+def test_invalid_authorize_requests_never_redirect_to_unvetted_uris(
+    emulator: Any, http: httpx.Client
+) -> None:
+    oidc = boto3.session.Session().client(
+        "sso-oidc", region_name=emulator.region, endpoint_url=emulator.base_url
+    )
+    client = oidc.register_client(
+        clientName="botocore-client-forms",
+        clientType="public",
+        grantTypes=["authorization_code", "refresh_token"],
+        redirectUris=["http://127.0.0.1/oauth/callback"],
+        issuerUrl=emulator.start_url,
+        scopes=["sso:account:access"],
+    )
+    good = {
+        "response_type": "code",
+        "client_id": client["clientId"],
+        "redirect_uri": "http://127.0.0.1:45678/oauth/callback",
+        "state": "s1",
+        "code_challenge_method": "S256",
+        "scopes": "sso:account:access",
+        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+    }
+    for bad in (
+        {"client_id": "unknown"},
+        {"redirect_uri": "https://evil.example/oauth/callback"},
+        {"redirect_uri": "http://127.0.0.1:45678/elsewhere"},
+    ):
+        response = http.get("/authorize", params={**good, **bad})
+        assert response.status_code == 400, bad
+        assert "location" not in response.headers
+        assert "Invalid authorization request" in response.text
+    # A vetted redirect URI gets the error instead (RFC 6749 section 4.1.2.1).
+    response = http.get("/authorize", params={**good, "code_challenge_method": "plain"})
+    assert response.status_code == 302
+    location = urllib.parse.urlsplit(response.headers["location"])
+    assert location.netloc == "127.0.0.1:45678"
+    query = dict(urllib.parse.parse_qsl(location.query))
+    assert query["error"] == "invalid_request" and query["state"] == "s1"
+    # A valid request asks for sign-in first, and comes back to the same request.
+    response = http.get("/authorize", params=good)
+    assert response.status_code == 303 and response.headers["location"].startswith("/login?next=%2Fauthorize")
