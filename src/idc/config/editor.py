@@ -1,0 +1,419 @@
+"""A careful line editor for ``~/.aws/config``: every byte outside the lines it touches stays as it was.
+
+It sees the file as :func:`idc.config.ini.scan` sees it (configparser's rules, so as botocore reads it)
+and edits physical lines:
+
+- ``set_section(kind, name, values)`` sets keys in place in the section botocore uses (the last one of
+  that name): a key's line keeps its indentation, spelling and ``=``/``:`` spacing and only its value
+  changes; a key set to None is removed; new keys go after the section's last setting; a section that
+  does not exist is appended;
+- ``remove_section(kind, name)`` removes every section botocore would read under that name, keeping the
+  comments and blank lines that follow it (they usually introduce the next section);
+- ``replace_block(marker, text)`` replaces what lies between ``# BEGIN <marker>`` and ``# END <marker>``
+  (appending the block when there is none), for generated profiles;
+- ``text()`` is the new content; ``save()`` writes it atomically (temp + fsync + rename: an interrupted
+  write or a full disk leaves the old file or the new one, never an empty one), keeps the file's mode,
+  writes through a symlinked config file to its target (dotfile setups), and refuses to overwrite a
+  file that changed since it was read.
+
+Line endings (LF, CRLF, CR), a missing final newline, comments, nested ``s3 =`` blocks, ``[services]``
+and ``[sso-session]`` sections all survive. Names and values with line breaks are refused without
+echoing the value (it may be a secret pasted in the wrong place). After each change the new text is
+parsed again and must read back, through botocore's rules, with exactly the values that were set.
+"""
+
+from __future__ import annotations
+
+import os
+
+from idc.config import ini
+from idc.errors import ConfigError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+KINDS = ("profile", "sso-session", "services", "default")
+_BREAKS = frozenset("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-.")
+_NAME_FORBIDDEN = frozenset("[]\"'\\#;=:") | _BREAKS
+
+
+def _fail(message: str, hint: str | None = None) -> ConfigError:
+    return ConfigError(message, hint=hint)
+
+
+def check_value(key: str, value: str) -> None:
+    """Refuse a value that would not survive as one line; the message never repeats the value."""
+    if any(ch in _BREAKS for ch in value):
+        raise _fail(
+            f"The value for {key} contains a line break; config values must be a single line.",
+            "Enter the value again without line breaks.",
+        )
+    if any(ord(ch) < 32 and ch != "\t" for ch in value) or "\x7f" in value:
+        raise _fail(
+            f"The value for {key} contains control characters.", "Enter the value again as plain text."
+        )
+
+
+def check_key(key: str) -> None:
+    if not key or not set(key) <= _KEY_CHARS:
+        raise _fail(
+            f"{_describe(key)} is not a valid config key (lower-case letters, digits, '_', '-' and '.').",
+        )
+
+
+def check_name(kind: str, name: str) -> None:
+    """Profile, sso-session and services names: one line, no brackets, quotes or comment starts."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown section kind {kind!r}")
+    what = {"sso-session": "SSO session", "services": "services"}.get(kind, "profile")
+    if (
+        not name
+        or name != name.strip()
+        or any(ch in _NAME_FORBIDDEN or ord(ch) < 32 or ch == "\x7f" for ch in name)
+        or (kind != "default" and _classify(_header_text(kind, name)) != _section_key(kind, name))
+    ):
+        raise _fail(
+            f"The {what} name {_describe(name)} cannot be written to the config file "
+            "(no line breaks, brackets, quotes, '#', ';', '=', ':' or surrounding spaces).",
+            f"Choose another {what} name.",
+        )
+
+
+def _describe(text: str) -> str:
+    if any(ch in _BREAKS or ord(ch) < 32 for ch in text):
+        return "given"  # never echo what may be a secret pasted in the wrong place
+    return f'"{text}"'
+
+
+def _header_text(kind: str, name: str) -> str:
+    if kind == "default" or (kind == "profile" and name == "default"):
+        return "default"
+    shown = f'"{name}"' if any(ch.isspace() for ch in name) else name
+    return f"{kind} {shown}"
+
+
+def section_header(kind: str, name: str) -> str:
+    """``[profile NAME]`` (``[default]`` for the default profile; quoted when NAME has spaces)."""
+    check_name(kind, name)
+    return f"[{_header_text(kind, name)}]"
+
+
+def _section_key(kind: str, name: str) -> tuple[str, str]:
+    if kind == "default":
+        return ("profile", "default")
+    return (kind, name)
+
+
+def _classify(header: str) -> tuple[str, str] | None:
+    """Which (kind, name) botocore files a raw section name under (``build_profile_map``)."""
+    if header == "default":
+        return ("profile", "default")
+    for prefix in ("profile", "sso-session", "services"):
+        if header.startswith(prefix):
+            name = ini.profile_section_name(header, prefix)
+            return (prefix, name) if name is not None else None
+    return None
+
+
+class _Section:
+    """Where one section sits: its header line and the last line holding one of its settings."""
+
+    __slots__ = ("end", "header_name", "options", "start")
+
+    def __init__(self, start: int, header_name: str) -> None:
+        self.start = start  # index of the header line
+        self.end = start  # index of the last OPTION/CONTINUATION line (or the header)
+        self.header_name = header_name
+        self.options: dict[str, tuple[int, int]] = {}  # key -> (first line, last line)
+
+
+class ConfigEditor:
+    """Edit the AWS config file at ``path`` (missing: empty) byte-exactly; ``save()`` to write."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        try:
+            with open(self.path, "rb") as handle:
+                original: bytes | None = handle.read()
+        except FileNotFoundError:
+            original = None
+        except OSError as exc:
+            raise _fail(f"Cannot read the config file {self.path}: {exc.strerror}.") from None
+        self._original = original
+        self._lines = ini.split_lines((original or b"").decode("utf-8", "surrogateescape"))
+        self._scan()
+
+    @classmethod
+    def from_text(cls, path: str | os.PathLike[str], text: str) -> ConfigEditor:
+        """An editor over ``text``, the content the caller read from ``path`` (``save()`` checks it)."""
+        editor = cls.__new__(cls)
+        editor.path = os.fspath(path)
+        editor._original = text.encode("utf-8", "surrogateescape") if text else None
+        editor._lines = ini.split_lines(text)
+        editor._scan()
+        return editor
+
+    # --- reading -----------------------------------------------------------------------------------
+
+    def text(self) -> str:
+        return "".join(self._lines)
+
+    def newline(self) -> str:
+        """The file's line ending (of its first line; ``\\n`` for a new file)."""
+        for line in self._lines:
+            for ending in ("\r\n", "\n", "\r"):
+                if line.endswith(ending):
+                    return ending
+        return "\n"
+
+    def has_section(self, kind: str, name: str) -> bool:
+        return _section_key(kind, name) in self._effective
+
+    def section_values(self, kind: str, name: str) -> dict[str, str] | None:
+        """The single-line values of the section botocore uses, or None when there is none."""
+        section = self._effective.get(_section_key(kind, name))
+        if section is None:
+            return None
+        values = ini.parse("".join(self._lines)).get(section.header_name, {})  # botocore's view
+        return {k: v for k, v in values.items() if isinstance(v, str)}
+
+    # --- editing -----------------------------------------------------------------------------------
+
+    def set_section(self, kind: str, name: str, values: Mapping[str, str | None]) -> None:
+        """Set (or, with None, remove) keys of a section, creating the section when it is missing."""
+        if kind == "default":
+            name = "default"
+        check_name(kind, name)
+        for key, value in values.items():
+            check_key(key)
+            if value is not None:
+                check_value(key, value)
+        saved = list(self._lines)
+        try:
+            section = self._effective.get(_section_key(kind, name))
+            if section is None:
+                self._append_section(kind, name, {k: v for k, v in values.items() if v is not None})
+            else:
+                self._update_section(section, values)
+            self._verify(kind, name, values)
+        except BaseException:
+            self._restore(saved)
+            raise
+
+    def remove_section(self, kind: str, name: str) -> bool:
+        """Remove every section botocore reads as this profile/session; False when there was none."""
+        if kind == "default":
+            name = "default"
+        key = _section_key(kind, name)
+        doomed = [s for s in self._sections if _classify(s.header_name) == key]
+        saved = list(self._lines)
+        try:
+            for section in reversed(doomed):  # bottom up: earlier line numbers stay valid
+                del self._lines[section.start : section.end + 1]
+                self._tidy_blank_lines(section.start)
+            self._scan()
+        except BaseException:
+            self._restore(saved)
+            raise
+        return bool(doomed)
+
+    def replace_block(self, marker: str, text: str) -> None:
+        """Replace the lines between ``# BEGIN <marker>`` and ``# END <marker>`` with ``text``.
+
+        Without such a block, the block is appended at the end of the file. ``text`` uses ``\\n``
+        line endings; they are written in the file's style.
+        """
+        if any(ch in _BREAKS for ch in marker) or not marker.strip():
+            raise ValueError("a block marker is one non-empty line")
+        begin_text, end_text = f"# BEGIN {marker}", f"# END {marker}"
+        newline = self.newline()
+        inner = [line.rstrip("\r\n") + newline for line in ini.split_lines(text)] if text else []
+        for line in inner:
+            if line.strip() in (begin_text, end_text):
+                raise ValueError("the block text contains its own marker lines")
+        saved = list(self._lines)
+        try:
+            self._replace_block(begin_text, end_text, inner)
+        except BaseException:
+            self._restore(saved)
+            raise
+
+    def _replace_block(self, begin_text: str, end_text: str, inner: list[str]) -> None:
+        begin = next((i for i, line in enumerate(self._lines) if line.strip() == begin_text), None)
+        if begin is None:
+            self._append_lines(["", begin_text, *(line.rstrip("\r\n") for line in inner), end_text])
+        else:
+            end = next(
+                (i for i in range(begin + 1, len(self._lines)) if self._lines[i].strip() == end_text), None
+            )
+            if end is None:
+                raise _fail(
+                    f"The config file {self.path} has a '{begin_text}' line but no '{end_text}' line.",
+                    f"Add the '{end_text}' line where the block ends (or remove the block), then run again.",
+                )
+            self._lines[begin + 1 : end] = inner
+        self._scan()
+
+    # --- writing -----------------------------------------------------------------------------------
+
+    def save(self) -> bool:
+        """Write the new text atomically if it changed; False when there was nothing to write."""
+        new = self.text().encode("utf-8", "surrogateescape")
+        if new == (self._original or b""):
+            return False
+        from idc import fileio
+
+        target = os.path.realpath(self.path)  # a symlinked config (dotfiles) stays a symlink
+        try:
+            with open(target, "rb") as handle:
+                current: bytes | None = handle.read()
+        except FileNotFoundError:
+            current = None
+        except OSError as exc:
+            raise _fail(f"Cannot read the config file {self.path}: {exc.strerror}.") from None
+        if (current or b"") != (self._original or b""):
+            raise _fail(
+                f"The config file {self.path} changed while idc was editing it; nothing was written.",
+                "Run the command again.",
+            )
+        try:
+            mode = os.stat(target).st_mode & 0o7777 if current is not None else 0o600
+        except OSError:
+            mode = 0o600
+        from idc.errors import CacheError
+
+        try:
+            fileio.atomic_write_bytes(target, new, mode=mode, private_dir=False)
+        except CacheError as exc:
+            raise _fail(exc.message, "Nothing was changed; free some space or fix the permissions.") from None
+        self._original = new
+        return True
+
+    # --- internals ---------------------------------------------------------------------------------
+
+    def _restore(self, lines: list[str]) -> None:
+        self._lines = lines
+        self._scan()
+
+    def _scan(self) -> None:
+        try:
+            scanned = ini.scan("".join(self._lines))
+        except ini.IniSyntaxError as exc:
+            raise _fail(
+                f"Unable to parse config file: {self.path} (line {exc.lineno}: {exc.reason}).",
+                f"Fix line {exc.lineno} of {self.path}, then run the command again.",
+            ) from None
+        sections: list[_Section] = []
+        current: _Section | None = None
+        for index, line in enumerate(scanned):
+            if line.kind == ini.HEADER:
+                assert line.section is not None
+                current = _Section(index, line.section)
+                sections.append(current)
+            elif current is not None and line.kind in (ini.OPTION, ini.CONTINUATION):
+                assert line.option is not None
+                current.end = index
+                if line.kind == ini.OPTION:
+                    current.options[line.option] = (index, index)
+                else:
+                    first, _ = current.options[line.option]
+                    current.options[line.option] = (first, index)
+        self._sections = sections
+        self._effective: dict[tuple[str, str], _Section] = {}
+        for section in sections:  # a later section of the same name wins, as in botocore
+            key = _classify(section.header_name)
+            if key is not None:
+                self._effective[key] = section
+
+    def _update_section(self, section: _Section, values: Mapping[str, str | None]) -> None:
+        edits: list[tuple[int, int, list[str]]] = []
+        additions: list[str] = []
+        indent = self._option_indent(section)
+        for key, value in values.items():
+            span = section.options.get(key)
+            if span is None:
+                if value is not None:
+                    additions.append(f"{indent}{key} = {value}" if value else f"{indent}{key} =")
+                continue
+            first, last = span
+            replacement = [] if value is None else [self._replace_value(self._lines[first], value)]
+            edits.append((first, last, replacement))
+        for first, last, replacement in sorted(edits, key=lambda e: e[0], reverse=True):
+            self._lines[first : last + 1] = replacement  # bottom up: earlier line numbers stay valid
+        self._scan()
+        if not additions:
+            return
+        section = next(s for s in self._sections if s.start == section.start)
+        at = section.end + 1
+        if at >= len(self._lines):
+            self._append_lines(additions, separate=False)
+        else:
+            newline = self._line_ending(section.start)
+            self._lines[at:at] = [line + newline for line in additions]
+        self._scan()
+
+    @staticmethod
+    def _replace_value(line: str, value: str) -> str:
+        """The same option line with a new value: indentation, key spelling and delimiter kept."""
+        body = ini.strip_eol(line)
+        ending = line[len(body) :]
+        eq, colon = body.find("="), body.find(":")
+        at = min(i for i in (eq, colon) if i >= 0)
+        after = body[at + 1 :]
+        gap = after[: len(after) - len(after.lstrip())]
+        if value and not gap and not after:
+            gap = " "
+        return body[: at + 1] + (gap if value else "") + value + ending
+
+    def _option_indent(self, section: _Section) -> str:
+        if section.options:
+            first = min(start for start, _ in section.options.values())
+            body = self._lines[first]
+            return body[: len(body) - len(body.lstrip())]
+        return ""
+
+    def _line_ending(self, index: int) -> str:
+        line = self._lines[index]
+        body = ini.strip_eol(line)
+        return line[len(body) :] or self.newline()
+
+    def _append_section(self, kind: str, name: str, values: Mapping[str, str]) -> None:
+        lines = [section_header(kind, name)]
+        lines += [f"{key} = {value}" if value else f"{key} =" for key, value in values.items()]
+        self._append_lines(["", *lines] if self._lines else lines)
+        self._scan()
+
+    def _append_lines(self, lines: list[str], *, separate: bool = True) -> None:
+        """Append lines at the end; a file without a final newline keeps not having one."""
+        newline = self.newline()
+        had_final_newline = not self._lines or self._lines[-1].endswith(("\n", "\r"))
+        if self._lines and not had_final_newline:
+            self._lines[-1] += newline
+        if separate and lines and lines[0] == "" and (not self._lines or not self._lines[-1].strip()):
+            lines = lines[1:]  # the file already ends with a blank line (or is empty)
+        new = [line + newline for line in lines]
+        if new and not had_final_newline:
+            new[-1] = new[-1][: -len(newline)]
+        self._lines.extend(new)
+
+    def _tidy_blank_lines(self, at: int) -> None:
+        """After removing lines at ``at``: do not leave two blank lines where there was one."""
+        before_blank = at > 0 and not self._lines[at - 1].strip()
+        after_blank = at < len(self._lines) and not self._lines[at].strip()
+        if before_blank and after_blank:
+            del self._lines[at]
+        elif before_blank and at == len(self._lines):
+            del self._lines[at - 1]
+
+    def _verify(self, kind: str, name: str, values: Mapping[str, str | None]) -> None:
+        """The new text must read back (botocore's rules) with exactly the values that were set."""
+        try:
+            got = self.section_values(kind, name)
+        except ValueError:
+            got = None
+        for key, value in values.items():
+            want = None if value is None else value.strip()
+            if got is None or got.get(key) != want:
+                raise RuntimeError(f"internal error: {key} does not read back as set; nothing was written")
