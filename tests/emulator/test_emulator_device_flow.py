@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from emulator_clients import DEVICE_GRANT, Clients
+
+from idc.emulator.oidc_service import WRONG_USER_CODE_LIMIT
+from idc.emulator.service_errors import TooManyAttempts
 
 
 def _start(aws: Clients, scopes: list[str] | None = None) -> tuple[dict, dict]:
@@ -55,3 +60,119 @@ def test_complete_device_flow_then_portal_and_sts(aws: Clients) -> None:
     # single use: the device code cannot be exchanged twice
     with pytest.raises(aws.oidc.exceptions.InvalidGrantException):
         _poll(aws, client, start)
+
+
+def test_slow_down_adds_five_seconds_for_this_and_later_polls(aws: Clients) -> None:
+    client, start = _start(aws)
+    with pytest.raises(aws.oidc.exceptions.AuthorizationPendingException):
+        _poll(aws, client, start)
+    with pytest.raises(aws.oidc.exceptions.SlowDownException) as slow:
+        _poll(aws, client, start)
+    assert slow.value.response["error"] == "slow_down"
+    aws.emulator.advance_clock(2)  # past the first interval (1 s), not the new one (6 s)
+    with pytest.raises(aws.oidc.exceptions.SlowDownException):
+        _poll(aws, client, start)
+    aws.emulator.advance_clock(11)  # interval is 11 s now
+    with pytest.raises(aws.oidc.exceptions.AuthorizationPendingException):
+        _poll(aws, client, start)
+
+
+def test_expired_device_code_is_expired_token(aws: Clients) -> None:
+    client, start = _start(aws)
+    aws.emulator.advance_clock(601)
+    with pytest.raises(aws.oidc.exceptions.ExpiredTokenException) as expired:
+        _poll(aws, client, start)
+    assert expired.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert aws.emulator.engine.find_device_authorization(start["userCode"]) is None
+
+
+def test_denied_device_is_access_denied(aws: Clients) -> None:
+    client, start = _start(aws)
+    aws.approve(start["userCode"], allow=False)
+    with pytest.raises(aws.oidc.exceptions.AccessDeniedException):
+        _poll(aws, client, start)
+
+
+def test_device_codes_are_long_random_and_user_codes_unambiguous(aws: Clients) -> None:
+    client = aws.register()
+    codes = [
+        aws.oidc.start_device_authorization(
+            clientId=client["clientId"], clientSecret=client["clientSecret"], startUrl=aws.emulator.start_url
+        )
+        for _ in range(20)
+    ]
+    device_codes = {c["deviceCode"] for c in codes}
+    assert len(device_codes) == 20
+    assert all(len(code) >= 43 for code in device_codes)  # base64url of >= 256 bits
+    assert all(
+        re.fullmatch(r"[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}", c["userCode"]) for c in codes
+    )
+
+
+def test_wrong_user_codes_are_rate_limited(aws: Clients) -> None:
+    _, start = _start(aws)
+    engine = aws.emulator.engine
+    for guess in range(WRONG_USER_CODE_LIMIT):
+        assert engine.find_device_authorization(f"BCDF-{guess:04d}") is None
+    with pytest.raises(TooManyAttempts):
+        engine.find_device_authorization(start["userCode"])  # even the right one, until guesses age out
+
+
+# (id, change to the CreateToken call, the modeled exception)
+TOKEN_ERRORS = [
+    ("unknown-client", {"clientId": "nobody"}, "InvalidClientException"),
+    ("wrong-secret", {"clientSecret": "wrong"}, "InvalidClientException"),
+    ("unknown-device-code", {"deviceCode": "x" * 43}, "InvalidGrantException"),
+    ("unsupported-grant", {"grantType": "password"}, "UnsupportedGrantTypeException"),
+    ("missing-device-code", {"deviceCode": None}, "InvalidRequestException"),
+]
+
+
+@pytest.mark.parametrize(("change", "shape"), [pytest.param(c, s, id=i) for i, c, s in TOKEN_ERRORS])
+def test_create_token_errors(aws: Clients, change: dict, shape: str) -> None:
+    client, start = _start(aws)
+    call = {
+        "clientId": client["clientId"],
+        "clientSecret": client["clientSecret"],
+        "grantType": DEVICE_GRANT,
+        "deviceCode": start["deviceCode"],
+        **change,
+    }
+    with pytest.raises(getattr(aws.oidc.exceptions, shape)):
+        aws.oidc.create_token(**{k: v for k, v in call.items() if v is not None})
+
+
+# (id, change to StartDeviceAuthorization, the modeled exception)
+START_ERRORS = [
+    ("other-start-url", {"startUrl": "https://d-9999999999.awsapps.com/start"}, "InvalidRequestException"),
+    ("unknown-client", {"clientId": "nobody"}, "InvalidClientException"),
+    ("wrong-secret", {"clientSecret": "wrong"}, "InvalidClientException"),
+]
+
+
+@pytest.mark.parametrize(("change", "shape"), [pytest.param(c, s, id=i) for i, c, s in START_ERRORS])
+def test_start_device_authorization_errors(aws: Clients, change: dict, shape: str) -> None:
+    client = aws.register()
+    call = {
+        "clientId": client["clientId"],
+        "clientSecret": client["clientSecret"],
+        "startUrl": aws.emulator.start_url,
+    }
+    with pytest.raises(getattr(aws.oidc.exceptions, shape)):
+        aws.oidc.start_device_authorization(**{**call, **change})
+
+
+# (id, RegisterClient arguments, the modeled exception)
+REGISTER_ERRORS = [
+    ("confidential-client", {"clientType": "confidential"}, "InvalidClientMetadataException"),
+    ("bad-scope", {"scopes": ["sso account access"]}, "InvalidScopeException"),
+    ("bad-grant", {"grantTypes": ["password"]}, "InvalidClientMetadataException"),
+    ("http-remote-redirect", {"redirectUris": ["http://evil.example/cb"]}, "InvalidRedirectUriException"),
+    ("code-grant-without-redirect", {"grantTypes": ["authorization_code"]}, "InvalidRequestException"),
+]
+
+
+@pytest.mark.parametrize(("extra", "shape"), [pytest.param(e, s, id=i) for i, e, s in REGISTER_ERRORS])
+def test_register_client_errors(aws: Clients, extra: dict, shape: str) -> None:
+    with pytest.raises(getattr(aws.oidc.exceptions, shape)):
+        aws.oidc.register_client(**{"clientName": "x", "clientType": "public", **extra})

@@ -508,7 +508,7 @@ class OidcService:
         answer: dict[str, Any] = {
             "accessToken": access_token,
             "tokenType": "Bearer",
-            "expiresIn": max(int(expires_at - now), 1),
+            "expiresIn": max(round(expires_at - now), 1),
         }
         if client.scopes:
             refresh_token = "aor" + secrets.token_urlsafe(64)
