@@ -475,3 +475,61 @@ def test_we_read_what_botocore_writes(locations: Locations, aws_home: AwsHome) -
     key = role_cache.role_cache_key("123456789012", "AdministratorAccess", None, START_URL)
     creds = role_cache.load_role_credentials(locations, key)
     assert creds == RoleCredentials("ASIABOTO", "boto-secret", "boto-session", expires, "123456789012")
+
+
+def test_symlink_planted_at_token_and_role_paths(locations: Locations, aws_home: AwsHome, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Catalogue 8 at the cache level: reading refuses (token) or misses (role); writing replaces the
+    link; the file it pointed to is untouched."""
+    victim = tmp_path / "victim.json"
+    victim.write_text('{"accessToken": "not yours", "expiresAt": "2030-01-01T00:00:00Z"}')
+    victim.chmod(0o644)
+    aws_home.sso_cache.mkdir(parents=True)
+    aws_home.cli_cache.mkdir(parents=True)
+    token_link = aws_home.sso_cache / "k.json"
+    token_link.symlink_to(victim)
+    role_link = aws_home.cli_cache / "k.json"
+    role_link.symlink_to(victim)
+
+    with pytest.raises(CacheError) as info:
+        token_cache.load_token(locations, "k", login_command="idc login --profile dev")
+    assert str(token_link) in info.value.message and "idc login --profile dev" in str(info.value)
+    assert role_cache.load_role_credentials(locations, "k") is None
+    assert [k for k, _ in token_cache.list_tokens(locations)] == []
+
+    token_cache.save_token(
+        locations, "k", SsoToken(START_URL, "us-east-1", "mine", datetime(2030, 1, 1, tzinfo=UTC))
+    )
+    role_cache.save_role_credentials(
+        locations, "k", RoleCredentials("A", "S", "T", datetime(2030, 1, 1, tzinfo=UTC))
+    )
+    assert not token_link.is_symlink() and not role_link.is_symlink()
+    assert victim.read_text() == '{"accessToken": "not yours", "expiresAt": "2030-01-01T00:00:00Z"}'
+    assert stat.S_IMODE(victim.stat().st_mode) == 0o644
+    assert token_cache.delete_token(locations, "k") and role_cache.delete_role_credentials(locations, "k")
+    assert victim.exists()
+
+
+def test_caches_private_under_umask_000(locations: Locations, aws_home: AwsHome) -> None:
+    """Catalogue 7: 0600 files in 0700 directories whatever the umask; a 0644 file is tightened."""
+    import os
+
+    old = os.umask(0)
+    try:
+        token_cache.save_token(
+            locations, "t", SsoToken(START_URL, "us-east-1", "at", datetime(2030, 1, 1, tzinfo=UTC))
+        )
+        reg = ClientRegistration("cid", "cs", datetime(2030, 1, 1, tzinfo=UTC))
+        registration_cache.save_registration(locations, "r", reg)
+        aws_home.cli_cache.mkdir(parents=True, mode=0o777)
+        loose = aws_home.cli_cache / "c.json"
+        loose.write_text("{}")
+        loose.chmod(0o644)
+        role_cache.save_role_credentials(
+            locations, "c", RoleCredentials("A", "S", "T", datetime(2030, 1, 1, tzinfo=UTC))
+        )
+    finally:
+        os.umask(old)
+    for path in (aws_home.sso_cache / "t.json", aws_home.sso_cache / "r.json", loose):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    for directory in (aws_home.sso_cache, aws_home.sso_cache.parent, aws_home.cli_cache):
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700, directory

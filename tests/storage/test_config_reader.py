@@ -436,3 +436,11 @@ def test_sso_session_lookup(aws_home: AwsHome) -> None:
         config.sso_session("half")
     assert config.profile("p").get("sso_account_id") == "111111111111"
     assert config.sso_session_names() == ["corp", "half"]
+
+
+def test_config_file_path_with_variables(aws_home: AwsHome, monkeypatch: pytest.MonkeyPatch) -> None:
+    (aws_home.home / "elsewhere").mkdir()
+    (aws_home.home / "elsewhere" / "config").write_text(CASES["legacy-format"])
+    monkeypatch.setenv("IDC_TEST_DIR", str(aws_home.home / "elsewhere"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", "$IDC_TEST_DIR/config")
+    assert resolve_sso("p").role_name == "Admin"

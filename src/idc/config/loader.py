@@ -327,10 +327,11 @@ def load_config(locations: Locations, *, environ: Mapping[str, str] | None = Non
 
     A missing file is an empty config. ``environ`` (default ``os.environ``) picks the default profile.
     """
-    config_file = os.fspath(locations.config_file)
+    # botocore expands variables and ~ in AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE
+    config_file = os.path.expanduser(os.path.expandvars(os.fspath(locations.config_file)))
     text = read_config_text(config_file)
     sections = parse_config_text(text, source=config_file) if text else {}
-    credentials_file = os.fspath(locations.credentials_file)
+    credentials_file = os.path.expanduser(os.path.expandvars(os.fspath(locations.credentials_file)))
     credentials_text = read_config_text(credentials_file)
     credentials = parse_config_text(credentials_text, source=credentials_file) if credentials_text else {}
     return AwsConfig(sections, config_file=config_file, credentials_sections=credentials, environ=environ)
