@@ -57,7 +57,12 @@ print(json.dumps({k: identity[k] for k in ("Account", "Arn", "UserId")}))
 
 
 class DemoFailed(IdcError):
-    """A step of the demo did not do what it should have."""
+    """A step of the demo did not do what it should have (exit status: the underlying error's, or 1)."""
+
+    def __init__(self, message: str, *, cause: IdcError | None = None) -> None:
+        super().__init__(message, hint=cause.hint if cause is not None else None)
+        if cause is not None:
+            self.exit_status = cause.exit_status
 
 
 @dataclass
@@ -120,8 +125,8 @@ class _Steps:
         self._console.print(f"    [green]✓[/green] {escape(detail)}")
         self._report.steps.append(self.title)
 
-    def fail(self, reason: str) -> DemoFailed:
-        return DemoFailed(f"demo step {self._number} ({self.title}) failed: {reason}")
+    def fail(self, reason: str, cause: IdcError | None = None) -> DemoFailed:
+        return DemoFailed(f"demo step {self._number} ({self.title}) failed: {reason}", cause=cause)
 
 
 @contextlib.contextmanager
@@ -188,14 +193,20 @@ def run_demo(
                 "AWS_ENDPOINT_URL_STS": server.base_url,
             }
             with demo_environment(home, endpoints) as env:
-                _Story(
+                story = _Story(
                     server=server,
                     env=env,
                     out=stream,
                     report=report,
                     browser=browser,
                     opener_factory=opener_factory,
-                ).run(home)
+                )
+                try:
+                    story.run(home)
+                except DemoFailed:
+                    raise
+                except IdcError as error:
+                    raise story.steps.fail(error.message, cause=error) from None
     finally:
         if keep_home:
             stream.write(f"\nThe demo's HOME is kept at {home}\n")

@@ -346,3 +346,166 @@ def test_sso_session_bad_input(aws_home: Any) -> None:
         'idc: --start-url: The SSO start URL "http://x.awsapps.com/start" is not an https URL'
     )
     assert not aws_home.config_file.exists()
+
+
+REAL_WORLD_CONFIG = """\
+# ~/.aws/config, kept by hand for years
+[default]
+region = eu-west-1   ; inline comments stay too
+output = json
+cli_pager =
+
+[profile AdministratorAccess]
+# the old legacy profile, about to become an sso-session profile
+sso_start_url = https://d-0000000000.awsapps.com/start
+sso_region    = ap-northeast-1
+sso_account_id: 123456789012
+sso_role_name = AdministratorAccess
+region = eu-central-1
+s3 =
+    max_concurrent_requests = 20
+    addressing_style = path
+
+[profile "with spaces"]
+credential_process = /usr/local/bin/helper --flag "quoted value"
+
+[services local-s3]
+s3 =
+  endpoint_url = http://127.0.0.1:9000
+
+[profile  ci ]
+role_arn = arn:aws:iam::111111111111:role/ci
+source_profile = default
+services = local-s3
+; the end, with no final newline"""
+
+
+def test_configure_changes_no_other_byte_of_a_real_world_config(aws_home: Any, emulator: Any) -> None:
+    aws_home.config_file.write_text(REAL_WORLD_CONFIG)
+    env = child_env(aws_home.env, emulator.env, APPROVER)
+    args = full_flags(emulator)
+    args[args.index("eu-west-1")] = "eu-central-1"  # the profile's region stays as it was
+    done = idc(args, env)
+    assert done.returncode == 0, done.stderr
+    after = aws_home.config_file.read_text()
+    # The legacy keys of the profile go (botocore would call them inconsistent with the session), the
+    # session key and the output come in after the profile's last setting, and the new [sso-session]
+    # section is appended. Every other byte is as it was: comments, odd spacing, the ':' separator,
+    # the nested s3 block, quoted names, the services section, the missing final newline's line.
+    expected = (
+        REAL_WORLD_CONFIG.replace(
+            "sso_start_url = https://d-0000000000.awsapps.com/start\nsso_region    = ap-northeast-1\n", ""
+        ).replace(
+            "    addressing_style = path\n",
+            "    addressing_style = path\nsso_session = my-sso\noutput = json\n",
+        )
+        + "\n\n[sso-session my-sso]\n"
+        + f"sso_start_url = {emulator.start_url}\n"
+        + f"sso_region = {emulator.region}\n"
+        + "sso_registration_scopes = sso:account:access"  # the file had no final newline: still none
+    )
+    assert after == expected
+
+    # and botocore reads the result as idc meant it (in a child: botocore reads HOME at import)
+    check = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import botocore.session, json; s = botocore.session.Session(profile='AdministratorAccess'); "
+            "c = s.full_config; print(json.dumps([c['profiles']['AdministratorAccess'], "
+            "c['sso_sessions']['my-sso']]))",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    import json
+
+    profile, session = json.loads(check.stdout)
+    assert profile["sso_session"] == "my-sso" and "sso_start_url" not in profile
+    assert profile["s3"] == {"max_concurrent_requests": "20", "addressing_style": "path"}
+    assert session["sso_start_url"] == emulator.start_url
+
+
+MANY_ACCOUNTS = {
+    "users": [{"username": "demo", "password": "demo"}],
+    "accounts": [
+        {"id": "111111111111", "name": "sandbox", "email": "sandbox@example.com"},
+        {"id": "222222222222", "name": "production", "email": "prod@example.com"},
+        {"id": "333333333333", "name": "staging", "email": "staging@example.com"},
+    ],
+    "permission_sets": [{"name": "AdministratorAccess"}, {"name": "ReadOnlyAccess"}],
+    "assignments": [
+        {"account": "*", "permission_set": "AdministratorAccess", "user": "demo"},
+        {"account": "222222222222", "permission_set": "ReadOnlyAccess", "user": "demo"},
+    ],
+}
+
+
+def answer_cursor_position_request(child: pexpect.spawn) -> None:
+    """Answer the picker's "where is the cursor?" (ESC [6n) as a terminal does (ESC [row;col R)."""
+    child.expect_exact("\x1b[6n")
+    child.send("\x1b[1;1R")
+
+
+def test_many_accounts_are_picked_by_typing_to_filter(
+    aws_home: Any, emulator_factory: Any, tmp_path: Path
+) -> None:
+    emulator = emulator_factory(MANY_ACCOUNTS)
+    env = child_env(aws_home.env, emulator.env, APPROVER)
+    child = pexpect.spawn(
+        command("idc"), ["configure", "sso"], env=env, encoding="utf-8", timeout=30, dimensions=(40, 120)
+    )
+    child.logfile_read = (tmp_path / "terminal.txt").open("w")
+    child.expect_exact("SSO session name (Recommended): ")
+    child.sendline("my-sso")
+    child.expect_exact("SSO start URL [None]: ")
+    child.sendline(emulator.start_url)
+    child.expect_exact("SSO region [None]: ")
+    child.sendline(emulator.region)
+    child.expect_exact("SSO registration scopes [sso:account:access]: ")
+    child.sendline("")
+    child.expect_exact("There are 3 AWS accounts available to you.")
+    answer_cursor_position_request(child)
+    child.expect_exact("(type to filter, arrows to move, Enter to pick)")
+    child.send("prod")
+    child.expect_exact("prod")
+    child.send("\r")
+    child.expect_exact("Select an account: production, prod@example.com (222222222222)")
+    child.expect_exact("Using the account ID 222222222222")
+    child.expect_exact("There are 2 roles available to you.")
+    answer_cursor_position_request(child)
+    child.expect_exact("(type to filter, arrows to move, Enter to pick)")
+    child.send("read")
+    child.expect_exact("read")
+    child.send("\r")
+    child.expect_exact("Select a role: ReadOnlyAccess")
+    child.expect_exact('Using the role name "ReadOnlyAccess"')
+    child.expect_exact("Default client Region [None]: ")
+    child.sendline("")
+    child.expect_exact("CLI default output format (json if not specified) [None]: ")
+    child.sendline("")
+    child.expect_exact("Profile name [ReadOnlyAccess-222222222222]: ")
+    child.sendline("")
+    child.expect_exact("aws sts get-caller-identity --profile ReadOnlyAccess-222222222222")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, (tmp_path / "terminal.txt").read_text()
+    assert sections(aws_home.config_file)["profile ReadOnlyAccess-222222222222"] == {
+        "sso_session": "my-sso",
+        "sso_account_id": "222222222222",
+        "sso_role_name": "ReadOnlyAccess",
+    }
+
+
+def test_many_accounts_without_a_terminal_need_the_flags(aws_home: Any, emulator_factory: Any) -> None:
+    emulator = emulator_factory(MANY_ACCOUNTS)
+    env = child_env(aws_home.env, emulator.env, APPROVER)
+    done = idc(full_flags(emulator), env)
+    assert done.returncode == ExitStatus.CONFIG
+    assert "There are 3 AWS accounts available to you." in done.stdout
+    assert done.stderr.strip().endswith("Pass --account-id.")
+    done = idc([*full_flags(emulator), "--account-id", "333333333333"], env)
+    assert done.returncode == 0, done.stderr
+    assert sections(aws_home.config_file)["profile AdministratorAccess"]["sso_account_id"] == "333333333333"

@@ -1,0 +1,62 @@
+"""``idc demo``: the README's first command runs the whole story, in a throwaway HOME, and fails loudly."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from idc.demo import DemoFailed, run_demo
+from idc.emulator.page_approver import PageApprover
+from idc.errors import ExitStatus
+from story.helpers import child_env, command
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def test_idc_demo_runs_the_whole_story_and_leaves_home_alone(aws_home: Any, tmp_path: Path) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = child_env(aws_home.env, {"TMPDIR": str(scratch)})
+    started = time.monotonic()
+    done = subprocess.run(
+        [command("idc"), "demo"], env=env, capture_output=True, text=True, timeout=110, check=False
+    )
+    seconds = time.monotonic() - started
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    for seen in [
+        "SSO session name (Recommended): my-sso",
+        "The only AWS account available to you is: 123456789012",
+        'Using the role name "AdministratorAccess"',
+        "Successfully logged into Start URL: https://d-0000000000.awsapps.com/start",
+        "123456789012  sandbox      AdministratorAccess",
+        ":assumed-role/AWSReservedSSO_AdministratorAccess_",
+        "The SSO session associated with this profile has expired or is otherwise invalid.",
+        "Run `idc login --profile AdministratorAccess-123456789012` to sign in again.",
+        "All 8 steps worked",
+    ]:
+        assert seen in out, (seen, out)
+    assert out.count("✓") == 8
+    # the user's ~/.aws saw nothing, and the throwaway HOME is gone
+    assert list((aws_home.home / ".aws").iterdir()) == []
+    assert list(scratch.iterdir()) == []
+    print(f"idc demo: {seconds:.1f} s wall time")
+
+
+def test_a_step_that_does_not_work_fails_the_demo_in_one_line(aws_home: Any) -> None:
+    environ = dict(os.environ)
+    out = io.StringIO()
+    with pytest.raises(DemoFailed) as failed:
+        run_demo(out=out, opener_factory=lambda: PageApprover("demo", "demo", allow=False))
+    message = str(failed.value)
+    assert message.startswith("demo step 2 (Configure a profile and approve in the browser) failed:")
+    assert "\n" not in message
+    assert failed.value.exit_status == ExitStatus.LOGIN_FAILED
+    assert dict(os.environ) == environ  # HOME and the endpoint variables are restored
+    assert list((aws_home.home / ".aws").iterdir()) == []
