@@ -153,7 +153,7 @@ def demo_environment(home: Path, endpoints: dict[str, str]) -> Iterator[dict[str
 def botocore_identity(profile: str, env: dict[str, str], timeout: float = 60) -> dict[str, str]:
     """STS GetCallerIdentity through botocore's own SSO provider, in a child with ``env``.
 
-    Raises DemoFailed-free :class:`RuntimeError` carrying botocore's one-line message on failure.
+    Raises :class:`RuntimeError` carrying botocore's last line (its message) on failure.
     """
     done = subprocess.run(
         [sys.executable, "-c", _BOTOCORE_CALL, profile],

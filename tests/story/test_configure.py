@@ -509,3 +509,12 @@ def test_many_accounts_without_a_terminal_need_the_flags(aws_home: Any, emulator
     done = idc([*full_flags(emulator), "--account-id", "333333333333"], env)
     assert done.returncode == 0, done.stderr
     assert sections(aws_home.config_file)["profile AdministratorAccess"]["sso_account_id"] == "333333333333"
+
+
+def test_the_default_profile_gets_the_aws_cli_closing_words(aws_home: Any, emulator: Any) -> None:
+    env = child_env(aws_home.env, emulator.env, APPROVER)
+    done = idc(full_flags(emulator, profile="default"), env)
+    assert done.returncode == 0, done.stderr
+    assert "The AWS CLI is now configured to use the default profile." in done.stdout
+    assert done.stdout.rstrip().endswith("aws sts get-caller-identity")
+    assert aws_home.config_file.read_text().startswith("[default]\nsso_session = my-sso\n")
