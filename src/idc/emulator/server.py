@@ -6,6 +6,8 @@ check can name it, and the server is reachable the moment :meth:`EmulatorServer.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import secrets
 import socket
 import threading
@@ -19,6 +21,33 @@ from idc.emulator.directory import Directory
 from idc.emulator.engine import IdentityCenter
 from idc.emulator.state_store import StateStore
 from idc.errors import ConfigError
+
+
+def _server_class() -> Any:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, woken at once by :meth:`request_exit` instead of its next 0.1 s tick."""
+
+        _wake: asyncio.Event | None = None
+        _loop: asyncio.AbstractEventLoop | None = None
+
+        async def main_loop(self) -> None:
+            self._loop = asyncio.get_running_loop()
+            self._wake = asyncio.Event()
+            counter = 0
+            while not await self.on_tick(counter):
+                counter = (counter + 1) % 864000
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=0.1)
+
+        def request_exit(self) -> None:
+            self.should_exit = True
+            if self._loop is not None and self._wake is not None and not self._loop.is_closed():
+                with contextlib.suppress(RuntimeError):  # the loop closed in between
+                    self._loop.call_soon_threadsafe(self._wake.set)
+
+    return Server
 
 
 class EmulatorServer:
@@ -71,6 +100,8 @@ class EmulatorServer:
 
         from idc.emulator.app import allowed_hosts_for, create_app
 
+        _Server = _server_class()
+
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -98,9 +129,10 @@ class EmulatorServer:
             access_log=False,
             lifespan="off",
             timeout_keep_alive=30,
+            timeout_graceful_shutdown=5,
             server_header=False,
         )
-        self._server = uvicorn.Server(config)
+        self._server = _Server(config)
         started = threading.Event()
         failure: list[BaseException] = []
 
@@ -124,7 +156,7 @@ class EmulatorServer:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.should_exit = True
+            self._server.request_exit()
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
