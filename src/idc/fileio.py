@@ -163,6 +163,8 @@ def _loads(text: str) -> object:
         value, end = _scan_once(text, start)
     except StopIteration as exc:
         raise ValueError(f"Expecting value at {exc.value}") from None
+    except SystemError:  # the C scanner's error path needs json.decoder imported; it is not here
+        raise ValueError("Invalid JSON") from None
     if text[end:].strip(whitespace):
         raise ValueError(f"Extra data at {end}")
     return value

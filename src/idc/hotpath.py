@@ -31,6 +31,8 @@ if TYPE_CHECKING:  # typing costs an import; the hot path only needs names for t
     from collections.abc import Mapping
     from datetime import datetime
 
+    from idc.locking import ProcessLock
+
 MIN_LIFETIME_S = 15 * 60
 """botocore re-runs a credential_process whose credentials expire within 15 minutes (and the AWS
 CLI's role cache treats them as expired): handing out less makes SDKs call us on every request."""
@@ -83,7 +85,7 @@ def try_answer(args: list[str]) -> int | None:
         request = parse_args(args, environ)
         if request is None:
             return None
-        credentials = cached_credentials(request.profile, environ)
+        credentials = cached_credentials(request.profile, environ, wait=True)
     except Exception:  # anything unexpected: the full CLI will say what is wrong
         return None
     if credentials is None:
@@ -145,9 +147,15 @@ def parse_args(args: list[str], environ: Mapping[str, str]) -> _Request | None:
 
 
 def cached_credentials(
-    profile: str, environ: Mapping[str, str], now: float | None = None
+    profile: str, environ: Mapping[str, str], now: float | None = None, *, wait: bool = False
 ) -> CachedCredentials | None:
-    """Valid role credentials (>= 15 minutes left) for ``profile`` from the AWS CLI's cache, or None."""
+    """Valid role credentials (>= 15 minutes left) for ``profile`` from the AWS CLI's cache, or None.
+
+    With ``wait``, a miss waits for a process already fetching these credentials (the role lock,
+    as :mod:`idc.role_credentials` takes it) and reads the cache again. When it is still a miss this
+    process keeps the lock and becomes the fetcher: the full CLI adopts it (:func:`adopt_role_lock`),
+    so fifty cold processes make one fetch and forty-nine cheap waits, not fifty CLI start-ups racing.
+    """
     home = environ.get("HOME") or os.path.expanduser("~")
     config_file = environ.get("AWS_CONFIG_FILE") or os.path.join(home, ".aws", "config")
     if config_file.startswith("~"):
@@ -156,11 +164,29 @@ def cached_credentials(
     if target is None or _in_credentials_file(environ, home, profile):
         return None
     account_id, role_name, session_name, start_url, region = target
-    from idc.fileio import read_json_or_none
-    from idc.role_cache import RoleCredentials, role_cache_key
+    from idc.role_cache import role_cache_key
 
     key = role_cache_key(account_id, role_name, session_name, start_url)
-    data = read_json_or_none(os.path.join(home, ".aws", "cli", "cache", key + ".json"))
+    cache_file = os.path.join(home, ".aws", "cli", "cache", key + ".json")
+    found = _read_role_cache(cache_file, region, now)
+    if found is not None or not wait:
+        return found
+    lock = _acquire_role_lock(os.path.join(home, ".aws", "idc"), key)
+    if lock is None:
+        return None
+    found = _read_role_cache(cache_file, region, now)
+    if found is not None:
+        lock.release()
+        return found
+    _held_role_locks.append(lock)  # the full CLI in this process fetches under it
+    return None
+
+
+def _read_role_cache(path: str, region: str | None, now: float | None) -> CachedCredentials | None:
+    from idc.fileio import read_json_or_none
+    from idc.role_cache import RoleCredentials
+
+    data = read_json_or_none(path)
     role = RoleCredentials.from_cache_json(data) if data is not None else None
     if role is None:
         return None  # a miss, or a corrupt entry the full path replaces
@@ -172,6 +198,62 @@ def cached_credentials(
     return CachedCredentials(
         role.access_key_id, role.secret_access_key, role.session_token, role.expiration, region
     )
+
+
+# -- the role lock, shared with idc.role_credentials ---------------------------------------------------
+
+HOT_WAIT_S = 60.0
+"""How long the hot path waits for another process's fetch before leaving the wait to the full CLI."""
+
+_held_role_locks: list[ProcessLock] = []
+
+
+def role_lock_path(idc_cache_dir: str, key: str) -> str:
+    """``idc.locking.lock_path_for(locations, "role", key)`` without pathlib (a test keeps them equal)."""
+    return os.path.join(idc_cache_dir, "locks", f"role-{_sha1_hex(key.encode('utf-8'))}.lock")
+
+
+def _sha1_hex(data: bytes) -> str:
+    try:  # the C module behind hashlib.sha1; hashlib itself costs the hot path an import
+        import _sha1  # type: ignore[import-not-found]
+
+        return str(_sha1.sha1(data).hexdigest())
+    except ImportError:  # pragma: no cover
+        import hashlib
+
+        return hashlib.sha1(data, usedforsecurity=False).hexdigest()
+
+
+def _acquire_role_lock(idc_cache_dir: str, key: str) -> ProcessLock | None:
+    from idc.locking import ProcessLock
+
+    lock = ProcessLock(role_lock_path(idc_cache_dir, key), timeout=HOT_WAIT_S)
+    try:
+        lock.acquire()
+    except Exception:  # LockTimeout, an unwritable directory: the full CLI decides and says why
+        return None
+    return lock
+
+
+def adopt_role_lock(path: str | os.PathLike[str]) -> ProcessLock | None:
+    """The role lock this process's hot path already holds for ``path`` (same file), or None.
+
+    flock locks belong to an open file: taking the same lock again in this process would wait for
+    itself, so :mod:`idc.role_credentials` adopts the held one instead.
+    """
+    try:
+        wanted = os.stat(path)
+    except OSError:
+        return None
+    for lock in _held_role_locks:
+        try:
+            held = os.stat(lock.path)
+        except OSError:
+            continue
+        if (held.st_dev, held.st_ino) == (wanted.st_dev, wanted.st_ino) and lock.held:
+            _held_role_locks.remove(lock)
+            return lock
+    return None
 
 
 def _in_credentials_file(environ: Mapping[str, str], home: str, profile: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -72,3 +73,55 @@ def run_idc(
 ) -> subprocess.CompletedProcess[str]:
     command = [idc_script(), *args] if script else [*IDC, *args]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def sign_in(emulator, aws_home, *, device_code: bool = False):
+    """A real sign-in against the emulator (H4's login, H2's page approver walking the pages)."""
+    from idc.aws_clients import BotocoreClientFactory
+    from idc.emulator.page_approver import PageApprover
+    from idc.locations import Locations
+    from idc.login import SsoSessionTarget, login
+
+    approver = PageApprover()
+    target = SsoSessionTarget(SESSION, emulator.start_url, emulator.region, ("sso:account:access",))
+    token = login(
+        target,
+        locations=Locations.from_environ(),
+        client_factory=BotocoreClientFactory(),
+        opener=approver,
+        use_device_code=device_code,
+        out=open(os.devnull, "w"),  # noqa: SIM115
+    )
+    approver.wait()
+    return token
+
+
+def token_file(aws_home) -> Path:
+    from idc.token_cache import token_cache_key
+
+    return aws_home.sso_cache / f"{token_cache_key(SESSION, '')}.json"
+
+
+def set_token_expiry(aws_home, expires_in: timedelta, **changes: object) -> dict[str, object]:
+    """Move the cached token's expiresAt (the client's view; the server's token is unchanged)."""
+    path = token_file(aws_home)
+    data = json.loads(path.read_text())
+    data["expiresAt"] = (datetime.now(timezone.utc) + expires_in).strftime("%Y-%m-%dT%H:%M:%SZ")
+    data.update(changes)
+    path.write_text(json.dumps(data))
+    return data
+
+
+def secrets_in(aws_home) -> list[str]:
+    """Every secret value in the tmp caches (tokens, client secrets, secret keys, session tokens)."""
+    found = []
+    for path in [*aws_home.sso_cache.glob("*.json"), *aws_home.cli_cache.glob("*.json")]:
+        data = json.loads(path.read_text())
+        for key in ("accessToken", "refreshToken", "clientSecret"):
+            if isinstance(data.get(key), str):
+                found.append(data[key])
+        creds = data.get("Credentials") or {}
+        for key in ("SecretAccessKey", "SessionToken"):
+            if isinstance(creds.get(key), str):
+                found.append(creds[key])
+    return found

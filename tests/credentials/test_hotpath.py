@@ -22,12 +22,12 @@ REGION = "ap-northeast-1"
 
 
 @pytest.fixture
-def home(aws_home):  # type: ignore[no-untyped-def]
+def home(aws_home):
     write_config(aws_home.config_file, START_URL, REGION)
     return aws_home
 
 
-def test_role_cache_key_is_botocores(home) -> None:  # type: ignore[no-untyped-def]
+def test_role_cache_key_is_botocores(home) -> None:
     from botocore.credentials import SSOCredentialFetcher
 
     for session in (SESSION, None):
@@ -37,7 +37,7 @@ def test_role_cache_key_is_botocores(home) -> None:  # type: ignore[no-untyped-d
         assert role_cache_key(ACCOUNT, ROLE, session, START_URL) == fetcher._create_cache_key()
 
 
-def test_hit_prints_credential_process_json(home, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_hit_prints_credential_process_json(home, capsys) -> None:
     write_role_cache(home.cli_cache, expires_in=timedelta(hours=1))
     assert hotpath.try_answer(["credentials", "--profile", "dev"]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -61,13 +61,13 @@ def test_hit_prints_credential_process_json(home, capsys) -> None:  # type: igno
     ],
     ids=["env", "fish-equals-form", "powershell", "auto-login-flag"],
 )
-def test_hit_formats(home, capsys, args: list[str], expected_line: str) -> None:  # type: ignore[no-untyped-def]
+def test_hit_formats(home, capsys, args: list[str], expected_line: str) -> None:
     write_role_cache(home.cli_cache, expires_in=timedelta(hours=1))
     assert hotpath.try_answer(args) == 0
     assert expected_line in capsys.readouterr().out.splitlines()
 
 
-def test_profile_from_aws_profile(home, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_profile_from_aws_profile(home, capsys, monkeypatch) -> None:
     write_role_cache(home.cli_cache, expires_in=timedelta(hours=1))
     monkeypatch.setenv("AWS_PROFILE", "dev")
     assert hotpath.try_answer(["credentials"]) == 0
@@ -102,7 +102,7 @@ def _symlink(path: Path) -> None:
     ],
     ids=["less-than-15-min", "expired", "corrupt", "no-session-token", "symlink", "empty"],
 )
-def test_cache_misses_fall_through(home, capsys, expires_in, damage) -> None:  # type: ignore[no-untyped-def]
+def test_cache_misses_fall_through(home, capsys, expires_in, damage) -> None:
     path = write_role_cache(home.cli_cache, expires_in=expires_in)
     if damage is not None:
         damage(path)
@@ -135,7 +135,7 @@ def test_cache_misses_fall_through(home, capsys, expires_in, damage) -> None:  #
         "not-ours",
     ],
 )
-def test_unusual_requests_fall_through(home, capsys, args: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_unusual_requests_fall_through(home, capsys, args: list[str]) -> None:
     write_role_cache(home.cli_cache, expires_in=timedelta(hours=1))
     assert hotpath.try_answer(args) is None
     assert capsys.readouterr().out == ""
@@ -168,13 +168,13 @@ def test_unusual_requests_fall_through(home, capsys, args: list[str]) -> None:  
         "spaces-in-brackets",
     ],
 )
-def test_untrusted_configs_fall_through(home, config: str) -> None:  # type: ignore[no-untyped-def]
+def test_untrusted_configs_fall_through(home, config: str) -> None:
     session = f"\n[sso-session corp]\nsso_start_url = {START_URL}\nsso_region = {REGION}\n"
     home.config_file.write_text(config + session)
     assert hotpath.resolve_role_profile(str(home.config_file), "dev") is None
 
 
-def test_config_with_comments_nested_blocks_and_legacy_profiles(home) -> None:  # type: ignore[no-untyped-def]
+def test_config_with_comments_nested_blocks_and_legacy_profiles(home) -> None:
     home.config_file.write_text(
         f"""# my config
 [default]
@@ -202,7 +202,7 @@ sso =
     assert hotpath.resolve_role_profile(str(home.config_file), "default") is None
 
 
-def test_profile_in_shared_credentials_file_falls_through(home, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_profile_in_shared_credentials_file_falls_through(home, capsys) -> None:
     write_role_cache(home.cli_cache, expires_in=timedelta(hours=1))
     (home.home / ".aws" / "credentials").write_text("[dev]\naws_access_key_id = AKIASTATIC\n")
     assert hotpath.try_answer(["credentials", "--profile", "dev"]) is None
@@ -232,7 +232,7 @@ def _imported(stderr: str) -> set[str]:
     return {m.group(1).strip() for m in re.finditer(pattern, stderr, re.MULTILINE)}
 
 
-def test_cache_hit_imports_only_a_few_stdlib_modules(home) -> None:  # type: ignore[no-untyped-def]
+def test_cache_hit_imports_only_a_few_stdlib_modules(home) -> None:
     """The console script on a hit, under ``python -X importtime``: beyond what a bare interpreter
     imports (site, sitecustomize), only idc's own and standard-library modules, none of the heavy ones."""
     write_role_cache(home.cli_cache, expires_in=timedelta(hours=1))
@@ -255,7 +255,7 @@ def test_cache_hit_imports_only_a_few_stdlib_modules(home) -> None:  # type: ign
     assert roots & HEAVY == set()
 
 
-def test_cache_hit_sys_modules_in_a_subprocess(home) -> None:  # type: ignore[no-untyped-def]
+def test_cache_hit_sys_modules_in_a_subprocess(home) -> None:
     write_role_cache(home.cli_cache, expires_in=timedelta(hours=1))
     probe = (
         "import sys\n"
@@ -281,7 +281,7 @@ SHOW_ENV = (
 )
 
 
-def test_exec_sets_credentials_and_region_and_removes_aws_profile(home) -> None:  # type: ignore[no-untyped-def]
+def test_exec_sets_credentials_and_region_and_removes_aws_profile(home) -> None:
     write_role_cache(home.cli_cache, expires_in=timedelta(hours=1))
     env = dict(home.env, AWS_PROFILE="dev", AWS_DEFAULT_PROFILE="dev")
     result = subprocess.run(
@@ -301,7 +301,7 @@ def test_exec_sets_credentials_and_region_and_removes_aws_profile(home) -> None:
     assert seen["AWS_PROFILE"] is None and seen["AWS_DEFAULT_PROFILE"] is None
 
 
-def test_exec_replaces_the_process_so_exit_codes_and_signals_pass_through(home) -> None:  # type: ignore[no-untyped-def]
+def test_exec_replaces_the_process_so_exit_codes_and_signals_pass_through(home) -> None:
     write_role_cache(home.cli_cache, expires_in=timedelta(hours=1))
     base = [idc_script(), "exec", "--profile", "dev", "--", sys.executable, "-c"]
     exited = subprocess.run([*base, "import sys; sys.exit(7)"], env=home.env, timeout=30)
@@ -317,7 +317,7 @@ def test_exec_replaces_the_process_so_exit_codes_and_signals_pass_through(home) 
     assert int(out) == process.pid  # exec'd in place: no idc process left in between
 
 
-def test_exec_unknown_command_exits_127_with_one_line(home) -> None:  # type: ignore[no-untyped-def]
+def test_exec_unknown_command_exits_127_with_one_line(home) -> None:
     write_role_cache(home.cli_cache, expires_in=timedelta(hours=1))
     result = subprocess.run(
         [idc_script(), "exec", "--profile", "dev", "--", "no-such-program-xyz"],

@@ -21,6 +21,10 @@ COMMANDS: dict[str, str] = {
     "configure": "idc.cli.configure:configure",
     "demo": "idc.cli.demo:demo",
     "list": "idc.cli.listing:list_command",
+    "populate": "idc.cli.populate:populate_command",
+    "credentials": "idc.cli.credentials:credentials",
+    "exec": "idc.cli.credentials:exec_command",
+    "whoami": "idc.cli.whoami:whoami",
 }
 
 

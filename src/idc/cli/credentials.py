@@ -1,0 +1,135 @@
+"""``idc credentials`` and ``idc exec``: the full path, for everything the hot path did not answer.
+
+A cache hit never reaches this module (:mod:`idc.hotpath` answers it with the standard library only).
+Here: resolve the profile, :func:`idc.role_credentials.get_role_credentials` (token refresh, single
+flight, GetRoleCredentials, cache write), then print or run. stdout carries only the credentials;
+sign-in messages (``--auto-login``) go to stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+
+import click
+
+from idc.export_formats import DEFAULT_FORMAT, FORMATS, render
+from idc.locations import Locations
+from idc.role_cache import RoleCredentials
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from idc.config import SsoProfile
+
+AUTO_LOGIN_KEY = "idc_auto_login"
+"""Profile (or sso-session) key: ``idc_auto_login = true`` signs in when the session is over."""
+
+AUTO_LOGIN_ENV = "IDC_AUTO_LOGIN"
+
+
+def profile_name(option: str | None, environ: Mapping[str, str] | None = None) -> str:
+    """``--profile``, else AWS_PROFILE, else AWS_DEFAULT_PROFILE, else ``default`` (AWS CLI v2's order)."""
+    env = os.environ if environ is None else environ
+    return option or env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE") or "default"
+
+
+def _truthy(value: object) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def resolve_profile(name: str, locations: Locations) -> tuple[SsoProfile, bool]:
+    """The SSO profile ``name`` and whether its configuration asks for auto-login."""
+    from idc.config import load_config
+
+    config = load_config(locations)
+    sso = config.resolve_sso(name)
+    auto = _truthy(os.environ.get(AUTO_LOGIN_ENV, ""))
+    sections = [config.profile(sso.profile_name).values]
+    if sso.session_name is not None:
+        sections.append(config.sso_session(sso.session_name).values)
+    for values in sections:
+        if AUTO_LOGIN_KEY in values:
+            auto = auto or _truthy(values[AUTO_LOGIN_KEY])
+    return sso, auto
+
+
+def obtain(profile: str | None, auto_login: bool) -> tuple[RoleCredentials, SsoProfile]:
+    """Role credentials for the profile, the way ``idc credentials`` gets them on a cache miss."""
+    from idc.role_credentials import get_role_credentials
+
+    locations = Locations.from_environ()
+    sso, configured_auto = resolve_profile(profile_name(profile), locations)
+    credentials = get_role_credentials(
+        sso, locations=locations, auto_login=auto_login or configured_auto, out=sys.stderr
+    )
+    return credentials, sso
+
+
+@click.command("credentials")
+@click.option("--profile", metavar="PROFILE", help="Profile in ~/.aws/config (default: AWS_PROFILE).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=DEFAULT_FORMAT,
+    show_default=True,
+    help="Output format, as `aws configure export-credentials --format`.",
+)
+@click.option(
+    "--auto-login",
+    is_flag=True,
+    help=f"Sign in (browser or device code, on stderr) when the SSO session is over; "
+    f"also `{AUTO_LOGIN_KEY} = true` in the profile or {AUTO_LOGIN_ENV}=1.",
+)
+def credentials(profile: str | None, fmt: str, auto_login: bool) -> None:
+    """Print the role credentials of an SSO profile.
+
+    The default format is credential_process JSON, so other tools and SDKs can use idc:
+
+    \b
+      [profile app]
+      credential_process = idc credentials --profile AdministratorAccess
+
+    \b
+    Examples:
+      idc credentials --profile AdministratorAccess
+      eval "$(idc credentials --profile AdministratorAccess --format env)"
+    """
+    role, _ = obtain(profile, auto_login)
+    text = render(
+        fmt,
+        access_key_id=role.access_key_id,
+        secret_access_key=role.secret_access_key,
+        session_token=role.session_token,
+        expiration=role.expiration,
+    )
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+@click.command(
+    "exec",
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
+@click.option("--profile", metavar="PROFILE", help="Profile in ~/.aws/config (default: AWS_PROFILE).")
+@click.option("--auto-login", is_flag=True, help="Sign in when the SSO session is over.")
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def exec_command(profile: str | None, auto_login: bool, command: tuple[str, ...]) -> int:
+    """Run COMMAND with the profile's role credentials in its environment.
+
+    Sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION and
+    the profile's region (AWS_REGION, AWS_DEFAULT_REGION); removes AWS_PROFILE so SDKs use exactly
+    these. Exits with COMMAND's exit status.
+
+    \b
+    Example:
+      idc exec --profile AdministratorAccess -- aws s3 ls
+    """
+    from idc.hotpath import CachedCredentials, child_environment, run_program
+
+    role, sso = obtain(profile, auto_login)
+    cached = CachedCredentials(
+        role.access_key_id, role.secret_access_key, role.session_token, role.expiration, sso.region
+    )
+    return run_program(list(command), child_environment(os.environ, cached))

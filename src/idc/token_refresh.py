@@ -1,0 +1,330 @@
+"""A valid SSO access token for a profile: load it, refresh it ahead of expiry, single flight.
+
+The token lives in ``~/.aws/sso/cache`` (shared with AWS CLI v2 and boto3). It is refreshed with
+sso-oidc ``CreateToken`` (``grantType=refresh_token``, identity-center-protocol.md section 1) when it
+enters botocore's refresh windows (``botocore.tokens.SSOTokenProvider``): advisory 15 minutes and
+mandatory 10 minutes before ``expiresAt``, at most one attempt per 60 seconds. Where idc does better:
+
+- single flight across processes: the refresh runs under a lock per token key, and a process that
+  gets the lock re-reads the cache first (another process may just have refreshed);
+- the attempt time is kept on disk, so "one attempt per 60 s" holds across processes too;
+- a failed refresh while the old token is still valid does not fail the request: the old token is
+  used (botocore fails the whole request on a connection error in the mandatory window);
+- InvalidGrant, an unknown client or an expired registration: one attempt, then ``LoginRequired``
+  naming ``idc login --profile P`` once the token cannot be used any more. Nothing is deleted;
+- a response without ``refreshToken`` keeps the old refresh token and registration fields;
+- the new expiry is ``now + expiresIn`` on the local clock (never the server's clock).
+
+With ``auto_login`` a missing or dead token starts the sign-in (``idc.login.ensure_logged_in``, single
+flight: twenty processes make one authorisation), its messages on stderr.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TextIO
+
+from idc.aws_clients import ClientFactory, default_client_factory
+from idc.errors import CacheError, LoginRequired, ServiceError
+from idc.locations import Locations
+from idc.retry import RetryPolicy, call_with_retry
+
+if TYPE_CHECKING:
+    from idc.config import SsoProfile
+    from idc.token_cache import SsoToken
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+
+ADVISORY_REFRESH = dt.timedelta(minutes=15)
+MANDATORY_REFRESH = dt.timedelta(minutes=10)
+ATTEMPT_INTERVAL = dt.timedelta(seconds=60)
+USABLE_MARGIN = dt.timedelta(seconds=30)
+"""A token with less than this left is not handed to GetRoleCredentials: it may expire in flight."""
+
+LOCK_TIMEOUT = 60.0
+REFRESH_POLICY = RetryPolicy(budget_s=10.0, idempotent=False)
+"""A replayed refresh token can revoke its family (RFC 9700 4.14.2): only retry what never arrived."""
+OPPORTUNISTIC_REFRESH_POLICY = RetryPolicy(budget_s=2.0, idempotent=False)
+"""While the old token still works, a failing refresh must not hold the request up for long."""
+
+EXPIRED_MESSAGE = "The SSO session associated with this profile has expired or is otherwise invalid."
+
+# CreateToken answers that mean the refresh token or the registration is dead: log in again.
+_DEAD_GRANT_CODES = frozenset(
+    {
+        "InvalidGrantException",
+        "InvalidClientException",
+        "UnauthorizedClientException",
+        "ExpiredTokenException",
+        "AccessDeniedException",
+    }
+)
+
+Login = Callable[["SsoProfile"], "SsoToken"]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def login_command(sso: SsoProfile) -> str:
+    """The command that fixes a dead session for this profile."""
+    return f"idc login --profile {sso.profile_name}"
+
+
+def login_required(sso: SsoProfile, message: str = EXPIRED_MESSAGE) -> LoginRequired:
+    return LoginRequired(message, fix=login_command(sso))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Attempt:
+    """The last refresh attempt for a token key (kept in ``~/.aws/idc/refresh``; no secret)."""
+
+    at: dt.datetime
+    outcome: str  # "ok" | "dead" | "error"
+
+
+def get_valid_token(
+    sso: SsoProfile,
+    *,
+    locations: Locations,
+    client_factory: ClientFactory | None = None,
+    clock: Clock = utc_now,
+    auto_login: bool = False,
+    login: Login | None = None,
+    lock_timeout: float = LOCK_TIMEOUT,
+    out: TextIO | None = None,
+    refresh_policy: RetryPolicy | None = None,
+) -> SsoToken:
+    """The cached token for ``sso``, refreshed when it is inside the refresh window.
+
+    Raises ``LoginRequired`` (naming ``idc login --profile P``) when there is no usable token and it
+    cannot be refreshed, ``ServiceError`` when a needed refresh failed for a reason a login would not
+    fix (Identity Center unreachable), ``CacheError`` for an unreadable token file.
+    With ``auto_login`` the first case signs in instead (``login``, default idc.login).
+    ``refresh_policy`` bounds the CreateToken retries (default: 2 s while the old token still works,
+    10 s when it does not).
+    """
+    from idc.token_cache import token_cache_key
+
+    key = token_cache_key(sso.session_name, sso.start_url)
+    try:
+        token = _load(sso, locations, key)
+        if token is not None and token.expires_at - clock() > ADVISORY_REFRESH:
+            return token
+        if token is None:
+            raise login_required(sso)
+        if not _refreshable(token, clock()):
+            if _usable(token, clock()):
+                log.debug("token is inside the refresh window but cannot be refreshed; using it")
+                return token
+            raise login_required(sso)
+        return _refresh_single_flight(
+            sso,
+            locations=locations,
+            key=key,
+            client_factory=client_factory or default_client_factory(),
+            clock=clock,
+            lock_timeout=lock_timeout,
+            out=out or sys.stderr,
+            policy=refresh_policy,
+        )
+    except (LoginRequired, CacheError):
+        if not auto_login:
+            raise
+        log.debug("no usable token; signing in (auto-login)")
+        return (login or _default_login(locations, client_factory, clock, out))(sso)
+
+
+def _load(sso: SsoProfile, locations: Locations, key: str) -> SsoToken | None:
+    from idc.token_cache import load_token
+
+    try:
+        return load_token(locations, key)
+    except CacheError as error:
+        # H3's message names the file; the fix is always a fresh sign-in, which rewrites it.
+        raise CacheError(error.message, hint=f"Run `{login_command(sso)}` to sign in again.") from None
+
+
+def _refreshable(token: SsoToken, now: dt.datetime) -> bool:
+    """botocore's test: refresh token, client id/secret and an unexpired registration are all there."""
+    return bool(
+        token.refresh_token
+        and token.client_id
+        and token.client_secret
+        and token.registration_expires_at is not None
+        and token.registration_expires_at > now
+    )
+
+
+def _usable(token: SsoToken, now: dt.datetime) -> bool:
+    return token.expires_at - now > USABLE_MARGIN
+
+
+def _refresh_single_flight(
+    sso: SsoProfile,
+    *,
+    locations: Locations,
+    key: str,
+    client_factory: ClientFactory,
+    clock: Clock,
+    lock_timeout: float,
+    out: TextIO,
+    policy: RetryPolicy | None,
+) -> SsoToken:
+    from idc.locking import ProcessLock, lock_path_for
+    from idc.token_cache import save_token
+
+    with ProcessLock(lock_path_for(locations, "token", key), timeout=lock_timeout):
+        # Another process may have refreshed (or signed in) while this one waited.
+        token = _load(sso, locations, key)
+        now = clock()
+        if token is None:
+            raise login_required(sso)
+        if token.expires_at - now > ADVISORY_REFRESH:
+            log.debug("token was refreshed by another process")
+            return token
+        if not _refreshable(token, now):
+            if _usable(token, now):
+                return token
+            raise login_required(sso)
+
+        last = _last_attempt(locations, key)
+        # (a clock set back since the last attempt does not block refreshes for long)
+        if last is not None and dt.timedelta(0) <= now - last.at < ATTEMPT_INTERVAL:
+            log.debug(
+                "a refresh was attempted %ss ago (%s); not trying again yet", now - last.at, last.outcome
+            )
+            if _usable(token, now):
+                return token
+            if last.outcome == "error":
+                raise _unreachable(sso)
+            raise login_required(sso)
+
+        _record_attempt(locations, key, _Attempt(now, "error"))
+        try:
+            if policy is None:
+                policy = OPPORTUNISTIC_REFRESH_POLICY if _usable(token, now) else REFRESH_POLICY
+            fresh = _create_token(sso, token, client_factory, clock, policy)
+        except _DeadGrant as dead:
+            _record_attempt(locations, key, _Attempt(now, "dead"))
+            log.debug("refresh refused (%s)", dead.code)
+            if _usable(token, clock()):
+                _warn(out, sso, token, clock())
+                return token
+            raise login_required(sso) from None
+        except ServiceError as error:
+            log.debug("refresh failed: %s", error.message)
+            if _usable(token, clock()):
+                return token
+            raise
+        save_token(locations, key, fresh)
+        _record_attempt(locations, key, _Attempt(now, "ok"))
+        log.debug("token refreshed; expires %s", fresh.expires_at.isoformat())
+        return fresh
+
+
+class _DeadGrant(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _create_token(
+    sso: SsoProfile, token: SsoToken, client_factory: ClientFactory, clock: Clock, policy: RetryPolicy
+) -> SsoToken:
+    """sso-oidc CreateToken with grantType=refresh_token (RFC 6749 section 6)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    client = client_factory("sso-oidc", token.region or sso.sso_region)
+    try:
+        response: dict[str, Any] = call_with_retry(
+            lambda: client.create_token(
+                grantType="refresh_token",
+                clientId=token.client_id,
+                clientSecret=token.client_secret,
+                refreshToken=token.refresh_token,
+            ),
+            policy=policy,
+        )
+    except ClientError as error:
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        if code in _DEAD_GRANT_CODES:
+            raise _DeadGrant(code) from None
+        raise ServiceError(
+            f"IAM Identity Center refused to refresh the SSO token (CreateToken: {code or 'error'}).",
+            hint=f"Try again, or run `{login_command(sso)}`.",
+        ) from None
+    except BotoCoreError as error:
+        raise _unreachable(sso, type(error).__name__) from None
+    now = clock()
+    return dataclasses.replace(
+        token,
+        access_token=response["accessToken"],
+        expires_at=(now + dt.timedelta(seconds=int(response["expiresIn"]))).replace(microsecond=0),
+        # No refreshToken in the answer: keep the one we have (and the registration fields).
+        refresh_token=response.get("refreshToken") or token.refresh_token,
+    )
+
+
+def _unreachable(sso: SsoProfile, detail: str = "") -> ServiceError:
+    suffix = f" ({detail})" if detail else ""
+    return ServiceError(
+        f"Could not reach IAM Identity Center in {sso.sso_region} to refresh the SSO token{suffix}.",
+        hint="Check the network (and AWS_ENDPOINT_URL_SSO_OIDC if set) and try again.",
+    )
+
+
+def _warn(out: TextIO, sso: SsoProfile, token: SsoToken, now: dt.datetime) -> None:
+    minutes = max(0, int((token.expires_at - now).total_seconds() // 60))
+    out.write(
+        f"idc: the SSO session could not be renewed and ends in {minutes} min; "
+        f"run `{login_command(sso)}` to sign in again.\n"
+    )
+    out.flush()
+
+
+# -- the attempt record ------------------------------------------------------------------------------
+
+
+def _attempt_path(locations: Locations, key: str) -> Any:
+    return locations.idc_cache_dir / "refresh" / f"{key}.json"
+
+
+def _last_attempt(locations: Locations, key: str) -> _Attempt | None:
+    from idc.fileio import read_json
+
+    try:
+        data = read_json(_attempt_path(locations, key))
+        if data is None:
+            return None
+        at = dt.datetime.fromisoformat(str(data["at"]))
+        return _Attempt(at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc), str(data["outcome"]))
+    except (CacheError, KeyError, ValueError):
+        return None
+
+
+def _record_attempt(locations: Locations, key: str, attempt: _Attempt) -> None:
+    from idc.fileio import atomic_write_json
+
+    atomic_write_json(
+        _attempt_path(locations, key), {"at": attempt.at.isoformat(), "outcome": attempt.outcome}
+    )
+
+
+def _default_login(
+    locations: Locations, client_factory: ClientFactory | None, clock: Clock, out: TextIO | None
+) -> Login:
+    def login(sso: SsoProfile) -> SsoToken:
+        from idc.login import SignInOptions, ensure_logged_in
+
+        options = SignInOptions(client_factory=client_factory, clock=clock)
+        return ensure_logged_in(sso, locations=locations, options=options, out=out or sys.stderr)
+
+    return login

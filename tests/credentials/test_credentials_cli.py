@@ -1,0 +1,47 @@
+"""`idc credentials`, `idc exec`, `idc whoami` as real processes against the local Identity Center."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+from credential_helpers import ACCOUNT, ROLE, run_idc, sign_in, write_config
+
+
+@pytest.fixture
+def signed_in(emulator, aws_home, monkeypatch):
+    for name, value in emulator.env.items():
+        monkeypatch.setenv(name, value)
+    aws_home.env.update(emulator.env)
+    write_config(aws_home.config_file, emulator.start_url, emulator.region)
+    sign_in(emulator, aws_home)
+    return aws_home
+
+
+def test_credentials_fetches_once_then_answers_from_the_cache(signed_in, emulator) -> None:
+    first = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
+    assert first.returncode == 0, first.stderr
+    assert first.stderr == ""
+    creds = json.loads(first.stdout)
+    assert set(creds) == {"Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}
+    expiration = datetime.fromisoformat(creds["Expiration"])
+    assert (expiration - datetime.now(timezone.utc)).total_seconds() > 15 * 60
+    assert emulator.stats().get("GetRoleCredentials") == 1
+    cached = list(signed_in.cli_cache.glob("*.json"))
+    assert len(cached) == 1 and cached[0].stat().st_mode & 0o777 == 0o600
+    second = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
+    assert json.loads(second.stdout) == creds
+    assert emulator.stats().get("GetRoleCredentials") == 1
+
+
+def test_whoami_shows_the_role_session(signed_in) -> None:
+    result = run_idc(["whoami", "--profile", "dev", "--output", "json"], signed_in.env, script=True)
+    assert result.returncode == 0, result.stderr
+    identity = json.loads(result.stdout)
+    assert identity["Account"] == ACCOUNT
+    assert f":assumed-role/AWSReservedSSO_{ROLE}_" in identity["Arn"]
+    assert identity["Profile"] == "dev"
+    text = run_idc(["whoami", "--profile", "dev"], signed_in.env, script=True)
+    assert text.returncode == 0
+    assert f"Account  {ACCOUNT}" in text.stdout

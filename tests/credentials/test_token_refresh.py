@@ -1,0 +1,193 @@
+"""Token refresh against the local Identity Center (catalogue 10-12): windows, single flight, a
+refresh without refreshToken, InvalidGrant, an expired registration, failures while still valid."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from credential_helpers import run_idc, secrets_in, set_token_expiry, sign_in, token_file, write_config
+
+from idc.aws_clients import BotocoreClientFactory
+from idc.config import resolve_sso
+from idc.errors import CacheError, LoginRequired, ServiceError
+from idc.locations import Locations
+from idc.retry import RetryPolicy
+from idc.token_refresh import EXPIRED_MESSAGE, get_valid_token
+
+
+@pytest.fixture
+def signed_in(emulator, aws_home, monkeypatch):
+    for name, value in emulator.env.items():
+        monkeypatch.setenv(name, value)
+    aws_home.env.update(emulator.env)
+    write_config(aws_home.config_file, emulator.start_url, emulator.region)
+    sign_in(emulator, aws_home)
+    emulator.admin("stats", {"reset": True})
+    return aws_home
+
+
+def _refresh(**kwargs: Any):
+    return get_valid_token(
+        resolve_sso("dev"),
+        locations=Locations.from_environ(),
+        client_factory=kwargs.pop("client_factory", None) or BotocoreClientFactory(),
+        **kwargs,
+    )
+
+
+def test_a_token_outside_the_window_is_used_as_is(signed_in, emulator) -> None:
+    before = json.loads(token_file(signed_in).read_text())
+    token = _refresh()
+    assert token.access_token == before["accessToken"]
+    assert emulator.stats().get("CreateToken") is None
+
+
+@pytest.mark.parametrize("left", [timedelta(minutes=14), timedelta(minutes=5)], ids=["advisory", "mandatory"])
+def test_a_token_inside_the_window_is_refreshed_and_saved(signed_in, emulator, left) -> None:
+    old = set_token_expiry(signed_in, left)
+    started = datetime.now(timezone.utc)
+    token = _refresh()
+    saved = json.loads(token_file(signed_in).read_text())
+    assert token.access_token == saved["accessToken"] != old["accessToken"]
+    # expiry from expiresIn on the local clock (the emulator gives an hour)
+    assert abs((token.expires_at - started).total_seconds() - 3600) < 5
+    assert saved["clientId"] == old["clientId"] and saved["clientSecret"] == old["clientSecret"]
+    assert emulator.stats().get("CreateToken") == 1
+    assert token_file(signed_in).stat().st_mode & 0o777 == 0o600
+
+
+def test_a_refresh_answer_without_refresh_token_keeps_the_old_one(signed_in, emulator) -> None:
+    """Identity Center may answer a refresh without a new refreshToken: keep what we have."""
+    old = set_token_expiry(signed_in, timedelta(minutes=5))
+    factory = BotocoreClientFactory()
+
+    def drop_refresh_token(parsed: dict[str, Any], **_: Any) -> None:
+        parsed.pop("refreshToken", None)
+
+    factory("sso-oidc", emulator.region).meta.events.register(
+        "after-call.sso-oidc.CreateToken", drop_refresh_token
+    )
+    token = _refresh(client_factory=factory)
+    saved = json.loads(token_file(signed_in).read_text())
+    assert saved["accessToken"] != old["accessToken"]
+    for key in ("refreshToken", "clientId", "clientSecret", "registrationExpiresAt", "startUrl", "region"):
+        assert saved[key] == old[key], key
+    assert token.refresh_token == old["refreshToken"]
+
+
+def test_invalid_grant_makes_one_attempt_then_asks_to_log_in(signed_in, emulator) -> None:
+    set_token_expiry(signed_in, timedelta(seconds=-60))
+    emulator.set_fault(operation="CreateToken", error="invalid_grant")
+    for _ in range(3):
+        result = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
+        assert result.returncode == 4
+        assert result.stdout == ""
+        assert result.stderr.strip().splitlines() == [
+            f"idc: {EXPIRED_MESSAGE} Run `idc login --profile dev` to sign in again."
+        ]
+    assert emulator.stats().get("CreateToken") == 1  # one attempt per 60 s, across processes
+    assert token_file(signed_in).exists()  # nothing deleted
+
+
+def test_invalid_grant_while_the_token_is_still_valid_uses_it_and_warns(signed_in, emulator) -> None:
+    old = set_token_expiry(signed_in, timedelta(minutes=12))
+    emulator.set_fault(operation="CreateToken", error="invalid_grant")
+    result = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["AccessKeyId"]
+    assert "idc login --profile dev" in result.stderr
+    assert json.loads(token_file(signed_in).read_text())["accessToken"] == old["accessToken"]
+
+
+def test_an_expired_registration_is_not_refreshed(signed_in, emulator) -> None:
+    set_token_expiry(signed_in, timedelta(seconds=-1), registrationExpiresAt="2020-01-01T00:00:00Z")
+    with pytest.raises(LoginRequired, match="idc login --profile dev"):
+        _refresh()
+    assert emulator.stats().get("CreateToken") is None
+
+
+@pytest.mark.parametrize("how", ["server-error", "unreachable"])
+def test_a_failed_refresh_while_still_valid_does_not_fail_the_request(
+    signed_in, emulator, monkeypatch, how
+) -> None:
+    old = set_token_expiry(signed_in, timedelta(minutes=5))  # mandatory window: botocore would fail
+    if how == "server-error":
+        emulator.set_fault(operation="CreateToken", status=500)
+    else:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", "http://127.0.0.1:9")
+    token = _refresh()
+    assert token.access_token == old["accessToken"]
+
+
+def test_a_failed_refresh_of_an_expired_token_says_what_failed(signed_in, emulator, monkeypatch) -> None:
+    set_token_expiry(signed_in, timedelta(seconds=-5))
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", "http://127.0.0.1:9")
+    with pytest.raises(ServiceError, match="Could not reach IAM Identity Center"):
+        _refresh(refresh_policy=RetryPolicy(budget_s=0.5))
+
+
+def test_an_expired_token_without_refresh_asks_to_log_in_like_the_aws_cli(signed_in) -> None:
+    path = token_file(signed_in)
+    data = json.loads(path.read_text())
+    del data["refreshToken"]
+    path.write_text(json.dumps(data))
+    set_token_expiry(signed_in, timedelta(minutes=-1))
+    result = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
+    assert result.returncode == 4
+    assert EXPIRED_MESSAGE in result.stderr and "`idc login --profile dev`" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_no_token_at_all(emulator, aws_home) -> None:
+    write_config(aws_home.config_file, emulator.start_url, emulator.region)
+    result = run_idc(["credentials", "--profile", "dev"], dict(aws_home.env, **emulator.env), script=True)
+    assert result.returncode == 4
+    assert result.stderr == f"idc: {EXPIRED_MESSAGE} Run `idc login --profile dev` to sign in again.\n"
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["", "{not json", '{"startUrl": "x", "expiresAt": "2030-01-01T00:00:00Z"}'],
+    ids=["empty", "corrupt", "no-access-token"],
+)
+def test_a_corrupt_token_cache_names_the_file_and_the_fix(signed_in, content: str) -> None:
+    path = token_file(signed_in)
+    path.write_text(content)
+    result = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
+    assert result.returncode == 7
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert str(path) in lines[0] and "idc login --profile dev" in lines[0]
+
+
+def test_refresh_with_local_clock_skew_counts_expiry_from_expires_in(signed_in) -> None:
+    for skew in (timedelta(minutes=10), timedelta(minutes=-10)):
+        set_token_expiry(signed_in, skew + timedelta(minutes=5))  # 5 min left on the skewed clock
+        skewed = lambda skew=skew: datetime.now(timezone.utc) + skew  # noqa: E731
+        token = _refresh(clock=skewed)
+        # the local clock's idea of "now + 1 h", whatever the server's clock says
+        assert abs((token.expires_at - skewed()).total_seconds() - 3600) < 5
+
+
+def test_debug_output_never_shows_a_secret(signed_in) -> None:
+    set_token_expiry(signed_in, timedelta(minutes=12))
+    result = run_idc(["--debug", "credentials", "--profile", "dev"], signed_in.env)
+    assert result.returncode == 0, result.stderr
+    assert "token refreshed" in result.stderr  # the debug log is really on
+    for secret in secrets_in(signed_in):
+        assert secret not in result.stderr
+    printed = json.loads(result.stdout)
+    for key in ("SecretAccessKey", "SessionToken"):
+        assert printed[key] not in result.stderr
+
+
+def test_load_errors_are_cache_errors_with_the_login_hint(signed_in) -> None:
+    token_file(signed_in).write_text("[]")
+    with pytest.raises(CacheError) as raised:
+        _refresh()
+    assert "idc login --profile dev" in str(raised.value)
+    assert os.fspath(token_file(signed_in)) in str(raised.value)
