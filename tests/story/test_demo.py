@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,23 @@ def test_idc_demo_runs_the_whole_story_and_leaves_home_alone(aws_home: Any, tmp_
     assert list((aws_home.home / ".aws").iterdir()) == []
     assert list(scratch.iterdir()) == []
     print(f"idc demo: {seconds:.1f} s wall time")
+
+
+def test_demo_browser_opens_the_system_browser(aws_home: Any) -> None:
+    """``--browser`` hands the approval URLs to the user's browser: here BROWSER, a page-walking user."""
+    walker = f"{sys.executable} -m idc.emulator.page_approver --detach"
+    env = child_env(aws_home.env, {"BROWSER": walker})
+    done = subprocess.run(
+        [command("idc"), "demo", "--browser"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=110,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Sign in as demo / demo in the browser that opens." in done.stdout
+    assert "All 8 steps worked" in done.stdout
 
 
 def test_a_step_that_does_not_work_fails_the_demo_in_one_line(aws_home: Any) -> None:

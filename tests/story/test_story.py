@@ -6,7 +6,8 @@
 3. ``aws s3 ls --profile AdministratorAccess``: the real AWS CLI (awscli from PyPI), against moto's S3,
    with role credentials that botocore's own SSO provider got with the token idc cached.
 4. The session ended on the server: the AWS CLI's expired-session message.
-5. ``idc login --profile AdministratorAccess`` (Chromium again), and ``aws s3 ls`` works again.
+5. ``idc login --profile AdministratorAccess --no-browser``: the URL read off the terminal and approved in
+   Chromium again (a new sign-in: the old one was ended), and ``aws s3 ls`` works again.
 
 AWS CLI v1 keeps SSO role credentials in memory only (its ``JSONFileCache`` is injected for the
 assume-role providers, not for SSO), so every ``aws`` run asks the server for role credentials with the
@@ -106,9 +107,17 @@ def test_configure_use_expire_login_use_again(
     assert emulator.stats().get("GetRoleCredentials", 0) == before + 1
     assert not list(aws_home.cli_cache.glob("*.json")) if aws_home.cli_cache.exists() else True
 
-    # 5. idc login fixes it, in one command
-    child = spawn(["login", "--profile", "AdministratorAccess"], env, transcript)
-    final_page = approve_in_chromium(chromium, browser_hook.next_url(), tmp_path / "shots-login")
+    # 5. idc login fixes it, in one command; with --no-browser the URL is read off the terminal, as a
+    #    user copies it into a browser (PKCE, or the device code when the redirect cannot work here)
+    child = spawn(["login", "--profile", "AdministratorAccess", "--no-browser"], env, transcript)
+    child.expect(
+        [
+            r"autofill the code upon loading:\r?\n(\S+)\r?\n",
+            r"Please visit the following URL:\r?\n\r?\n(\S+/authorize\?\S+)\r?\n",
+        ]
+    )
+    url = child.match.group(1)
+    final_page = approve_in_chromium(chromium, url, tmp_path / "shots-login")
     assert "denied" not in final_page.lower()
     child.expect_exact(f"Successfully logged into Start URL: {emulator.start_url}")
     child.expect(pexpect.EOF)
