@@ -1,0 +1,404 @@
+"""Signing in: choose the flow, reuse the client registration, write the token as the AWS CLI does.
+
+:func:`login` is ``idc login``: the authorization code flow with PKCE for sso-session profiles (AWS CLI
+v2's default), the device code flow for legacy profiles, with ``use_device_code``, or where a browser
+cannot work here (SSH, containers, WSL without wslview, no display: said in one line). The token goes
+to ``~/.aws/sso/cache/<key>.json`` in the AWS CLI's format, so the AWS CLI, boto3 and every SDK use it.
+
+Single flight across processes: the flow runs under a lock per token-cache key. A process that gets
+the lock after another one signed in (the token changed while it waited, or was written after this
+process started) reuses that token: twenty parallel logins make one browser tab or one device code.
+
+:func:`ensure_logged_in` is the auto-login entry for other commands: a valid cached token is returned
+as is; otherwise it signs in under the same lock.
+
+Client registrations are cached like botocore's (same key and file, shared with the AWS CLI). One made
+for the other grant, or expiring within 15 minutes, is replaced; a registration the server no longer
+knows (InvalidClientException) is replaced once, automatically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, TextIO
+
+from idc.aws_clients import ClientFactory, default_client_factory
+from idc.browser import BrowserOpener, SystemBrowserOpener, browser_unavailable_reason
+from idc.device_flow import DeviceFlow
+from idc.errors import CacheError, LoginFailed
+from idc.locations import Locations
+from idc.loopback import DEFAULT_OVERALL_TIMEOUT, REDIRECT_URI_WITHOUT_PORT
+from idc.oidc import (
+    AUTH_CODE_GRANT_TYPES,
+    DEFAULT_PKCE_SCOPE,
+    InvalidClient,
+    OidcClient,
+    RegisteredClient,
+    TokenGrant,
+    client_name,
+)
+from idc.pkce_flow import PkceFlow
+from idc.registration_cache import (
+    ClientRegistration,
+    load_registration,
+    registration_cache_key,
+    save_registration,
+)
+from idc.token_cache import SsoToken, load_token, save_token, token_cache_key
+
+log = logging.getLogger(__name__)
+
+EXPIRY_WINDOW = dt.timedelta(minutes=15)
+"""botocore treats tokens and registrations as expired this long before their end."""
+
+LOCK_TIMEOUT = DEFAULT_OVERALL_TIMEOUT + 60.0
+"""A waiter waits for the holder's whole sign-in (the user may take up to the overall timeout)."""
+
+Clock = Callable[[], dt.datetime]
+
+# Versions of token files this process wrote: a token we wrote ourselves is never "a concurrent login".
+_WRITTEN_HERE: set[tuple[int, int, int] | None] = set()
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class SignInSubject(Protocol):
+    """What a sign-in needs; :class:`idc.config.SsoProfile` and :class:`SsoSessionTarget` both fit."""
+
+    @property
+    def session_name(self) -> str | None: ...
+    @property
+    def start_url(self) -> str: ...
+    @property
+    def sso_region(self) -> str: ...
+    @property
+    def registration_scopes(self) -> Sequence[str]: ...
+
+
+@dataclass(frozen=True)
+class SsoSessionTarget:
+    """An ``[sso-session]`` (or a bare start URL, when ``session_name`` is None) to sign in to."""
+
+    session_name: str | None
+    start_url: str
+    sso_region: str
+    registration_scopes: tuple[str, ...] = ()
+
+
+def login_command(sso: SignInSubject) -> str:
+    """The command that signs this profile or session in again (for hints)."""
+    profile = getattr(sso, "profile_name", None)
+    if profile:
+        return f"idc login --profile {profile}"
+    if sso.session_name:
+        return f"idc login --sso-session {sso.session_name}"
+    return "idc login"
+
+
+@dataclass(frozen=True)
+class SignInOptions:
+    """How to sign in: the injected browser, transport, clocks and output."""
+
+    client_factory: ClientFactory | None = None
+    opener: BrowserOpener | None = None
+    use_device_code: bool = False
+    no_browser: bool = False
+    clock: Clock = utc_now
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    timeout: float = DEFAULT_OVERALL_TIMEOUT
+    lock_timeout: float = LOCK_TIMEOUT
+    environ: Mapping[str, str] | None = None
+
+
+def login(
+    sso: SignInSubject,
+    *,
+    locations: Locations,
+    client_factory: ClientFactory | None = None,
+    opener: BrowserOpener | None = None,
+    use_device_code: bool = False,
+    no_browser: bool = False,
+    clock: Clock = utc_now,
+    monotonic: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    out: TextIO | None = None,
+    timeout: float = DEFAULT_OVERALL_TIMEOUT,
+    lock_timeout: float = LOCK_TIMEOUT,
+    environ: Mapping[str, str] | None = None,
+) -> SsoToken:
+    """``idc login``: sign in (unless a concurrent process just did) and cache the token.
+
+    ``opener`` replaces the system browser (tests pass a page approver); ``environ`` is read for BROWSER
+    and the browser detection (default: ``os.environ``). Prints the AWS CLI's messages to ``out``.
+    """
+    options = SignInOptions(
+        client_factory=client_factory,
+        opener=opener,
+        use_device_code=use_device_code,
+        no_browser=no_browser,
+        clock=clock,
+        monotonic=monotonic,
+        sleep=sleep,
+        timeout=timeout,
+        lock_timeout=lock_timeout,
+        environ=environ,
+    )
+    return _single_flight(sso, locations, options, out or sys.stdout, reuse_any_valid=False)
+
+
+def ensure_logged_in(
+    sso: SignInSubject,
+    *,
+    locations: Locations,
+    options: SignInOptions | None = None,
+    out: TextIO | None = None,
+) -> SsoToken:
+    """Auto-login: the cached token when it is valid beyond botocore's 15-minute window, else sign in.
+
+    Prints to ``out`` (default stderr: a ``credential_process`` caller owns stdout).
+    """
+    options = options or SignInOptions()
+    key = token_cache_key(sso.session_name, sso.start_url)
+    current = _load(locations, key)
+    if current is not None and _is_fresh(current, options.clock()):
+        return current
+    return _single_flight(sso, locations, options, out or sys.stderr, reuse_any_valid=True)
+
+
+# -- single flight ----------------------------------------------------------------------------------
+
+
+def _single_flight(
+    sso: SignInSubject, locations: Locations, options: SignInOptions, out: TextIO, *, reuse_any_valid: bool
+) -> SsoToken:
+    from idc.locking import ProcessLock, lock_path_for
+
+    key = token_cache_key(sso.session_name, sso.start_url)
+    seen = _fingerprint(locations, key)
+    with ProcessLock(lock_path_for(locations, "login", key), timeout=options.lock_timeout):
+        current = _load(locations, key)
+        if current is not None and _is_fresh(current, options.clock()):
+            now_print = _fingerprint(locations, key)
+            written_meanwhile = now_print != seen or (
+                now_print not in _WRITTEN_HERE and _written_after_process_start(locations, key)
+            )
+            if reuse_any_valid or written_meanwhile:
+                log.debug("a concurrent sign-in wrote a fresh token; reusing it")
+                out.write(f"Successfully logged into Start URL: {sso.start_url}\n")
+                out.flush()
+                return current
+        token = _sign_in(sso, locations, options, out)
+        save_token(locations, key, token)
+        _WRITTEN_HERE.add(_fingerprint(locations, key))
+    out.write(f"Successfully logged into Start URL: {sso.start_url}\n")
+    out.flush()
+    return token
+
+
+def _load(locations: Locations, key: str) -> SsoToken | None:
+    try:
+        return load_token(locations, key)
+    except CacheError as error:
+        # A corrupt token file is a miss: the sign-in rewrites it.
+        log.debug("ignoring unreadable token cache: %s", error.message)
+        return None
+
+
+def _is_fresh(token: SsoToken, now: dt.datetime) -> bool:
+    return token.expires_at - now > EXPIRY_WINDOW
+
+
+def _token_path(locations: Locations, key: str) -> Path:
+    return locations.sso_cache_dir / f"{key}.json"
+
+
+def _fingerprint(locations: Locations, key: str) -> tuple[int, int, int] | None:
+    """Identity of the token file's current version (inode, size, mtime): changes on every rewrite."""
+    try:
+        st = os.stat(_token_path(locations, key), follow_symlinks=False)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _written_after_process_start(locations: Locations, key: str) -> bool:
+    """True when the token file was written after this process started (so by a concurrent login)."""
+    started = _process_start_time()
+    if started is None:
+        return False
+    try:
+        mtime = os.stat(_token_path(locations, key), follow_symlinks=False).st_mtime
+    except OSError:
+        return False
+    return mtime >= started
+
+
+def _process_start_time() -> float | None:
+    """This process's start (epoch seconds), from /proc on Linux; None elsewhere."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as stat_file:
+            fields = stat_file.read().rsplit(")", 1)[1].split()
+        with open("/proc/stat", encoding="ascii") as system_stat:
+            boot = next(int(line.split()[1]) for line in system_stat if line.startswith("btime "))
+        ticks = os.sysconf("SC_CLK_TCK")
+        # field 22 (starttime) is the 20th after the ")" that closes the command name
+        return boot + int(fields[19]) / ticks
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+# -- the sign-in ------------------------------------------------------------------------------------
+
+
+def _sign_in(sso: SignInSubject, locations: Locations, options: SignInOptions, out: TextIO) -> SsoToken:
+    environ = os.environ if options.environ is None else options.environ
+    oidc = OidcClient(options.client_factory or default_client_factory(), sso.sso_region)
+    use_pkce = sso.session_name is not None and not options.use_device_code
+
+    opener: BrowserOpener | None = options.opener
+    if options.no_browser:
+        opener = None
+    elif opener is None:
+        reason = browser_unavailable_reason(environ)
+        if reason is None:
+            opener = SystemBrowserOpener(environ)
+        else:
+            if use_pkce:
+                out.write(f"Not opening a browser: {reason}. Using the device code flow instead.\n")
+            else:
+                out.write(f"Not opening a browser: {reason}.\n")
+            use_pkce = False
+    if options.no_browser and use_pkce and browser_unavailable_reason(environ) is not None:
+        # A printed authorize URL cannot come back to 127.0.0.1 from another machine.
+        out.write(
+            f"Not using the browser redirect: {browser_unavailable_reason(environ)}. "
+            "Using the device code flow instead.\n"
+        )
+        use_pkce = False
+
+    registration = _registration(oidc, sso, locations, options.clock, pkce=use_pkce)
+    try:
+        grant = _run_flow(oidc, registration, sso, options, opener, out, pkce=use_pkce)
+    except InvalidClient:
+        log.debug("the server does not know the cached registration; registering again")
+        registration = _registration(oidc, sso, locations, options.clock, pkce=use_pkce, force=True)
+        grant = _run_flow(oidc, registration, sso, options, opener, out, pkce=use_pkce)
+    return _token(sso, registration, grant, options.clock())
+
+
+def _run_flow(
+    oidc: OidcClient,
+    registration: RegisteredClient,
+    sso: SignInSubject,
+    options: SignInOptions,
+    opener: BrowserOpener | None,
+    out: TextIO,
+    *,
+    pkce: bool,
+) -> TokenGrant:
+    if pkce:
+        return PkceFlow(
+            oidc,
+            registration,
+            scopes=tuple(sso.registration_scopes) or (DEFAULT_PKCE_SCOPE,),
+            out=out,
+            opener=opener,
+            timeout=options.timeout,
+        ).run()
+    return DeviceFlow(
+        oidc,
+        registration,
+        sso.start_url,
+        out=out,
+        opener=opener,
+        monotonic=options.monotonic,
+        sleep=options.sleep,
+    ).run()
+
+
+def _registration(
+    oidc: OidcClient,
+    sso: SignInSubject,
+    locations: Locations,
+    clock: Clock,
+    *,
+    pkce: bool,
+    force: bool = False,
+) -> RegisteredClient:
+    """The cached registration for this grant, or a new one (botocore's rules, botocore's cache file)."""
+    scopes = tuple(sso.registration_scopes)
+    key = registration_cache_key(sso.sso_region, list(scopes) or None, sso.session_name, sso.start_url)
+    now = clock()
+    if not force:
+        cached = load_registration(locations, key)  # None when absent or unreadable: register again
+        if cached is not None:
+            client = _from_cache(cached)
+            if client.expires_at - now > EXPIRY_WINDOW and client.for_auth_code == pkce:
+                log.debug("reusing client registration %s", client.client_id)
+                return client
+    if pkce:
+        client = oidc.register_client(
+            client_name(sso.session_name, now),
+            scopes=scopes or (DEFAULT_PKCE_SCOPE,),
+            grant_types=AUTH_CODE_GRANT_TYPES,
+            redirect_uris=(REDIRECT_URI_WITHOUT_PORT,),
+            issuer_url=sso.start_url,
+        )
+    else:
+        client = oidc.register_client(client_name(sso.session_name, now), scopes=scopes)
+    save_registration(locations, key, _to_cache(client))
+    return client
+
+
+def _from_cache(cached: ClientRegistration) -> RegisteredClient:
+    return RegisteredClient(
+        client_id=cached.client_id,
+        client_secret=cached.client_secret,
+        expires_at=cached.expires_at,
+        scopes=tuple(cached.scopes or ()),
+        grant_types=tuple(cached.grant_types or ()),
+    )
+
+
+def _to_cache(client: RegisteredClient) -> ClientRegistration:
+    return ClientRegistration(
+        client_id=client.client_id,
+        client_secret=client.client_secret,
+        expires_at=client.expires_at,
+        scopes=client.scopes or None,
+        grant_types=client.grant_types or None,
+    )
+
+
+def _token(sso: SignInSubject, client: RegisteredClient, grant: TokenGrant, now: dt.datetime) -> SsoToken:
+    return SsoToken(
+        start_url=sso.start_url,
+        region=sso.sso_region,
+        access_token=grant.access_token,
+        expires_at=(now + dt.timedelta(seconds=grant.expires_in)).replace(microsecond=0),
+        client_id=client.client_id,
+        client_secret=client.client_secret,
+        registration_expires_at=client.expires_at,
+        refresh_token=grant.refresh_token,
+    )
+
+
+__all__ = [
+    "LoginFailed",
+    "SignInOptions",
+    "SignInSubject",
+    "SsoSessionTarget",
+    "ensure_logged_in",
+    "login",
+    "login_command",
+]

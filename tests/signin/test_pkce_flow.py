@@ -1,0 +1,263 @@
+"""PKCE sign-in against the local Identity Center (RFC 7636, RFC 8252; catalogue items 17-19)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import threading
+import urllib.request
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+from idc.emulator.page_approver import PageApprover
+from idc.errors import LoginFailed
+from idc.login import login
+from idc.pkce_flow import authorize_url, code_challenge, new_code_verifier
+
+from .conftest import SESSION, SignInWorld
+
+PKCE_TEXT = (
+    "Attempting to automatically open the SSO authorization page in your default browser.\n"
+    "If the browser does not open or you wish to use a different device to authorize this request, "
+    "open the following URL:\n\n"
+)
+
+
+def _pkce_login(world: SignInWorld, opener: object, **kwargs: object) -> object:
+    return login(
+        world.target(),
+        locations=world.locations,
+        client_factory=world.factory,
+        opener=opener,  # type: ignore[arg-type]
+        out=world.out,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def _get(url: str) -> int:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _listening_addresses(port: int) -> list[str]:
+    """Local addresses of listening TCP sockets on ``port`` (from /proc/net/tcp and tcp6)."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            address, port_hex = local.split(":")
+            if state == "0A" and int(port_hex, 16) == port:
+                found.append(address)
+    return found
+
+
+def test_rfc7636_appendix_b_vector() -> None:
+    assert (
+        code_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+        == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    )
+
+
+def test_verifier_shape() -> None:
+    verifiers = {new_code_verifier() for _ in range(50)}
+    assert len(verifiers) == 50
+    allowed = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+    assert all(len(v) == 64 and set(v) <= allowed for v in verifiers)
+
+
+def test_authorize_url_is_the_aws_cli_one() -> None:
+    url = authorize_url(
+        "https://oidc.us-east-1.amazonaws.com",
+        client_id="cid",
+        redirect_uri="http://127.0.0.1:4321/oauth/callback",
+        state="s-1",
+        challenge="abc_-",
+        scopes=["sso:account:access", "codewhisperer:completions"],
+    )
+    assert url == (
+        "https://oidc.us-east-1.amazonaws.com/authorize?response_type=code&client_id=cid"
+        "&redirect_uri=http%3A%2F%2F127.0.0.1%3A4321%2Foauth%2Fcallback&state=s-1&code_challenge_method=S256"
+        "&scopes=sso%3Aaccount%3Aaccess%20codewhisperer%3Acompletions&code_challenge=abc_-"
+    )
+
+
+def test_pkce_end_to_end(world: SignInWorld) -> None:
+    seen: dict[str, object] = {}
+    approver = PageApprover()
+
+    def opener(url: str) -> bool:
+        query = dict(parse_qsl(urlsplit(url).query))
+        port = urlsplit(query["redirect_uri"]).port
+        assert port is not None
+        # The listener is bound before the browser is asked to open, on 127.0.0.1 only.
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            pass
+        seen["listening"] = _listening_addresses(port)
+        seen["url"] = url
+        return approver(url)
+
+    token = _pkce_login(world, opener)
+    approver.wait()
+
+    assert seen["listening"] == ["0100007F"]  # 127.0.0.1, nothing else
+    url = str(seen["url"])
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}" == world.emulator.base_url  # the resolved sso-oidc endpoint
+    assert parts.path == "/authorize"
+    names = [name for name, _ in parse_qsl(parts.query)]
+    assert names == [
+        "response_type",
+        "client_id",
+        "redirect_uri",
+        "state",
+        "code_challenge_method",
+        "scopes",
+        "code_challenge",
+    ]
+    query = dict(parse_qsl(parts.query))
+    assert query["response_type"] == "code" and query["code_challenge_method"] == "S256"
+    assert query["scopes"] == "sso:account:access"
+    assert len(query["code_challenge"]) == 43 and "=" not in query["code_challenge"]
+    assert len(query["state"]) == 36  # uuid4
+    assert "code_verifier" not in query
+
+    text = world.out.getvalue()
+    assert text.startswith(PKCE_TEXT + url + "\n")
+    assert text.endswith(f"Successfully logged into Start URL: {world.emulator.start_url}\n")
+
+    # The registration as the AWS CLI sends it (what reached the server).
+    row = world.emulator.engine.store.one(
+        "SELECT name, scopes, grant_types, redirect_uris FROM clients WHERE client_id = ?",
+        (query["client_id"],),
+    )
+    assert row["name"] == f"botocore-client-{SESSION}"
+    assert json.loads(row["scopes"]) == ["sso:account:access"]
+    assert json.loads(row["grant_types"]) == ["authorization_code", "refresh_token"]
+    assert json.loads(row["redirect_uris"]) == ["http://127.0.0.1/oauth/callback"]
+
+    cached = world.tokens()[hashlib.sha1(SESSION.encode()).hexdigest() + ".json"]
+    assert cached["accessToken"] == token.access_token  # type: ignore[attr-defined]
+    assert "refreshToken" in cached
+    registration = next(iter(world.registrations().values()))
+    assert registration["grantTypes"] == ["authorization_code", "refresh_token"]
+    assert registration["scopes"] == ["sso:account:access"]
+
+    calls = world.emulator.stats()
+    assert calls["RegisterClient"] == 1 and calls["CreateToken"] == 1
+    assert calls.get("StartDeviceAuthorization", 0) == 0
+
+
+def test_device_registration_is_not_used_for_pkce(world: SignInWorld) -> None:
+    """Both grants share botocore's cache key; each replaces a registration made for the other."""
+    for use_device_code in (True, False, False):
+        approver = PageApprover()
+        _pkce_login(world, approver, use_device_code=use_device_code, sleep=world.sleep)
+        approver.wait()
+    assert world.emulator.stats()["RegisterClient"] == 2
+    assert len(world.registrations()) == 1
+
+
+def test_deny_aborts_without_token_exchange(world: SignInWorld) -> None:
+    approver = PageApprover(allow=False)
+    with pytest.raises(LoginFailed, match="denied"):
+        _pkce_login(world, approver)
+    approver.wait()
+    assert world.emulator.stats().get("CreateToken", 0) == 0
+    assert world.tokens() == {}
+
+
+def test_wrong_state_aborts_without_token_exchange(world: SignInWorld) -> None:
+    approver = PageApprover()
+
+    def tampering_opener(url: str) -> bool:
+        parts = urlsplit(url)
+        query = parts.query.replace("state=", "state=x")
+        return approver(parts._replace(query=query).geturl())
+
+    with pytest.raises(LoginFailed, match="wrong state"):
+        _pkce_login(world, tampering_opener)
+    approver.wait()
+    assert world.emulator.stats().get("CreateToken", 0) == 0
+    assert world.tokens() == {}
+
+
+def test_stray_requests_leave_the_flow_waiting(world: SignInWorld) -> None:
+    approver = PageApprover()
+
+    def opener(url: str) -> bool:
+        redirect = dict(parse_qsl(urlsplit(url).query))["redirect_uri"]
+        base = redirect.rsplit("/oauth/callback", 1)[0]
+        assert _get(f"{base}/favicon.ico") == 404
+        assert _get(f"{base}/") == 404
+        return approver(url)
+
+    _pkce_login(world, opener)
+    approver.wait()
+    assert len(world.tokens()) == 1
+
+
+def test_abandoned_login_times_out(world: SignInWorld) -> None:
+    with pytest.raises(LoginFailed, match=r"within 0\.5 seconds") as raised:
+        _pkce_login(world, lambda url: True, timeout=0.5)
+    assert "idc login" in str(raised.value)
+    assert world.emulator.stats().get("CreateToken", 0) == 0
+
+
+def test_browser_that_fails_to_start_still_prints_the_url(world: SignInWorld) -> None:
+    approver = PageApprover()
+    urls: list[str] = []
+
+    def failing_opener(url: str) -> bool:
+        urls.append(url)
+        # The user opens the printed URL by hand a moment later.
+        threading.Timer(0.2, approver, args=(url,)).start()
+        return False
+
+    _pkce_login(world, failing_opener)
+    approver.wait()
+    text = world.out.getvalue()
+    assert urls[0] in text
+    assert "The browser could not be opened" in text and "--use-device-code" in text
+
+
+def test_no_browser_prints_the_url_and_waits(world: SignInWorld) -> None:
+    """--no-browser: nothing is opened; the printed URL, opened elsewhere on this machine, completes it."""
+    approver = PageApprover()
+    out = world.out
+
+    class Watching:
+        def write(self, text: str) -> int:
+            out.write(text)
+            for line in text.splitlines():
+                if line.startswith("http") and "/authorize?" in line:
+                    approver(line)
+            return len(text)
+
+        def flush(self) -> None:
+            pass
+
+    login(
+        world.target(),
+        locations=world.locations,
+        client_factory=world.factory,
+        opener=None,
+        no_browser=True,
+        out=Watching(),  # type: ignore[arg-type]
+        environ={"BROWSER": "true"},  # a browser works here (this test may run in a container)
+    )
+    approver.wait()
+    assert out.getvalue().startswith(
+        "Browser will not be automatically opened.\nPlease visit the following URL:"
+    )
+    assert len(world.tokens()) == 1
