@@ -426,6 +426,11 @@ def configure_sso(
         role = prompter.choose("Select a role:", roles, _stripped(answers.role_name), "--role-name")
     prompter.say(f'Using the role name "{role.value}"')
 
+    existing_name = None
+    if not answers.profile:
+        # Run again for the same session, account and role: that profile's values are the defaults.
+        existing_name = _profile_for(existing, session, account.value, role.value)
+        current = existing.profiles.get(existing_name or "", {})
     region = prompter.ask(
         _question("region", "Default client Region", current.get("region"), check_region), answers.region
     )
@@ -438,7 +443,7 @@ def configure_sso(
     if answers.profile:
         profile = answers.profile.strip()
     else:
-        default_name = f"{role.value}-{account.value}"
+        default_name = existing_name or f"{role.value}-{account.value}"
         profile = prompter.ask(
             _question("profile", "Profile name", default_name, check_profile_name), answers.profile
         )
@@ -527,6 +532,24 @@ def configure_sso_session(
         scopes=scopes,
         signed_in=login,
     )
+
+
+def _profile_for(
+    existing: ExistingConfig, session: _SessionAnswers, account_id: str, role: str
+) -> str | None:
+    """The name of a profile already configured for this session (or start URL), account and role."""
+    for name, values in existing.profiles.items():
+        if values.get("sso_account_id") != account_id or values.get("sso_role_name") != role:
+            continue
+        if session.name is not None and values.get("sso_session") == session.name:
+            return name
+        if (
+            session.name is None
+            and "sso_session" not in values
+            and values.get("sso_start_url") == session.start_url
+        ):
+            return name
+    return None
 
 
 def _stripped(value: str | None) -> str | None:

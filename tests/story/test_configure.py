@@ -152,6 +152,29 @@ def test_rerun_offers_the_configured_values(aws_home: Any, emulator: Any, tmp_pa
     assert profile["region"] == "eu-west-1"
     assert profile["output"] == "text"
 
+    # without --profile: once the session, account and role are known, the profile configured for
+    # them is found, and its name and values are the defaults
+    child = pexpect.spawn(command("idc"), ["configure", "sso"], env=env, encoding="utf-8", timeout=30)
+    child.logfile_read = (tmp_path / "terminal.txt").open("a")
+    child.expect_exact("SSO session name (Recommended): ")
+    child.sendline("my-sso")
+    child.expect_exact(f"SSO start URL [{emulator.start_url}]: ")
+    child.sendline("")
+    child.expect_exact(f"SSO region [{emulator.region}]: ")
+    child.sendline("")
+    child.expect_exact("SSO registration scopes [sso:account:access]: ")
+    child.sendline("")
+    child.expect_exact("Default client Region [eu-west-1]: ")
+    child.sendline("")
+    child.expect_exact("CLI default output format (json if not specified) [text]: ")
+    child.sendline("")
+    child.expect_exact("Profile name [AdministratorAccess]: ")
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert list(sections(aws_home.config_file)) == ["profile AdministratorAccess", "sso-session my-sso"]
+
 
 def test_a_bad_answer_on_a_terminal_is_one_line_and_asked_again(
     aws_home: Any, emulator: Any, tmp_path: Path
