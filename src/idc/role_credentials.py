@@ -118,7 +118,7 @@ def get_role_credentials(
             login=login,
             out=out or sys.stderr,
         )
-        credentials = _fetch_with_reload(
+        credentials = fetch_with_reload(
             sso, token, locations=locations, client_factory=factory, clock=clock, policy=retry_policy
         )
         save_role_credentials(locations, key, credentials)
@@ -149,15 +149,17 @@ class _Unauthorized(Exception):
     """The portal answered 401 for this token."""
 
 
-def _fetch_with_reload(
+def fetch_with_reload(
     sso: SsoProfile,
     token: SsoToken,
     *,
     locations: Locations,
     client_factory: ClientFactory,
-    clock: Clock,
-    policy: RetryPolicy,
+    clock: Clock = utc_now,
+    policy: RetryPolicy = PORTAL_POLICY,
 ) -> RoleCredentials:
+    """GetRoleCredentials with ``token``; on a 401, once more with the cached token if another process
+    replaced it (a refresh or a sign-in), else ``LoginRequired``."""
     try:
         return fetch_role_credentials(sso, token, client_factory=client_factory, clock=clock, policy=policy)
     except _Unauthorized:
