@@ -11,6 +11,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -225,11 +226,22 @@ def test_command_line_failure_exits_nonzero_with_one_line(emulator: Any) -> None
     assert "not-the-password" not in result.stderr
 
 
-def test_command_line_detach_returns_at_once_and_approves_in_the_background(emulator: Any) -> None:
+def test_command_line_detach_returns_at_once_and_approves_in_the_background(
+    emulator: Any, tmp_path: Path
+) -> None:
     oidc, client, auth = start_device(emulator)
+    log = tmp_path / "approver.log"
     started = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "idc.emulator.page_approver", "--detach", auth["verificationUriComplete"]],
+        [
+            sys.executable,
+            "-m",
+            "idc.emulator.page_approver",
+            "--detach",
+            "--log",
+            str(log),
+            auth["verificationUriComplete"],
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -251,3 +263,8 @@ def test_command_line_detach_returns_at_once_and_approves_in_the_background(emul
             emulator.advance_clock(auth.get("interval", 1) + 5)
             time.sleep(0.2)
     assert token["accessToken"]
+    deadline = time.monotonic() + 10
+    while "approved" not in (log.read_text() if log.exists() else "") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert log.read_text() == "page_approver: request approved\n"
+    assert log.stat().st_mode & 0o777 == 0o600

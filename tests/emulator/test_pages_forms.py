@@ -128,6 +128,36 @@ def test_wrong_passwords_are_rate_limited_until_the_window_passes(emulator: Any,
     assert sign_in(http).status_code == 303
 
 
+def test_guessing_across_user_names_is_limited_per_address(emulator: Any, http: httpx.Client) -> None:
+    page = http.get("/login")
+    token = csrf_token(page.text)
+    for attempt in range(20):
+        form = {"csrf_token": token, "next": "/start", "username": f"guess{attempt}", "password": "x"}
+        assert http.post("/login", data=form).status_code == 401
+    blocked = sign_in(http)
+    assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
+    emulator.advance_clock(301)
+    assert sign_in(http).status_code == 303
+
+
+def test_an_ended_session_signs_the_browser_out(emulator: Any, http: httpx.Client) -> None:
+    sign_in(http)
+    assert http.get("/start").status_code == 200
+    emulator.end_sessions("demo")
+    response = http.get("/start")
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_sign_out_ends_the_session(http: httpx.Client) -> None:
+    sign_in(http)
+    portal = http.get("/start")
+    cookie = http.cookies["idc_session"]
+    response = http.post("/signout", data={"csrf_token": csrf_token(portal.text)})
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+    http.cookies.set("idc_session", cookie)  # a copy kept elsewhere no longer works either
+    assert http.get("/start").status_code == 303
+
+
 def test_wrong_user_codes_count_against_the_guess_limit(emulator: Any, http: httpx.Client) -> None:
     auth = device_code(emulator)
     sign_in(http)

@@ -10,7 +10,7 @@ no back door, so every walk also proves the pages work. Standard library only.
 
 Command line (usable as a ``BROWSER`` command; ``--detach`` returns at once, the walk continues)::
 
-    python -m idc.emulator.page_approver [--user U] [--password P] [--deny] [--detach] URL
+    python -m idc.emulator.page_approver [--user U] [--password P] [--deny] [--detach [--log F]] URL
 """
 
 from __future__ import annotations
@@ -383,20 +383,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="return at once and walk the pages in a background process (for callers that wait "
         "for their browser command to exit before they listen for the redirect)",
     )
+    parser.add_argument(
+        "--log", metavar="FILE", help="with --detach: append the background walk's outcome line to FILE"
+    )
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds for the whole walk")
     args = parser.parse_args(argv)
     password = args.password or os.environ.get("IDC_APPROVER_PASSWORD") or "demo"
     if args.detach:
         command = [sys.executable, "-m", "idc.emulator.page_approver", "--user", args.user]
         command += ["--timeout", str(args.timeout)] + (["--deny"] if args.deny else []) + [args.url]
-        subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            env={**os.environ, "IDC_APPROVER_PASSWORD": password},
-        )
+        log = os.open(args.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600) if args.log else None
+        try:
+            subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=log if log is not None else subprocess.DEVNULL,
+                start_new_session=True,
+                env={**os.environ, "IDC_APPROVER_PASSWORD": password},
+            )
+        finally:
+            if log is not None:
+                os.close(log)
         return 0
     approver = PageApprover(args.user, password, allow=not args.deny, timeout=min(args.timeout, 10.0))
     approver(args.url)

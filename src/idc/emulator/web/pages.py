@@ -171,11 +171,10 @@ class Pages:
         username = _text(form, "username").strip()
         password = _text(form, "password")
         client = request.client.host if request.client else "unknown"
-        keys = (f"user:{username.lower()}", f"addr:{client}")
-        wait = self.limiter.retry_after(*keys)
+        wait = self.limiter.retry_after(username, client)
         if wait > 0:
             minutes = max(1, math.ceil(wait / 60))
-            return self._render(
+            refused = self._render(
                 request,
                 visitor,
                 "signin.html",
@@ -185,9 +184,11 @@ class Pages:
                 error=f"Too many failed sign-in attempts. Try again in {minutes} minute"
                 + ("s." if minutes > 1 else "."),
             )
+            refused.headers["Retry-After"] = str(math.ceil(wait))
+            return refused
         user = self.engine.authenticate(username, password) if username and password else None
         if user is None:
-            self.limiter.failed(*keys)
+            self.limiter.failed(username, client)
             return self._render(
                 request,
                 visitor,
@@ -197,7 +198,7 @@ class Pages:
                 username=username,
                 error="The username or password is incorrect. Check them and try again.",
             )
-        self.limiter.succeeded(keys[0])
+        self.limiter.succeeded(username)
         session_id = self.engine.create_user_session(user)
         response = RedirectResponse(target, status_code=303)
         set_cookie(response, SESSION_COOKIE, session_id)
