@@ -238,3 +238,45 @@ def test_invalid_authorize_requests_never_redirect_to_unvetted_uris(
     # A valid request asks for sign-in first, and comes back to the same request.
     response = http.get("/authorize", params=good)
     assert response.status_code == 303 and response.headers["location"].startswith("/login?next=%2Fauthorize")
+
+
+def test_portal_lists_exactly_the_signed_in_users_assignments(emulator_factory: Any) -> None:
+    accounts = [{"id": f"{100000000000 + i}", "name": f"team-{i:03d}"} for i in range(300)]
+    directory = {
+        "start_url": "https://d-9999999999.awsapps.com/start",
+        "region": "eu-west-1",
+        "users": [
+            {"username": "demo", "password": "demo"},
+            {"username": "alice", "password": "wonderland"},
+        ],
+        "groups": [{"name": "readers", "members": ["demo", "alice"]}],
+        "accounts": accounts,
+        "permission_sets": [{"name": "AdministratorAccess"}, {"name": "ReadOnly"}],
+        "assignments": [
+            {"account": "*", "permission_set": "AdministratorAccess", "user": "demo"},
+            {"account": ["100000000007", "100000000042"], "permission_set": "ReadOnly", "group": "readers"},
+        ],
+    }
+    running = emulator_factory(directory)
+    with httpx.Client(base_url=running.base_url, follow_redirects=False, timeout=10) as http:
+        sign_in(http)
+        portal = http.get("/start").text
+        assert "AWS accounts (300)" in portal
+        assert portal.count('class="account"') == 300
+        assert portal.count(">AdministratorAccess<") == 300 and portal.count(">ReadOnly<") == 2
+        assert "https://d-9999999999.awsapps.com/start" in portal and "eu-west-1" in portal
+    with httpx.Client(base_url=running.base_url, follow_redirects=False, timeout=10) as http:
+        page = http.get("/login")
+        http.post(
+            "/login",
+            data={
+                "csrf_token": csrf_token(page.text),
+                "next": "/start",
+                "username": "alice",
+                "password": "wonderland",
+            },
+        )
+        portal = http.get("/start").text
+        assert "AWS accounts (2)" in portal and "Signed in as <strong>alice</strong>" in portal
+        assert "team-007" in portal and "team-042" in portal and "team-008" not in portal
+        assert "AdministratorAccess" not in portal
