@@ -58,6 +58,13 @@ def test_session_cookie_is_httponly_samesite_lax_path_root(http: httpx.Client) -
     assert http.get("/start").status_code == 200
 
 
+def test_the_base_url_leads_to_the_portal_and_sts_still_owns_post(http: httpx.Client) -> None:
+    response = http.get("/")
+    assert response.status_code == 303 and response.headers["location"] == "/start"
+    sts = http.post("/", data={"Action": "GetCallerIdentity", "Version": "2011-06-15"})
+    assert sts.status_code in (400, 403) and "<ErrorResponse" in sts.text
+
+
 def test_pages_need_a_signed_in_session(http: httpx.Client) -> None:
     for path in ("/start", "/device?user_code=ABCD-EFGH", "/device/consent?user_code=ABCD-EFGH"):
         response = http.get(path)

@@ -232,6 +232,10 @@ class Pages:
             region=self.engine.region,
         )
 
+    async def home(self, request: Request) -> Response:
+        """The bare base URL (what people type) leads to the portal."""
+        return RedirectResponse(self.engine.start_path, status_code=303)
+
     # --- device authorization (RFC 8628) -----------------------------------------------------------
 
     async def device_page(self, request: Request) -> Response:
@@ -445,7 +449,7 @@ def page_routes(engine: IdentityCenter) -> list[BaseRoute]:
     """The page routes for ``engine`` (see :func:`idc.emulator.web.build_routes`)."""
     pages = Pages(engine)
     start_path = engine.start_path if engine.start_path.startswith("/") else "/start"
-    return [
+    routes: list[BaseRoute] = [
         Route(start_path, pages.portal, methods=["GET"], name="portal"),
         Route("/login", pages.signin_page, methods=["GET"], name="signin_page"),
         Route("/login", pages.signin, methods=["POST"], name="signin"),
@@ -458,3 +462,6 @@ def page_routes(engine: IdentityCenter) -> list[BaseRoute]:
         Route("/authorize", pages.authorize_decide, methods=["POST"], name="authorize_decide"),
         Route("/static/style.css", pages.stylesheet_file, methods=["GET"], name="stylesheet"),
     ]
+    if start_path != "/":  # GET / (STS owns POST /)
+        routes.append(Route("/", pages.home, methods=["GET"], name="home"))
+    return routes
