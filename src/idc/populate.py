@@ -1,0 +1,433 @@
+"""A profile for every account and role: ``idc populate``.
+
+The profiles are written as one marked block of ``~/.aws/config``::
+
+    # BEGIN idc populate (sso-session S)
+    [profile sandbox.AdministratorAccess]
+    sso_session = S
+    sso_account_id = 123456789012
+    sso_role_name = AdministratorAccess
+    # END idc populate (sso-session S)
+
+through :meth:`idc.config.editor.ConfigEditor.replace_block`, so every byte outside the block stays as
+it was. Names come from a template (``{account_name}.{role_name}`` by default; fields
+``account_name``, ``account_id``, ``role_name``, ``account_email``), each value normalised to the
+characters every AWS tool accepts in a profile name (``[A-Za-z0-9._-]``, others become ``-``),
+optionally lowercased. Two assignments that would get the same name both get the account id (then the
+role) appended, the same way whatever order the listing came in.
+
+Re-running with the same assignments produces the same block: the file is not written at all.
+Profiles of assignments that are gone stay unless ``prune`` is set. A profile the user defined outside
+the block with a generated name is left alone and reported as skipped. With ``credential_process``,
+each profile gets a companion ``NAME-cp`` running ``idc credentials --profile NAME`` for tools that
+do not speak SSO.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import shlex
+import string
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from idc.account_listing import AccountListing
+from idc.errors import ConfigError
+
+if TYPE_CHECKING:
+    from idc.config.editor import ConfigEditor
+
+DEFAULT_TEMPLATE = "{account_name}.{role_name}"
+TEMPLATE_FIELDS = ("account_name", "account_id", "role_name", "account_email")
+COMPANION_SUFFIX = "-cp"
+CREDENTIAL_COMMAND = "idc credentials"
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_DASHES = re.compile(r"-{2,}")
+_HEADER = re.compile(r"^\s*\[(?P<section>[^\]]*)\]\s*(?:[#;].*)?$")
+_KEY_VALUE = re.compile(r"^(?P<key>[^=\s][^=]*?)\s*=\s*(?P<value>.*?)\s*$")
+
+
+def normalise(value: str, *, lowercase: bool = False) -> str:
+    """``value`` as a profile-name fragment: unsafe runs become ``-``, no leading/trailing ``-``."""
+    text = _DASHES.sub("-", _UNSAFE.sub("-", value.strip())).strip("-")
+    return text.lower() if lowercase else text
+
+
+def validate_template(template: str) -> None:
+    """Raise ConfigError unless ``template`` only uses the known fields (and at least one)."""
+    try:
+        fields = [name for _, name, spec, conv in string.Formatter().parse(template) if name is not None]
+    except ValueError as error:
+        raise ConfigError(
+            f"The profile name template {template!r} is not valid: {error}.",
+            hint="Use fields like {account_name}.{role_name}.",
+        ) from None
+    unknown = sorted({f for f in fields if f not in TEMPLATE_FIELDS})
+    if unknown or not fields:
+        allowed = ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS)
+        what = f"unknown field {{{unknown[0]}}}" if unknown else "no field"
+        raise ConfigError(f"The profile name template {template!r} has {what}.", hint=f"Use only {allowed}.")
+
+
+@dataclass(frozen=True, order=True)
+class PlannedProfile:
+    """One generated profile: its name and the assignment it points at."""
+
+    name: str
+    account_id: str
+    role_name: str
+    account_name: str = field(default="", compare=False)
+
+
+def profile_names(
+    listing: AccountListing, template: str = DEFAULT_TEMPLATE, *, lowercase: bool = False
+) -> list[PlannedProfile]:
+    """A unique profile name for every (account, role) of ``listing``, sorted by name.
+
+    Names that collide get ``-<account id>`` appended (then ``-<role>``), for every member of the
+    colliding group, so the result does not depend on the order of the listing.
+    """
+    validate_template(template)
+    planned: list[PlannedProfile] = []
+    for account in listing.accounts:
+        for role in account.roles:
+            values = {
+                "account_name": normalise(account.account_name, lowercase=lowercase) or account.account_id,
+                "account_id": account.account_id,
+                "role_name": normalise(role, lowercase=lowercase) or "role",
+                "account_email": normalise(account.email, lowercase=lowercase) or account.account_id,
+            }
+            name = normalise(template.format(**values), lowercase=lowercase) or account.account_id
+            planned.append(PlannedProfile(name, account.account_id, role, account.account_name))
+
+    def with_account(p: PlannedProfile) -> str:
+        return p.name if p.account_id in p.name else f"{p.name}-{p.account_id}"
+
+    def with_role(p: PlannedProfile) -> str:
+        return f"{p.name}-{normalise(p.role_name, lowercase=lowercase) or 'role'}"
+
+    for widen in (with_account, with_role):
+        counts = Counter(p.name for p in planned)
+        planned = [replace(p, name=widen(p)) if counts[p.name] > 1 else p for p in planned]
+    # Still clashing (a template literal that looks like a suffix): number them in (account, role) order.
+    groups: dict[str, list[PlannedProfile]] = {}
+    for p in planned:
+        groups.setdefault(p.name, []).append(p)
+    planned = []
+    for name, group in groups.items():
+        ordered = sorted(group, key=lambda p: (p.account_id, p.role_name))
+        planned += [ordered[0]] + [replace(p, name=f"{name}-{i}") for i, p in enumerate(ordered[1:], start=2)]
+    return sorted(planned, key=lambda p: (p.name.casefold(), p.name))
+
+
+# --- the block -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PopulateSettings:
+    """What to generate. ``sso_session`` None means the legacy format (start URL in each profile)."""
+
+    start_url: str
+    sso_region: str
+    sso_session: str | None = None
+    template: str = DEFAULT_TEMPLATE
+    lowercase: bool = False
+    region: str | None = None
+    output: str | None = None
+    credential_process: bool = False
+    prune: bool = False
+    credential_command: str = CREDENTIAL_COMMAND
+
+    @property
+    def marker(self) -> str:
+        """The text after ``# BEGIN`` / ``# END`` naming this block (one block per session)."""
+        if self.sso_session:
+            return f"idc populate (sso-session {self.sso_session})"
+        return f"idc populate (start URL {self.start_url})"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A ``[profile NAME]`` section of the block: its name and ``key = value`` lines in order."""
+
+    name: str
+    values: tuple[tuple[str, str], ...]
+
+    def get(self, key: str) -> str | None:
+        return next((v for k, v in self.values if k == key), None)
+
+    def render(self) -> str:
+        header = f"[profile {self.name}]"
+        return "\n".join([header, *(f"{k} = {v}" for k, v in self.values)]) + "\n"
+
+    @property
+    def companion_of(self) -> str | None:
+        """The base profile a ``credential_process`` companion runs, else None."""
+        command = self.get("credential_process")
+        if not command or self.get("sso_account_id"):
+            return None
+        try:
+            words = shlex.split(command)
+        except ValueError:
+            return None
+        if "--profile" in words[:-1]:
+            return words[words.index("--profile") + 1]
+        return None
+
+
+def section_name(header: str) -> str | None:
+    """The profile name of a section header's inside text (botocore's rules), None if not a profile."""
+    text = header.strip()
+    if text == "default":
+        return "default"
+    if not text.startswith("profile"):
+        return None
+    try:
+        parts = shlex.split(text)
+    except ValueError:
+        return None
+    if len(parts) == 2 and parts[0] == "profile":
+        return parts[1]
+    return None
+
+
+def parse_sections(lines: Iterable[str]) -> list[Section]:
+    """The profile sections in ``lines`` (comments, blank lines and nested values ignored)."""
+    sections: list[Section] = []
+    name: str | None = None
+    values: list[tuple[str, str]] = []
+    for raw in lines:
+        line = raw.rstrip("\r\n")
+        header = _HEADER.match(line)
+        if header:
+            if name is not None:
+                sections.append(Section(name, tuple(values)))
+            name, values = section_name(header.group("section")), []
+            continue
+        stripped = line.strip()
+        if name is None or not stripped or stripped[0] in "#;" or line[:1].isspace():
+            continue
+        pair = _KEY_VALUE.match(stripped)
+        if pair:
+            values.append((pair.group("key").strip(), pair.group("value")))
+    if name is not None:
+        sections.append(Section(name, tuple(values)))
+    return sections
+
+
+def split_block(text: str, marker: str) -> tuple[list[str], list[str] | None]:
+    """(lines outside the block, lines inside it or None when there is no block), keeping line ends."""
+    lines = text.splitlines(keepends=True)
+    begin, end = f"# BEGIN {marker}", f"# END {marker}"
+    start = next((i for i, line in enumerate(lines) if line.strip() == begin), None)
+    if start is None:
+        return lines, None
+    stop = next((i for i in range(start + 1, len(lines)) if lines[i].strip() == end), None)
+    if stop is None:
+        raise ConfigError(
+            f"The config file has '{begin}' but no '{end}' line.",
+            hint=f"Add the '{end}' line where the generated profiles end (or remove the block), then re-run.",
+        )
+    return lines[:start] + lines[stop + 1 :], lines[start + 1 : stop]
+
+
+def _profile_section(planned: PlannedProfile, settings: PopulateSettings) -> Section:
+    values: list[tuple[str, str]] = []
+    if settings.sso_session:
+        values.append(("sso_session", settings.sso_session))
+    else:
+        values += [("sso_start_url", settings.start_url), ("sso_region", settings.sso_region)]
+    values += [("sso_account_id", planned.account_id), ("sso_role_name", planned.role_name)]
+    if settings.region:
+        values.append(("region", settings.region))
+    if settings.output:
+        values.append(("output", settings.output))
+    return Section(planned.name, tuple(values))
+
+
+def _companion_section(base: str, settings: PopulateSettings) -> Section:
+    values = [("credential_process", f"{settings.credential_command} --profile {base}")]
+    if settings.region:
+        values.append(("region", settings.region))
+    if settings.output:
+        values.append(("output", settings.output))
+    return Section(base + COMPANION_SUFFIX, tuple(values))
+
+
+def _block_comment(settings: PopulateSettings) -> str:
+    what = f"sso-session {settings.sso_session}" if settings.sso_session else settings.start_url
+    return (
+        f"# A profile for every account and role of {what}, written by `idc populate`.\n"
+        "# Edits inside this block are replaced when it runs again; add your own profiles outside it.\n"
+    )
+
+
+def _assignment(section: Section) -> tuple[str, str] | None:
+    account, role = section.get("sso_account_id"), section.get("sso_role_name")
+    return (account, role) if account and role else None
+
+
+@dataclass(frozen=True)
+class PopulatePlan:
+    """What ``populate`` would do to the config file; ``new_text == old_text`` means nothing."""
+
+    config_file: Path
+    old_text: str
+    new_text: str
+    marker: str
+    profiles: tuple[str, ...]  # every profile in the new block (companions included)
+    added: tuple[str, ...]
+    updated: tuple[str, ...]
+    removed: tuple[str, ...]
+    kept_stale: tuple[str, ...]  # assignments gone, profile kept (no --prune)
+    skipped: tuple[str, ...]  # already defined outside the block: left alone
+    unchanged: int
+    editor: ConfigEditor = field(compare=False, repr=False)
+
+    @property
+    def changed(self) -> bool:
+        return self.new_text != self.old_text
+
+    def diff(self) -> str:
+        """A unified diff of the config file, as ``diff -u`` prints it."""
+        name = str(self.config_file)
+        return "".join(
+            difflib.unified_diff(
+                self.old_text.splitlines(keepends=True),
+                self.new_text.splitlines(keepends=True),
+                fromfile=name,
+                tofile=name + " (idc populate)",
+            )
+        )
+
+
+def plan_populate(
+    config_file: Path, old_text: str, listing: AccountListing, settings: PopulateSettings
+) -> PopulatePlan:
+    """Compute the new block (and the whole new file text) for ``listing`` without writing anything."""
+    from idc.config.editor import ConfigEditor
+
+    outside, inside = split_block(old_text, settings.marker)
+    # Which names are taken outside the block, by botocore's reading of the rest of the file.
+    rest = ConfigEditor.from_text(config_file, "".join(outside))
+    taken_outside = {s.name for s in parse_sections(outside) if rest.has_section("profile", s.name)}
+    old_sections = parse_sections(inside or [])
+    old_by_name = {s.name: s for s in old_sections}
+
+    new_sections: dict[str, Section] = {}
+    skipped: list[str] = []
+    current: set[tuple[str, str]] = set()
+    for planned in profile_names(listing, settings.template, lowercase=settings.lowercase):
+        current.add((planned.account_id, planned.role_name))
+        if planned.name in taken_outside:
+            skipped.append(planned.name)
+            continue
+        new_sections[planned.name] = _profile_section(planned, settings)
+        if settings.credential_process:
+            companion = _companion_section(planned.name, settings)
+            if companion.name in taken_outside:
+                skipped.append(companion.name)
+            else:
+                new_sections[companion.name] = companion
+
+    kept_stale: list[str] = []
+    removed: list[str] = []
+    stale_bases: set[str] = set()
+    for section in old_sections:
+        assignment = _assignment(section)
+        if assignment is None or assignment in current or section.name in new_sections:
+            continue
+        if settings.prune or section.name in taken_outside:
+            removed.append(section.name)
+        else:
+            kept_stale.append(section.name)
+            new_sections[section.name] = section
+            stale_bases.add(section.name)
+    for section in old_sections:
+        base = section.companion_of
+        if base is None or section.name in new_sections:
+            continue
+        if base in stale_bases and section.name not in taken_outside:
+            new_sections[section.name] = section
+        else:
+            removed.append(section.name)
+
+    ordered = sorted(new_sections.values(), key=lambda s: (s.name.casefold(), s.name))
+    block = (
+        "\n".join([_block_comment(settings), *(section.render() for section in ordered)]) if ordered else ""
+    )
+    added = sorted(name for name in new_sections if name not in old_by_name)
+    updated = sorted(
+        name for name, s in new_sections.items() if name in old_by_name and old_by_name[name] != s
+    )
+    unchanged = sum(1 for name, s in new_sections.items() if old_by_name.get(name) == s)
+    removed += [s.name for s in old_sections if s.name not in new_sections and s.name not in removed]
+
+    editor = ConfigEditor.from_text(config_file, old_text)
+    editor.replace_block(settings.marker, block)
+    new_text = editor.text()
+    if not inside and not block:
+        new_text, editor = old_text, ConfigEditor.from_text(config_file, old_text)  # nothing to add
+    return PopulatePlan(
+        config_file=config_file,
+        old_text=old_text,
+        new_text=new_text,
+        marker=settings.marker,
+        profiles=tuple(s.name for s in ordered),
+        added=tuple(added),
+        updated=tuple(updated),
+        removed=tuple(sorted(set(removed))),
+        kept_stale=tuple(sorted(kept_stale)),
+        skipped=tuple(sorted(skipped)),
+        unchanged=unchanged,
+        editor=editor,
+    )
+
+
+def summary(
+    plan: PopulatePlan, *, written: bool, dry_run: bool, listing: AccountListing
+) -> dict[str, object]:
+    """The JSON summary ``idc populate`` prints when its output is not a terminal."""
+    return {
+        "configFile": str(plan.config_file),
+        "block": plan.marker,
+        "dryRun": dry_run,
+        "written": written,
+        "accounts": len(listing.accounts),
+        "roles": listing.role_count,
+        "profiles": len(plan.profiles),
+        "added": list(plan.added),
+        "updated": list(plan.updated),
+        "removed": list(plan.removed),
+        "keptStale": list(plan.kept_stale),
+        "skipped": list(plan.skipped),
+        "unchanged": plan.unchanged,
+        "listing": {
+            "fromCache": listing.from_cache,
+            "calls": listing.stats.calls,
+            "throttled": listing.stats.throttled,
+            "seconds": round(listing.stats.seconds, 3),
+        },
+    }
+
+
+def read_config_text(config_file: Path) -> str:
+    """The config file's text ('' when it does not exist yet), as the editor reads it."""
+    from idc.config.editor import ConfigEditor
+
+    return ConfigEditor(config_file).text()
+
+
+def write_plan(plan: PopulatePlan) -> bool:
+    """Write the new config text when it differs (atomic; refused if the file changed meanwhile).
+
+    Returns True when the file was written; a plan that changes nothing never touches the file.
+    """
+    if not plan.changed:
+        return False
+    return plan.editor.save()
