@@ -90,6 +90,15 @@ def test_post_without_the_session_csrf_token_is_rejected(
     assert "Allow" in http.get("/device/consent", params={"user_code": auth["userCode"]}).text
 
 
+def test_oversize_and_non_form_bodies_are_refused(http: httpx.Client) -> None:
+    token = csrf_token(http.get("/login").text)
+    big = http.post("/login", data={"csrf_token": token, "username": "demo", "password": "x" * 20_000})
+    assert big.status_code == 413
+    as_json = http.post("/login", json={"csrf_token": token, "username": "demo", "password": "demo"})
+    assert as_json.status_code == 403
+    assert "idc_session" not in as_json.headers.get("set-cookie", "")
+
+
 def test_another_browsers_token_is_rejected(emulator: Any, http: httpx.Client) -> None:
     auth = device_code(emulator)
     with httpx.Client(base_url=emulator.base_url, follow_redirects=False) as other:

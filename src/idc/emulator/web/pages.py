@@ -14,10 +14,9 @@ import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import jinja2
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -123,16 +122,32 @@ class Pages:
             request, visitor, "error.html", status, title=heading, heading=heading, message=message, hint=hint
         )
 
-    async def _form(self, request: Request) -> FormData | None:
+    async def _form(self, request: Request) -> dict[str, str] | None:
+        """The urlencoded form (what every page posts), read up to a size limit; None when too big.
+
+        Another content type gives an empty form, which then fails the CSRF check.
+        """
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > _MAX_FORM_BYTES):
             return None
-        body = await request.body()
-        if len(body) > _MAX_FORM_BYTES:
-            return None
-        return await request.form()
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > _MAX_FORM_BYTES:
+                return None
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/x-www-form-urlencoded":
+            return {}
+        try:
+            pairs = parse_qsl(body.decode(), keep_blank_values=True, max_num_fields=64)
+        except (UnicodeDecodeError, ValueError):
+            return {}
+        form: dict[str, str] = {}
+        for name, value in pairs:
+            form.setdefault(name, value)  # the first of repeated fields, as Starlette's FormData.get
+        return form
 
-    async def _checked_form(self, request: Request, visitor: _Visitor) -> FormData | Response:
+    async def _checked_form(self, request: Request, visitor: _Visitor) -> dict[str, str] | Response:
         """The POSTed form if its CSRF token matches this browser's session, else the error page."""
         form = await self._form(request)
         if form is None:
@@ -389,7 +404,7 @@ class Pages:
         if isinstance(checked, Response):
             return checked
         decision = _text(checked, "decision")
-        params = {k: v for k, v in checked.items() if isinstance(v, str)}
+        params = dict(checked)
         for private in (CSRF_FIELD, "decision"):
             params.pop(private, None)
         if decision not in ("allow", "deny"):
@@ -412,9 +427,8 @@ class Pages:
         )
 
 
-def _text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
+def _text(form: Mapping[str, str], name: str) -> str:
+    return form.get(name, "")
 
 
 def _safe_next(target: str | None, default: str) -> str:
