@@ -197,12 +197,23 @@ def _single_flight(
                 out.write(f"Successfully logged into Start URL: {sso.start_url}\n")
                 out.flush()
                 return current
-        token = _sign_in(sso, locations, options, out)
+        try:
+            token = _sign_in(sso, locations, options, out)
+        except LoginFailed as error:
+            raise LoginFailed(error.message, hint=_retry_hint(sso, error.hint)) from None
         save_token(locations, key, token)
         _WRITTEN_HERE.add(_fingerprint(locations, key))
     out.write(f"Successfully logged into Start URL: {sso.start_url}\n")
     out.flush()
     return token
+
+
+def _retry_hint(sso: SignInSubject, hint: str | None) -> str:
+    """The flows' hints say "idc login"; name this profile's or session's command instead."""
+    command = login_command(sso)
+    if hint and "--use-device-code" in hint:
+        return f"Run `{command}` again (add --use-device-code to sign in on another device)."
+    return f"Run `{command}` to try again."
 
 
 def _load(locations: Locations, key: str) -> SsoToken | None:
@@ -244,17 +255,17 @@ def _written_after_process_start(locations: Locations, key: str) -> bool:
 
 
 def _process_start_time() -> float | None:
-    """This process's start (epoch seconds), from /proc on Linux; None elsewhere."""
+    """This process's start (epoch seconds, to 10 ms), from /proc on Linux; None elsewhere."""
     try:
         with open("/proc/self/stat", encoding="ascii") as stat_file:
-            fields = stat_file.read().rsplit(")", 1)[1].split()
-        with open("/proc/stat", encoding="ascii") as system_stat:
-            boot = next(int(line.split()[1]) for line in system_stat if line.startswith("btime "))
-        ticks = os.sysconf("SC_CLK_TCK")
-        # field 22 (starttime) is the 20th after the ")" that closes the command name
-        return boot + int(fields[19]) / ticks
-    except (OSError, ValueError, IndexError, StopIteration):
+            # field 22 (starttime, clock ticks after boot) is the 20th after the ")" closing the name
+            started_ticks = int(stat_file.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime", encoding="ascii") as uptime_file:
+            uptime = float(uptime_file.read().split()[0])
+    except (OSError, ValueError, IndexError):
         return None
+    age = uptime - started_ticks / os.sysconf("SC_CLK_TCK")
+    return time.time() - max(age, 0.0)
 
 
 # -- the sign-in ------------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ COMMANDS: dict[str, str] = {
     "credentials": "idc.cli.credentials:credentials",
     "exec": "idc.cli.credentials:exec_command",
     "whoami": "idc.cli.whoami:whoami",
+    "login": "idc.cli.login:login",
+    "logout": "idc.cli.login:logout",
 }
 
 

@@ -1,0 +1,85 @@
+"""``idc login`` and ``idc logout``: resolve the profile or session, then call the library."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from idc.locations import Locations
+
+if TYPE_CHECKING:
+    from idc.login import SignInSubject
+
+
+def _target(profile: str | None, sso_session: str | None, locations: Locations) -> SignInSubject:
+    """The profile (default: AWS_PROFILE, then ``default``) or sso-session to sign in to."""
+    from idc.config import load_config
+
+    if profile and sso_session:
+        raise click.UsageError("Give --profile or --sso-session, not both.")
+    config = load_config(locations)
+    if sso_session:
+        return config.sso_session(sso_session)
+    return config.resolve_sso(profile)
+
+
+@click.command("login")
+@click.option(
+    "--profile", metavar="NAME", help="Profile to sign in for (default: AWS_PROFILE, then default)."
+)
+@click.option("--sso-session", metavar="NAME", help="Sign in to this [sso-session] directly.")
+@click.option(
+    "--no-browser", is_flag=True, help="Print the sign-in URL (and code) instead of opening a browser."
+)
+@click.option("--use-device-code", is_flag=True, help="Use the device code flow instead of PKCE.")
+def login(profile: str | None, sso_session: str | None, no_browser: bool, use_device_code: bool) -> None:
+    """Sign in to IAM Identity Center and cache the token where the AWS CLI and SDKs read it.
+
+    Uses the authorization code flow with PKCE for sso-session profiles, and the device code flow for
+    legacy profiles, with --use-device-code, or where no browser can work (SSH, containers, WSL without
+    wslview, no display). Parallel logins for one session share one sign-in.
+
+    \b
+    Example:
+      idc login --profile AdministratorAccess-123456789012
+    """
+    from idc.login import login as sign_in
+
+    locations = Locations.from_environ()
+    target = _target(profile, sso_session, locations)
+    sign_in(
+        target,
+        locations=locations,
+        no_browser=no_browser,
+        use_device_code=use_device_code,
+        out=sys.stdout,
+    )
+
+
+@click.command("logout")
+@click.option("--profile", metavar="NAME", help="Sign out of this profile's SSO session only.")
+@click.option("--sso-session", metavar="NAME", help="Sign out of this sso-session only.")
+@click.option("--all", "everything", is_flag=True, help="Sign out of every cached session (the default).")
+def logout(profile: str | None, sso_session: str | None, everything: bool) -> None:
+    """Sign out: end the SSO sessions on the server, remove cached tokens and SSO role credentials.
+
+    Like `aws sso logout`, signs out of every cached session unless --profile or --sso-session names one.
+    Client registrations are kept.
+
+    \b
+    Example:
+      idc logout --sso-session my-sso
+    """
+    from idc.logout import logout as sign_out
+
+    if everything and (profile or sso_session):
+        raise click.UsageError("Give --all, or --profile/--sso-session, not both.")
+    locations = Locations.from_environ()
+    target = _target(profile, sso_session, locations) if (profile or sso_session) else None
+    report = sign_out(locations, target)
+    click.echo(
+        f"Signed out of {report.sessions} SSO session(s); "
+        f"removed {report.role_credentials} cached role credential(s)."
+    )

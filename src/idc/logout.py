@@ -1,0 +1,116 @@
+"""Signing out, as ``aws sso logout`` does, for one session or for all of them.
+
+For each cached SSO token: the portal's Logout API (``POST /logout``; an already invalid token is fine),
+then the token file goes. SSO role credentials in ``~/.aws/cli/cache`` (``"ProviderType": "sso"``) go
+too. Client registrations stay (the AWS CLI keeps them as well: they identify the tool, not the user).
+
+For one session, the role credentials removed are those of the profiles in the config that use it (their
+cache key is a hash of account, role and session, so only the config can name them).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from idc.aws_clients import ClientFactory, default_client_factory
+from idc.errors import ConfigError
+from idc.locations import Locations
+from idc.role_cache import delete_role_credentials, delete_sso_role_credentials, role_cache_key
+from idc.token_cache import SsoToken, delete_token, list_tokens, load_token, token_cache_key
+
+if TYPE_CHECKING:
+    from idc.login import SignInSubject
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LogoutReport:
+    """What a logout did (counts only, never token values)."""
+
+    sessions: int
+    role_credentials: int
+    server_logouts: int
+
+
+def logout(
+    locations: Locations,
+    session: SignInSubject | str | None = None,
+    client_factory: ClientFactory | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> LogoutReport:
+    """Sign out of ``session`` (an sso-session name, a resolved profile or session; None: all sessions)."""
+    factory = client_factory or default_client_factory()
+    if session is None:
+        tokens = list_tokens(locations)
+        server = sum(_server_logout(factory, token) for _key, token in tokens)
+        removed = sum(delete_token(locations, key) for key, _token in tokens)
+        return LogoutReport(removed, delete_sso_role_credentials(locations), server)
+
+    session_name, start_url = _identify(session)
+    key = token_cache_key(session_name, start_url)
+    try:
+        token = load_token(locations, key)
+    except Exception as error:  # a corrupt token file is still removed: that is the point of logout
+        log.debug("token file unreadable (%s); removing it", type(error).__name__)
+        token = None
+    server = _server_logout(factory, token) if token is not None else 0
+    removed = int(delete_token(locations, key))
+    role_keys = _role_cache_keys(locations, session_name, start_url, environ)
+    roles = sum(delete_role_credentials(locations, role_key) for role_key in role_keys)
+    return LogoutReport(removed, roles, server)
+
+
+def _identify(session: SignInSubject | str) -> tuple[str | None, str]:
+    if isinstance(session, str):
+        return session, ""
+    return session.session_name, session.start_url
+
+
+def _role_cache_keys(
+    locations: Locations, session_name: str | None, start_url: str, environ: Mapping[str, str] | None
+) -> list[str]:
+    """Role-cache keys of every profile in the config that signs in through this session."""
+    from idc.config import load_config
+
+    try:
+        config = load_config(locations, environ=environ)
+    except ConfigError as error:
+        log.debug("config unreadable, no role credentials to match: %s", error.message)
+        return []
+    keys = []
+    for name in config.profile_names():
+        try:
+            sso = config.resolve_sso(name)
+        except ConfigError:
+            continue  # not an SSO profile, or one idc cannot use anyway
+        same = (
+            sso.session_name == session_name
+            if session_name
+            else (sso.session_name is None and sso.start_url == start_url)
+        )
+        if same and sso.account_id and sso.role_name:
+            keys.append(role_cache_key(sso.account_id, sso.role_name, sso.session_name, sso.start_url))
+    return keys
+
+
+def _server_logout(factory: ClientFactory, token: SsoToken) -> int:
+    """sso Logout: invalidates the token on the server. Failures are logged, never fatal; 1 when done."""
+    if not token.region:
+        return 0
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        factory("sso", token.region).logout(accessToken=token.access_token)
+    except ClientError as error:
+        # Already expired or otherwise invalid: that is what we wanted.
+        log.debug("Logout answered %s", error.response.get("Error", {}).get("Code"))
+        return 0
+    except BotoCoreError as error:
+        log.debug("Logout could not reach the portal: %s", type(error).__name__)
+        return 0
+    return 1

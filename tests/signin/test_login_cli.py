@@ -1,0 +1,311 @@
+"""``idc login`` / ``idc logout`` as real processes against the local Identity Center.
+
+The browser is a ``BROWSER`` script that hands the URL to the page approver in a detached process, as
+a real browser would load it; botocore's own SSO provider (in a subprocess with the tmp HOME) proves
+the token is the AWS CLI's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from idc.emulator.page_approver import PageApprover
+from idc.role_cache import RoleCredentials, role_cache_key, save_role_credentials
+
+from .conftest import SignInWorld, legacy_config, session_config
+
+SUCCESS = "Successfully logged into Start URL: {}"
+_VERIFIER_LIKE = re.compile(r"(?<![A-Za-z0-9._~-])[A-Za-z0-9._~-]{64}(?![A-Za-z0-9._~-])")
+
+
+def _browser(world: SignInWorld, *, record: bool = True) -> Path:
+    """A BROWSER command: records its own argv (from /proc) and the approver's, then approves detached."""
+    directory = world.home.home.parent
+    log = directory / "browser-calls"
+    script = directory / "browser"
+    script.write_text(
+        "#!/bin/sh\n"
+        + (f"tr '\\0' ' ' < /proc/$$/cmdline >> {log}; echo >> {log}\n" if record else "")
+        + f'exec {sys.executable} -m idc.emulator.page_approver --detach "$1"\n'
+    )
+    script.chmod(0o755)
+    return script
+
+
+def _idc(world: SignInWorld, *args: str, env: dict[str, str] | None = None, timeout: float = 60) -> Any:
+    return subprocess.run(
+        [sys.executable, "-m", "idc", *args],
+        env=env or world.env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def _browser_env(world: SignInWorld) -> dict[str, str]:
+    return {**world.env, "BROWSER": str(_browser(world))}
+
+
+def _browser_calls(world: SignInWorld) -> list[str]:
+    log = world.home.home.parent / "browser-calls"
+    return log.read_text().splitlines() if log.exists() else []
+
+
+BOTOCORE_STS = """
+import json, boto3
+session = boto3.Session(profile_name="dev")
+identity = session.client("sts", region_name="eu-west-1").get_caller_identity()
+print(json.dumps({"Account": identity["Account"], "Arn": identity["Arn"]}))
+"""
+
+
+def test_idc_login_token_works_for_botocore(world: SignInWorld) -> None:
+    world.write_config(session_config(world.emulator.start_url, world.emulator.region))
+    result = _idc(world, "login", "--profile", "dev", env=_browser_env(world))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.rstrip().endswith(SUCCESS.format(world.emulator.start_url))
+    assert "/authorize?" in result.stdout  # PKCE: the default for sso-session profiles
+    assert len(_browser_calls(world)) == 1
+
+    # botocore's own SSO provider reads the token idc wrote and gets role credentials from the server.
+    check = subprocess.run(
+        [sys.executable, "-c", BOTOCORE_STS], env=world.env, capture_output=True, text=True, timeout=60
+    )
+    assert check.returncode == 0, check.stderr
+    identity = json.loads(check.stdout)
+    assert identity["Account"] == "123456789012"
+    assert "AWSReservedSSO_AdministratorAccess_" in identity["Arn"]
+    assert world.emulator.stats()["GetRoleCredentials"] == 1
+
+
+def test_aws_profile_and_legacy_profile_use_the_device_flow(world: SignInWorld) -> None:
+    world.write_config(legacy_config(world.emulator.start_url, world.emulator.region))
+    env = {**_browser_env(world), "AWS_PROFILE": "legacy"}
+    result = _idc(world, "login", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "\nThen enter the code:\n" in result.stdout
+    assert world.emulator.stats()["StartDeviceAuthorization"] == 1
+
+
+def test_ssh_session_falls_back_to_the_device_flow(world: SignInWorld) -> None:
+    """No browser can reach our loopback listener over SSH: say so, then print URL and code."""
+    world.write_config(session_config(world.emulator.start_url, world.emulator.region))
+    env = {**world.env, "SSH_CONNECTION": "10.0.0.2 50000 10.0.0.1 22", "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "idc", "login", "--profile", "dev"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    lines = []
+    approver = PageApprover()
+    for line in process.stdout:
+        lines.append(line)
+        if "/device?user_code=" in line:
+            approver(line.strip())  # the user opens the printed URL on another device
+            break
+    approver.wait()
+    rest, errors = process.communicate(timeout=60)
+    assert process.returncode == 0, errors
+    text = "".join(lines) + rest
+    assert text.startswith(
+        "Not opening a browser: this is an SSH session. Using the device code flow instead.\n"
+        "Browser will not be automatically opened.\n"
+    )
+    assert text.rstrip().endswith(SUCCESS.format(world.emulator.start_url))
+
+
+def test_twenty_parallel_logins_make_one_authorization(world: SignInWorld) -> None:
+    world.write_config(session_config(world.emulator.start_url, world.emulator.region))
+    env = _browser_env(world)
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "idc", "login", "--profile", "dev"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(20)
+    ]
+    results = [(p.wait(timeout=120), *p.communicate()) for p in processes]
+    for code, out, err in results:
+        assert code == 0, err
+        assert out.rstrip().endswith(SUCCESS.format(world.emulator.start_url))
+    assert len(_browser_calls(world)) == 1  # one browser tab
+    calls = world.emulator.stats()
+    assert calls["RegisterClient"] == 1
+    assert calls["CreateToken"] == 1  # one authorization code exchanged
+    assert len(world.tokens()) == 1
+
+
+def test_debug_output_and_browser_argv_hold_no_secret(world: SignInWorld) -> None:
+    world.write_config(session_config(world.emulator.start_url, world.emulator.region))
+    env = _browser_env(world)
+    pkce = _idc(world, "--debug", "login", "--profile", "dev", env=env)
+    device = _idc(world, "--debug", "login", "--profile", "dev", "--use-device-code", env=env)
+    assert pkce.returncode == 0 and device.returncode == 0, pkce.stderr + device.stderr
+    assert "DEBUG" in pkce.stderr  # --debug really logged
+
+    secrets = set()
+    for data in world.cache_files().values():
+        for key in ("accessToken", "refreshToken", "clientSecret"):
+            if key in data:
+                secrets.add(data[key])
+    assert len(secrets) >= 3
+    argv = "\n".join(_browser_calls(world))
+    assert "/authorize?" in argv and "/device?user_code=" in argv, device.stdout + device.stderr
+    for text in (pkce.stdout, pkce.stderr, device.stdout, device.stderr, argv):
+        for secret in secrets:
+            assert secret not in text
+        assert "code_verifier" not in text and "codeVerifier" not in text
+        # The PKCE verifier is 64 characters of [A-Za-z0-9-._~]: nothing that shape may show.
+        assert not _VERIFIER_LIKE.search(text)
+
+
+def _role_entry(world: SignInWorld, account: str, role: str, session: str | None) -> str:
+    key = role_cache_key(account, role, session, world.emulator.start_url)
+    credentials = RoleCredentials(
+        access_key_id="ASIAEXAMPLE",
+        secret_access_key="secret",
+        session_token="session",
+        expiration=dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1),
+        account_id=account,
+    )
+    save_role_credentials(world.locations, key, credentials)
+    return key
+
+
+def _portal_call(world: SignInWorld, token: str) -> str:
+    """GetRoleCredentials with ``token`` through botocore; the error code, or "ok"."""
+    from botocore.exceptions import ClientError
+
+    client = world.factory("sso", world.emulator.region)
+    try:
+        client.get_role_credentials(
+            roleName="AdministratorAccess", accountId="123456789012", accessToken=token
+        )
+    except ClientError as error:
+        return str(error.response["Error"]["Code"])
+    return "ok"
+
+
+def test_logout_all(world: SignInWorld) -> None:
+    world.write_config(session_config(world.emulator.start_url, world.emulator.region))
+    assert _idc(world, "login", "--profile", "dev", env=_browser_env(world)).returncode == 0
+    token = next(iter(world.tokens().values()))["accessToken"]
+    assert _portal_call(world, token) == "ok"
+    sso_entry = _role_entry(world, "123456789012", "AdministratorAccess", "dev")
+    assume_role = world.locations.cli_cache_dir / "assume-role-entry.json"
+    assume_role.write_text(json.dumps({"ProviderType": "assume-role", "Credentials": {}}))
+    registrations = world.registrations()
+
+    result = _idc(world, "logout")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Signed out of 1 SSO session(s); removed 1 cached role credential(s)."
+    assert world.tokens() == {}
+    assert not (world.locations.cli_cache_dir / f"{sso_entry}.json").exists()
+    assert assume_role.exists()  # not ours to remove
+    assert world.registrations() == registrations  # kept, as the AWS CLI keeps them
+    assert world.emulator.stats()["Logout"] == 1
+    assert _portal_call(world, token) == "UnauthorizedException"
+
+    # Logging out again: nothing to do, still fine.
+    again = _idc(world, "logout", "--all")
+    assert again.returncode == 0 and "Signed out of 0" in again.stdout
+
+
+def test_logout_one_session_keeps_the_others(world: SignInWorld) -> None:
+    config = session_config(world.emulator.start_url, world.emulator.region)
+    config += "\n" + session_config(
+        world.emulator.start_url, world.emulator.region, session="ops", profile="ops"
+    )
+    world.write_config(config)
+    env = _browser_env(world)
+    for profile in ("dev", "ops"):
+        assert _idc(world, "login", "--profile", profile, env=env).returncode == 0
+    dev_role = _role_entry(world, "123456789012", "AdministratorAccess", "dev")
+    ops_role = _role_entry(world, "123456789012", "AdministratorAccess", "ops")
+
+    result = _idc(world, "logout", "--profile", "dev")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Signed out of 1 SSO session(s); removed 1 cached role credential(s)."
+    remaining = world.tokens()
+    assert list(remaining) == [hashlib.sha1(b"ops").hexdigest() + ".json"]
+    assert not (world.locations.cli_cache_dir / f"{dev_role}.json").exists()
+    assert (world.locations.cli_cache_dir / f"{ops_role}.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("config", "args", "status", "message"),
+    [
+        pytest.param("", ["login", "--profile", "nope"], 3, "could not be found", id="unknown-profile"),
+        pytest.param(
+            "[profile p]\nsso_session = missing\nsso_account_id = 123456789012\nsso_role_name = R\n",
+            ["login", "--profile", "p"],
+            3,
+            'sso-session does not exist: "missing"',
+            id="unknown-session",
+        ),
+        pytest.param(
+            "[profile p]\nsso_account_id = 123456789012\nsso_role_name = R\n",
+            ["login", "--profile", "p"],
+            3,
+            "missing required configuration",
+            id="missing-keys",
+        ),
+        pytest.param(
+            "[sso-session s]\nsso_start_url = http://d-0000000000.awsapps.com/start\n"
+            "sso_region = eu-west-1\n",
+            ["login", "--sso-session", "s"],
+            3,
+            "https",
+            id="http-start-url",
+        ),
+        pytest.param("", ["login", "--sso-session", "nope"], 3, "does not exist", id="unknown-sso-session"),
+        pytest.param("", ["login", "--profile", "a", "--sso-session", "b"], 2, "not both", id="both"),
+        pytest.param("", ["logout", "--all", "--profile", "a"], 2, "not both", id="logout-both"),
+    ],
+)
+def test_bad_input_is_one_line_and_a_documented_exit_code(
+    world: SignInWorld, config: str, args: list[str], status: int, message: str
+) -> None:
+    world.write_config(config)
+    result = _idc(world, *args)
+    assert result.returncode == status
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    if status == 2:  # click's usage error: "Usage: ..." and "Error: <one line>"
+        assert lines[-1].startswith("Error: ")
+    else:  # idc's own errors are exactly one line
+        assert len(lines) == 1 and lines[0].startswith("idc: ")
+
+
+def test_denied_login_exits_5(world: SignInWorld) -> None:
+    world.write_config(session_config(world.emulator.start_url, world.emulator.region))
+    script = world.home.home.parent / "deny-browser"
+    script.write_text(
+        f'#!/bin/sh\nexec {sys.executable} -m idc.emulator.page_approver --deny --detach "$1"\n'
+    )
+    script.chmod(0o755)
+    started = time.monotonic()
+    result = _idc(world, "login", "--profile", "dev", env={**world.env, "BROWSER": str(script)})
+    assert result.returncode == 5
+    assert result.stderr.strip() == (
+        "idc: The sign-in request was denied in the browser. Run `idc login --profile dev` to try again."
+    )
+    assert time.monotonic() - started < 30
+    assert world.tokens() == {}
