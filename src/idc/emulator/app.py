@@ -88,7 +88,7 @@ class Api:
         self.engine = engine
         self.admin_token = admin_token
 
-    def operation(self, name: str, invalid: type[e.ServiceException], body_kind: str = "json") -> Handler:
+    def operation(self, name: str, invalid: type[e.ServiceException]) -> Handler:
         """Wrap one operation: count it, apply faults, parse the body, map errors to responses."""
         faults = self.engine.faults
 

@@ -132,16 +132,17 @@ class IdentityCenter:
                     )
                 ]
             for session_hash in hashes:
-                self._end_session(db, session_hash)
+                self.revoke_session(db, session_hash)
         return len(hashes)
 
     def end_session(self, session_id: str) -> None:
         """Sign out of one session (the portal page's "Sign out")."""
         with self.store.transaction() as db:
-            self._end_session(db, digest(session_id))
+            self.revoke_session(db, digest(session_id))
 
     @staticmethod
-    def _end_session(db: Any, session_hash: str) -> None:
+    def revoke_session(db: Any, session_hash: str) -> None:
+        """Inside a transaction: end the session and revoke every token issued in it."""
         db.execute("UPDATE sessions SET ended = 1 WHERE session_hash = ?", (session_hash,))
         db.execute("UPDATE tokens SET revoked = 1 WHERE session_hash = ?", (session_hash,))
 

@@ -155,4 +155,4 @@ class PortalService:
         )
         if row is not None:
             with self._center.store.transaction() as db:
-                self._center._end_session(db, row[0])
+                self._center.revoke_session(db, row[0])
