@@ -185,7 +185,13 @@ def _single_flight(
 
     key = token_cache_key(sso.session_name, sso.start_url)
     seen = _fingerprint(locations, key)
-    with ProcessLock(lock_path_for(locations, "login", key), timeout=options.lock_timeout):
+    name = f"session {sso.session_name!r}" if sso.session_name else sso.start_url
+    lock = ProcessLock(
+        lock_path_for(locations, "login", key),
+        timeout=options.lock_timeout,
+        description=f"the sign-in to {name}",
+    )
+    with lock:
         current = _load(locations, key)
         if current is not None and _is_fresh(current, options.clock()):
             now_print = _fingerprint(locations, key)

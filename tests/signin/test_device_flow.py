@@ -258,3 +258,17 @@ def test_legacy_profile_registers_without_session_name(world: SignInWorld) -> No
     assert "refreshToken" not in tokens[token_name]
     assert list(world.registrations()) == [_registration_key(world, None, None) + ".json"]
     assert "/device?user_code=" in approver.opened[0]
+
+
+def test_registration_expired_on_the_server_is_replaced(world: SignInWorld) -> None:
+    """The local clock says the registration is valid; the server's clock says it expired: re-register."""
+    approver = PageApprover()
+    _device_login(world, approver)
+    approver.wait()
+    world.emulator.advance_clock(91 * 86400)  # past the 90-day registration lifetime, on the server only
+    approver = PageApprover()
+    _device_login(world, approver)
+    approver.wait()
+    calls = world.emulator.stats()
+    assert calls["RegisterClient"] == 2
+    assert calls["StartDeviceAuthorization"] == 3  # one refused with InvalidClientException
