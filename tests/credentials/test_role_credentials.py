@@ -268,3 +268,63 @@ def test_the_hot_path_reads_profiles_as_the_config_reader_does(aws_home, extra: 
             assert fast is None
             continue
         assert fast == (full.account_id, full.role_name, full.session_name, full.start_url, full.region)
+
+
+BOTOCORE_FETCHER = """
+import json, os, sys
+import botocore.session
+from botocore.credentials import SSOCredentialFetcher
+from botocore.utils import JSONFileCache, SSOTokenLoader
+
+start_url, region, session_name, allow_calls = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "yes"
+session = botocore.session.get_session()
+
+def client_creator(service, **kwargs):
+    if not allow_calls:
+        raise AssertionError("botocore should have answered from the cache")
+    return session.create_client(service, **kwargs)
+
+loader = SSOTokenLoader(cache=JSONFileCache(os.path.expanduser("~/.aws/sso/cache")))
+fetcher = SSOCredentialFetcher(
+    start_url, region, "AdministratorAccess", "123456789012",
+    client_creator=client_creator,
+    token_loader=lambda url: loader(url, session_name=session_name),
+    cache=JSONFileCache(os.path.expanduser("~/.aws/cli/cache")),  # the AWS CLI v2's role cache
+    sso_session_name=session_name,
+)
+print(json.dumps(fetcher.fetch_credentials()))
+"""
+
+
+def test_botocore_and_idc_read_each_others_role_cache(signed_in, emulator) -> None:
+    """AWS CLI v2 reads ~/.aws/cli/cache through botocore's SSOCredentialFetcher + JSONFileCache."""
+    ours = json.loads(run_idc(["credentials", "--profile", "dev"], signed_in.env).stdout)
+    read = subprocess.run(
+        [sys.executable, "-c", BOTOCORE_FETCHER, emulator.start_url, emulator.region, SESSION, "no"],
+        env=signed_in.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert read.returncode == 0, read.stderr
+    theirs = json.loads(read.stdout)
+    assert (theirs["access_key"], theirs["secret_key"], theirs["token"]) == (
+        ours["AccessKeyId"],
+        ours["SecretAccessKey"],
+        ours["SessionToken"],
+    )
+    # botocore writes the entry (after its own GetRoleCredentials with idc's token); idc reads it.
+    for path in signed_in.cli_cache.glob("*.json"):
+        path.unlink()
+    written = subprocess.run(
+        [sys.executable, "-c", BOTOCORE_FETCHER, emulator.start_url, emulator.region, SESSION, "yes"],
+        env=signed_in.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert written.returncode == 0, written.stderr
+    calls = emulator.stats().get("GetRoleCredentials")
+    again = json.loads(run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True).stdout)
+    assert again["AccessKeyId"] == json.loads(written.stdout)["access_key"]
+    assert emulator.stats().get("GetRoleCredentials") == calls  # a cache hit for idc
