@@ -99,7 +99,9 @@ class Api:
                     await asyncio.sleep(delay)
                 if failure is not None:
                     raise failure
-                return await self._dispatch(name, request, invalid)
+                response = await self._dispatch(name, request, invalid)
+                response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
+                return response
             except e.ServiceException as error:
                 return error_response(error)
             except _BodyTooLarge:
@@ -164,7 +166,12 @@ class Api:
 
     # --- admin ---------------------------------------------------------------------------------------
     async def admin(self, request: Request) -> Response:
-        """``/_admin/<action>``: administration behind the admin bearer token (see admin_client)."""
+        """``POST /_admin/<action>`` with ``Authorization: Bearer <admin token>`` and a JSON object body.
+
+        Actions: ``end-sessions`` {user?} -> {ended}; ``advance-clock`` {seconds} -> {now, offset};
+        ``fault`` {operation?, status?, retry_after?, error?, latency_ms?, tps_limit?, count?} -> {fault,
+        faults}; ``clear-faults`` {baseline?}; ``faults``; ``stats`` {reset?} -> {calls}; ``info``.
+        """
         supplied = request.headers.get("authorization", "")
         expected = f"Bearer {self.admin_token}" if self.admin_token else None
         if expected is None or not hmac.compare_digest(supplied.encode(), expected.encode()):
@@ -236,9 +243,9 @@ class HostCheck:
         await self.app(scope, receive, send)
 
 
-def allowed_hosts_for(host: str, port: int) -> set[str]:
-    """Host header values that name a server bound to ``host``:``port``."""
-    names = {"127.0.0.1", "localhost", "[::1]"}
+def allowed_hosts_for(host: str, port: int, extra: Collection[str] = ()) -> set[str]:
+    """Host header values that name a server bound to ``host``:``port`` (plus ``extra`` names)."""
+    names = {"127.0.0.1", "localhost", "[::1]", *(name.lower() for name in extra)}
     if host not in ("0.0.0.0", "::", ""):  # noqa: S104 - comparing, not binding
         names.add(f"[{host}]" if ":" in host and not host.startswith("[") else host)
     allowed = {f"{name}:{port}" for name in names}

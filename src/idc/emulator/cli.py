@@ -37,6 +37,11 @@ TOKEN_ENV = "IDC_EMULATOR_ADMIN_TOKEN"
     "--tps-limit", type=click.FloatRange(min=0.1), help="Throttle the portal operations (429) past N/s."
 )
 @click.option("--latency-ms", type=click.FloatRange(min=0), help="Delay every API call by N ms.")
+@click.option(
+    "--allow-host",
+    multiple=True,
+    help="Also accept this Host header name (besides 127.0.0.1, localhost, [::1]); for --host 0.0.0.0.",
+)
 @click.pass_context
 def emulator(
     ctx: click.Context,
@@ -46,21 +51,31 @@ def emulator(
     state: Path | None,
     tps_limit: float | None,
     latency_ms: float | None,
+    allow_host: tuple[str, ...],
 ) -> None:
     """Run a local IAM Identity Center (sso-oidc, portal, STS, sign-in pages) in the foreground.
 
+    It prints its base URL, start URL and region, and `export` lines: paste them into another shell
+    to point AWS tools (AWS_ENDPOINT_URL_*) and the admin commands (IDC_EMULATOR_*) at it.
+
     \b
-    Example:
+    Examples:
       idc emulator --port 8900
-      eval "$(idc emulator ... | grep ^export)"   # in another shell: point AWS tools at it
-      idc emulator stats                          # with IDC_EMULATOR_URL / IDC_EMULATOR_ADMIN_TOKEN set
+      idc emulator --directory org.json --state emulator.sqlite --tps-limit 20
+      idc emulator stats          # in the other shell, after pasting the export lines
     """
     if ctx.invoked_subcommand is not None:
         return
     from idc.emulator.server import EmulatorServer
 
     server = EmulatorServer(
-        host=host, port=port, directory=directory, state=state, tps_limit=tps_limit, latency_ms=latency_ms
+        host=host,
+        port=port,
+        directory=directory,
+        state=state,
+        tps_limit=tps_limit,
+        latency_ms=latency_ms,
+        allow_hosts=allow_host,
     )
     server.start()
     base = server.base_url

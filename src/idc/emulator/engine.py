@@ -203,5 +203,15 @@ class IdentityCenter:
     def logout(self, token: str | None) -> None:
         self.portal.logout(token)
 
+    def purge_expired(self, *, grace: float = 86400) -> int:
+        """Forget what expired more than ``grace`` seconds ago (bounded memory in long load runs)."""
+        cutoff = self.now() - grace
+        with self.store.transaction() as db:
+            removed = 0
+            for table in ("role_credentials", "tokens", "auth_codes", "device_auths"):
+                removed += db.execute(f"DELETE FROM {table} WHERE expires_at < ?", (cutoff,)).rowcount  # noqa: S608
+            removed += db.execute("DELETE FROM sessions WHERE expires_at < ?", (cutoff,)).rowcount
+        return removed
+
     def close(self) -> None:
         self.store.close()

@@ -57,8 +57,11 @@ def _page(
 
 
 class PortalService:
+    PURGE_EVERY = 10_000  # role credentials issued between two purges of expired state
+
     def __init__(self, center: IdentityCenter) -> None:
         self._center = center
+        self._issued = 0
 
     def user_for_token(self, token: str | None) -> str:
         """The username behind a live access token, else UnauthorizedException."""
@@ -138,6 +141,9 @@ class PortalService:
                 expires_at,
             ),
         )
+        self._issued += 1
+        if self._issued % self.PURGE_EVERY == 0:
+            self._center.purge_expired()
         return {
             "roleCredentials": {
                 "accessKeyId": access_key_id,

@@ -64,6 +64,7 @@ class EmulatorServer:
         tps_limit: float | None = None,
         latency_ms: float | None = None,
         admin_token: str | None = None,
+        allow_hosts: tuple[str, ...] | list[str] = (),
         log_level: str = "warning",
     ) -> None:
         self.host = host
@@ -74,6 +75,7 @@ class EmulatorServer:
             self.engine.faults.add({"tps_limit": tps_limit}, baseline=True)
         if latency_ms:
             self.engine.faults.add({"latency_ms": latency_ms}, baseline=True)
+        self._allow_hosts = tuple(allow_hosts)
         self._log_level = log_level
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -121,7 +123,9 @@ class EmulatorServer:
         self._socket = sock
         self.port = sock.getsockname()[1]
         app = create_app(
-            self.engine, admin_token=self.admin_token, allowed_hosts=allowed_hosts_for(self.host, self.port)
+            self.engine,
+            admin_token=self.admin_token,
+            allowed_hosts=allowed_hosts_for(self.host, self.port, self._allow_hosts),
         )
         config = uvicorn.Config(
             app,

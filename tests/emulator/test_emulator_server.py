@@ -1,0 +1,57 @@
+"""The server around the engine: subprocess mode of the fixture, extra Host names, bounded state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from emulator_clients import make_clients
+
+from idc.emulator.server import EmulatorServer
+
+
+def test_subprocess_emulator_with_a_directory_counts_what_reached_it(emulator_factory: Any) -> None:
+    directory = {
+        "users": [{"username": "sam", "password": "pw"}],
+        "accounts": [{"id": f"{200000000000 + i}", "name": f"a{i}"} for i in range(3)],
+        "permission_sets": [{"name": "ReadOnly"}],
+        "assignments": [{"account": "*", "permission_set": "ReadOnly", "user": "sam"}],
+    }
+    emulator = emulator_factory(directory, subprocess=True, tps_limit=50)
+    assert emulator.engine is None and emulator.process is not None
+    aws = make_clients(emulator)
+    client = aws.register()
+    aws.oidc.start_device_authorization(
+        clientId=client["clientId"], clientSecret=client["clientSecret"], startUrl=emulator.start_url
+    )
+    emulator.advance_clock(601)
+    assert emulator.stats() == {"RegisterClient": 1, "StartDeviceAuthorization": 1}
+    assert [f.get("tps_limit") for f in emulator.admin("faults")["faults"]] == [50]
+
+
+def test_extra_allowed_host_names() -> None:
+    with EmulatorServer(allow_hosts=["idc.test"]) as server:
+
+        def status(host: str) -> int:
+            return httpx.get(f"{server.base_url}/assignment/accounts", headers={"Host": host}).status_code
+
+        assert status(f"idc.test:{server.port}") == 401
+        assert status(f"IDC.test:{server.port}") == 401
+        assert status(f"other.test:{server.port}") == 400
+
+
+def test_expired_state_is_purged() -> None:
+    with EmulatorServer() as server:
+        aws = make_clients(server)
+        _, token = aws.device_login()
+        credentials = aws.sso.get_role_credentials(
+            accessToken=token["accessToken"], accountId="123456789012", roleName="AdministratorAccess"
+        )["roleCredentials"]
+        engine = server.engine
+        assert engine.purge_expired() == 0
+        engine.advance_clock(8 * 3600 + 86400 + 1)
+        assert engine.purge_expired() >= 4  # session, access + refresh token, role credentials, device code
+        identity_row = engine.store.one(
+            "SELECT 1 FROM role_credentials WHERE access_key_id = ?", (credentials["accessKeyId"],)
+        )
+        assert identity_row is None
