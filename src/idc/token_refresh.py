@@ -224,8 +224,17 @@ def _refresh_single_flight(
             if _usable(token, clock()):
                 return token
             raise
-        save_token(locations, key, fresh)
         _record_attempt(locations, key, _Attempt(now, "ok"))
+        # `idc login` (or the AWS CLI) does not take this lock: if it wrote a new token while the
+        # refresh was in flight, keep the sign-in's token rather than overwrite it.
+        try:
+            current = _load(sso, locations, key)
+        except CacheError:
+            current = None  # unreadable now: the refreshed token replaces it
+        if current is not None and current.access_token != token.access_token:
+            log.debug("a sign-in replaced the token during the refresh; keeping it")
+            return current
+        save_token(locations, key, fresh)
         log.debug("token refreshed; expires %s", fresh.expires_at.isoformat())
         return fresh
 
