@@ -174,7 +174,11 @@ def cached_credentials(
     lock = _acquire_role_lock(os.path.join(home, ".aws", "idc"), key)
     if lock is None:
         return None
-    found = _read_role_cache(cache_file, region, now)
+    try:
+        found = _read_role_cache(cache_file, region, now)
+    except BaseException:
+        lock.release()
+        raise
     if found is not None:
         lock.release()
         return found

@@ -334,3 +334,22 @@ def test_hot_path_module_is_not_importing_heavy_modules_at_import() -> None:
     source = Path(hotpath.__file__).read_text()
     assert not re.search(r"^(import|from) (json|re|configparser|pathlib|dataclasses|typing)\b", source, re.M)
     assert os.path.basename(hotpath.__file__) == "hotpath.py"
+
+
+def test_a_miss_keeps_the_role_lock_for_the_full_cli_of_this_process(home) -> None:
+    """The hot path waits for a fetch in progress; on a miss it keeps the lock and the library adopts
+    it (taking it again in the same process would wait for itself)."""
+    from idc.locations import Locations
+    from idc.locking import ProcessLock, lock_path_for
+
+    assert hotpath.cached_credentials("dev", dict(os.environ), wait=True) is None
+    path = lock_path_for(Locations.from_environ(), "role", role_cache_key(ACCOUNT, ROLE, SESSION, START_URL))
+    other = ProcessLock(path, timeout=0)
+    with pytest.raises(Exception, match="Timed out"):
+        other.acquire()  # held by the hot path
+    adopted = hotpath.adopt_role_lock(path)
+    assert adopted is not None and adopted.held
+    assert hotpath.adopt_role_lock(path) is None  # handed over once
+    adopted.release()
+    with ProcessLock(path, timeout=0):
+        pass
