@@ -125,3 +125,20 @@ def test_client_registration_expires_after_90_days(aws: Clients) -> None:
     aws.emulator.advance_clock(90 * 86400 + 1)
     with pytest.raises(aws.oidc.exceptions.InvalidClientException):
         _refresh(aws, client, token["refreshToken"])
+
+
+def test_without_rotation_the_refresh_answer_has_no_refresh_token(emulator_factory: Any) -> None:
+    from emulator_clients import make_clients
+
+    directory = {
+        "users": [{"username": "demo", "password": "demo"}],
+        "accounts": [{"id": "123456789012", "name": "sandbox"}],
+        "permission_sets": [{"name": "AdministratorAccess"}],
+        "assignments": [{"account": "*", "permission_set": "AdministratorAccess", "user": "demo"}],
+        "rotate_refresh_tokens": False,
+    }
+    aws = make_clients(emulator_factory(directory))
+    client, token = aws.device_login()
+    for _ in range(3):
+        renewed = _refresh(aws, client, token["refreshToken"])
+        assert "refreshToken" not in renewed and _works(aws, renewed)

@@ -13,7 +13,8 @@ the AWS documentation's example. The JSON shape::
       "assignments": [{"account": "123456789012" | ["..."] | "*", "permission_set": "AdministratorAccess",
                        "user": "demo"} | {..., "group": "admins"}],
       "lifetimes": {"access_token": 3600, "session": 28800, "client_registration": 7776000,
-                    "device_code": 600, "authorization_code": 300, "device_poll_interval": 1}
+                    "device_code": 600, "authorization_code": 300, "device_poll_interval": 1},
+      "rotate_refresh_tokens": true
     }
 
 Every problem is one :class:`DirectoryError` line naming the file and the field.
@@ -100,6 +101,9 @@ class Directory:
     permission_sets: tuple[PermissionSet, ...]
     assignments: tuple[Assignment, ...]
     lifetimes: Lifetimes = Lifetimes()
+    # False: a refresh_token grant answers without a new refresh token and the old one stays valid
+    # (RFC 6749 section 6 allows both); clients must then keep the refresh token they have.
+    rotate_refresh_tokens: bool = True
 
     @property
     def start_path(self) -> str:
@@ -170,6 +174,7 @@ def directory_from_dict(data: Mapping[str, Any], *, origin: str = "directory") -
         "permission_sets",
         "assignments",
         "lifetimes",
+        "rotate_refresh_tokens",
     }
     p.no_unknown(data, known, "")
     start_url = p.string(data, "start_url", "", default=DEFAULT_START_URL)
@@ -280,7 +285,11 @@ def directory_from_dict(data: Mapping[str, Any], *, origin: str = "directory") -
             for name in defaults.__dataclass_fields__
         }
     )
+    rotate = data.get("rotate_refresh_tokens", True)
+    if not isinstance(rotate, bool):
+        p.fail("rotate_refresh_tokens", "must be true or false")
     return Directory(
+        rotate_refresh_tokens=rotate,
         start_url=start_url,
         region=region,
         users=tuple(users),

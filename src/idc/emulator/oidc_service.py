@@ -488,11 +488,22 @@ class OidcService:
                 )
             if now >= expires_at:
                 raise InvalidGrant("The refresh token has expired")
-            db.execute("UPDATE tokens SET used = 1 WHERE token_hash = ?", (token_hash,))
-            return self._issue(db, client, session_hash, tuple(json.loads(scopes)), family)
+            rotate = self._center.directory.rotate_refresh_tokens
+            if rotate:
+                db.execute("UPDATE tokens SET used = 1 WHERE token_hash = ?", (token_hash,))
+            return self._issue(
+                db, client, session_hash, tuple(json.loads(scopes)), family, with_refresh_token=rotate
+            )
 
     def _issue(
-        self, db: Any, client: _Client, session_hash: str | None, scopes: tuple[str, ...], family: str
+        self,
+        db: Any,
+        client: _Client,
+        session_hash: str | None,
+        scopes: tuple[str, ...],
+        family: str,
+        *,
+        with_refresh_token: bool = True,
     ) -> dict[str, Any]:
         now = self._center.now()
         session = self._center.session_by_hash(session_hash) if session_hash else None
@@ -510,7 +521,7 @@ class OidcService:
             "tokenType": "Bearer",
             "expiresIn": max(round(expires_at - now), 1),
         }
-        if client.scopes:
+        if client.scopes and with_refresh_token:
             refresh_token = "aor" + secrets.token_urlsafe(64)
             db.execute(
                 "INSERT INTO tokens (token_hash, kind, client_id, session_hash, family, scopes, expires_at)"
