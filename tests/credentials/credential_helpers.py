@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -125,3 +126,16 @@ def secrets_in(aws_home) -> list[str]:
             if isinstance(creds.get(key), str):
                 found.append(creds[key])
     return found
+
+
+def browser_script(tmp_path: Path) -> tuple[Path, Path]:
+    """A BROWSER command: logs each launch, then a user approves in the background (page approver)."""
+    launches = tmp_path / "launches.log"
+    script = tmp_path / "approve-browser"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo "$1" >> "{launches}"\n'
+        f'exec "{sys.executable}" -m idc.emulator.page_approver --detach "$1"\n'
+    )
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return script, launches

@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from credential_helpers import ACCOUNT, ROLE, run_idc, sign_in, write_config
+from credential_helpers import ACCOUNT, ROLE, browser_script, run_idc, sign_in, write_config
 
 
 @pytest.fixture
@@ -45,3 +45,28 @@ def test_whoami_shows_the_role_session(signed_in) -> None:
     text = run_idc(["whoami", "--profile", "dev"], signed_in.env, script=True)
     assert text.returncode == 0
     assert f"Account  {ACCOUNT}" in text.stdout
+
+
+def test_auto_login_from_the_profile(emulator, aws_home, tmp_path) -> None:
+    """`idc_auto_login = true` in the profile: a missing token starts one sign-in (browser on stderr
+    only), then the credentials are printed."""
+    write_config(aws_home.config_file, emulator.start_url, emulator.region)
+    text = aws_home.config_file.read_text().replace(
+        "output = json\n", "output = json\nidc_auto_login = true\n"
+    )
+    aws_home.config_file.write_text(text)
+    browser, launches = browser_script(tmp_path)
+    env = dict(aws_home.env, **emulator.env, BROWSER=str(browser))
+    result = run_idc(["credentials", "--profile", "dev"], env, script=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["Version"] == 1
+    assert f"Successfully logged into Start URL: {emulator.start_url}" in result.stderr
+    assert len(launches.read_text().splitlines()) == 1
+
+
+def test_without_auto_login_a_missing_token_asks_to_log_in(emulator, aws_home) -> None:
+    write_config(aws_home.config_file, emulator.start_url, emulator.region)
+    result = run_idc(["exec", "--profile", "dev", "--", "true"], dict(aws_home.env, **emulator.env))
+    assert result.returncode == 4
+    assert "idc login --profile dev" in result.stderr
+    assert emulator.stats().get("CreateToken") is None

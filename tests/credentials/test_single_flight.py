@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import os
 import signal
-import stat
 import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from credential_helpers import idc_script, set_token_expiry, sign_in, token_file, write_config
+from credential_helpers import (
+    browser_script,
+    idc_script,
+    set_token_expiry,
+    sign_in,
+    token_file,
+    write_config,
+)
 
 
 @pytest.fixture
@@ -67,23 +71,10 @@ def test_fifty_cold_processes_make_one_refresh_and_one_fetch(signed_in, emulator
     assert refreshed["refreshToken"] != old["refreshToken"]  # the emulator rotates refresh tokens
 
 
-def _browser_script(tmp_path: Path) -> tuple[Path, Path]:
-    """A BROWSER command: logs each launch, then a user approves in the background (page approver)."""
-    launches = tmp_path / "launches.log"
-    script = tmp_path / "approve-browser"
-    script.write_text(
-        "#!/bin/sh\n"
-        f'echo "$1" >> "{launches}"\n'
-        f'exec "{sys.executable}" -m idc.emulator.page_approver --detach "$1"\n'
-    )
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    return script, launches
-
-
 @pytest.mark.slow
 def test_twenty_processes_with_auto_login_make_one_authorisation(emulator, aws_home, tmp_path) -> None:
     write_config(aws_home.config_file, emulator.start_url, emulator.region)
-    browser, launches = _browser_script(tmp_path)
+    browser, launches = browser_script(tmp_path)
     env = dict(aws_home.env, **emulator.env, BROWSER=str(browser))
     results = _collect(_spawn(20, env, "--auto-login"), timeout=180)
     for code, out, err in results:
