@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
-_KINDS = frozenset({"token", "login", "role", "registration", "listing", "config"})
+_KIND_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz-")
 
 
 def lock_path_for(locations: Locations, kind: str, key: str) -> Path:
@@ -38,8 +38,8 @@ def lock_path_for(locations: Locations, kind: str, key: str) -> Path:
     ``kind`` names what is protected (token, login, role, registration, listing, config); ``key`` is any
     string (a session name, a cache key) and is hashed, so it never shapes the path.
     """
-    if kind not in _KINDS:
-        raise ValueError(f"unknown lock kind {kind!r}")
+    if not kind or not set(kind) <= _KIND_CHARS:
+        raise ValueError(f"a lock kind is a lower-case word, not {kind!r}")
     from hashlib import sha1
 
     digest = sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()

@@ -412,3 +412,13 @@ def test_kill_during_save_leaves_old_or_new(tmp_path: Path) -> None:
     assert "region = us-west-2" in path.read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config"]
     assert os.stat(path).st_size > len(BEFORE)
+
+
+def test_removing_a_key_inherited_from_default_is_explained() -> None:
+    text = "[DEFAULT]\noutput = json\n[profile a]\noutput = text\n"
+    editor = ConfigEditor.from_text("config", text)
+    with pytest.raises(ConfigError, match=r"output comes from the \[DEFAULT\] section"):
+        editor.set_section("profile", "a", {"output": None})
+    assert editor.text() == text
+    editor.set_section("profile", "a", {"output": "yaml"})
+    assert editor.text() == text.replace("output = text", "output = yaml")

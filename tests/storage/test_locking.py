@@ -151,8 +151,9 @@ def test_lock_path_for_and_private_dir(tmp_path: Path) -> None:
         assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert lock_path_for(locations, "role", "a") != lock_path_for(locations, "token", "a")
-        with pytest.raises(ValueError):
-            lock_path_for(locations, "../x", "a")
+        for bad in ("../x", "", "Token", "a/b"):
+            with pytest.raises(ValueError):
+                lock_path_for(locations, bad, "a")
     finally:
         os.umask(old)
 

@@ -415,5 +415,18 @@ class ConfigEditor:
             got = None
         for key, value in values.items():
             want = None if value is None else value.strip()
-            if got is None or got.get(key) != want:
-                raise RuntimeError(f"internal error: {key} does not read back as set; nothing was written")
+            if got is not None and got.get(key) == want:
+                continue
+            if value is None and self._default_section_has(key):
+                raise _fail(
+                    f"{key} comes from the [DEFAULT] section of {self.path}, which applies to every section.",
+                    f"Remove {key} from [DEFAULT] in {self.path}.",
+                )
+            raise RuntimeError(f"internal error: {key} would not read back as set; nothing was changed")
+
+    def _default_section_has(self, key: str) -> bool:
+        lines = ini.scan("".join(self._lines))
+        return any(
+            line.kind == ini.OPTION and line.section == ini.DEFAULT_SECTION and line.option == key
+            for line in lines
+        )
