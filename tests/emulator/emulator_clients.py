@@ -24,7 +24,7 @@ class Clients:
     sso: Any
 
     def sts(self, credentials: dict[str, str]) -> Any:
-        return boto3.session.Session().client(
+        return _session().client(
             "sts",
             region_name=self.emulator.region,
             endpoint_url=self.emulator.base_url,
@@ -71,8 +71,18 @@ class Clients:
         return session_id
 
 
+_SESSION: list[Any] = []
+
+
+def _session() -> Any:
+    """One boto3 session for all tests: it loads each service model once (a new one costs ~0.2 s)."""
+    if not _SESSION:
+        _SESSION.append(boto3.session.Session())
+    return _SESSION[0]
+
+
 def make_clients(emulator: Any) -> Clients:
-    session = boto3.session.Session()
+    session = _session()
     config = Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1})
     return Clients(
         emulator=emulator,
