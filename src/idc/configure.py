@@ -293,6 +293,13 @@ def _question(key: str, text: str, current: str | None, check: Callable[[str], s
 
 def check_answers(answers: Answers) -> None:
     """Check the values given up front before anything else happens (no sign-in for a typo)."""
+    for field in fields(Answers):
+        value = getattr(answers, field.name)
+        if value is not None and any(ch in value for ch in "\r\n\x0b\x0c\x85\u2028\u2029"):
+            # Never echoed: it may be a secret pasted into the wrong place.
+            raise ConfigError(
+                f"{FLAGS[field.name]}: the value contains a line break; values must be a single line."
+            )
     checks: dict[str, Callable[[str], str]] = {
         "start_url": check_start_url,
         "sso_region": check_sso_region,

@@ -242,6 +242,11 @@ BAD_INPUT = [
     ),
     pytest.param([], "Pass --sso-session NAME", id="no-terminal-no-session"),
     pytest.param(
+        ["--region", "us-east-1\nsecret-looking-paste"],
+        "--region: the value contains a line break; values must be a single line.",
+        id="line-break-not-echoed",
+    ),
+    pytest.param(
         ["--sso-session", "my-sso"],
         'The specified sso-session does not exist: "my-sso"',
         id="unknown-session",
@@ -262,6 +267,7 @@ def test_bad_input_is_one_line_and_exit_3(aws_home: Any, args: list[str], messag
     assert len(lines) == 1, done.stderr
     assert lines[0].startswith("idc: ") and message in lines[0], lines[0]
     assert "Traceback" not in done.stdout + done.stderr
+    assert "secret-looking-paste" not in done.stdout + done.stderr
     assert not aws_home.config_file.exists()
 
 
@@ -532,6 +538,15 @@ def test_many_accounts_without_a_terminal_need_the_flags(aws_home: Any, emulator
     done = idc([*full_flags(emulator), "--account-id", "333333333333"], env)
     assert done.returncode == 0, done.stderr
     assert sections(aws_home.config_file)["profile AdministratorAccess"]["sso_account_id"] == "333333333333"
+
+
+def test_use_device_code_signs_in_with_the_device_flow(aws_home: Any, emulator: Any) -> None:
+    env = child_env(aws_home.env, emulator.env, APPROVER)
+    done = idc([*full_flags(emulator), "--use-device-code"], env)
+    assert done.returncode == 0, done.stderr
+    assert "Then enter the code:" in done.stdout
+    assert "/authorize?" not in done.stdout
+    assert emulator.stats().get("StartDeviceAuthorization", 0) == 1
 
 
 def test_the_default_profile_gets_the_aws_cli_closing_words(aws_home: Any, emulator: Any) -> None:
