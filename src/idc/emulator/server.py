@@ -11,6 +11,7 @@ import contextlib
 import secrets
 import socket
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -150,9 +151,9 @@ class EmulatorServer:
 
         self._thread = threading.Thread(target=serve, name=f"idc-emulator-{self.port}", daemon=True)
         self._thread.start()
-        while not started.wait(0.01):
-            if self._server.started:
-                break
+        deadline = time.monotonic() + 30
+        while not started.wait(0.01) and not self._server.started and time.monotonic() < deadline:
+            pass
         if failure or not self._server.started:
             self.stop()
             raise ConfigError(f"the emulator did not start on {self.base_url}")
