@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import httpx
+import pytest
 from emulator_clients import make_clients
 
 from idc.emulator.server import EmulatorServer
@@ -55,3 +57,23 @@ def test_expired_state_is_purged() -> None:
             "SELECT 1 FROM role_credentials WHERE access_key_id = ?", (credentials["accessKeyId"],)
         )
         assert identity_row is None
+
+
+def _non_loopback_address() -> str | None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 9))  # no packet is sent: this only picks the outgoing interface
+        except OSError:
+            return None
+        address: str = probe.getsockname()[0]
+    return None if address.startswith("127.") else address
+
+
+def test_binds_loopback_only_by_default(emulator: Any) -> None:
+    port = int(emulator.base_url.rsplit(":", 1)[1])
+    assert emulator.server.host == "127.0.0.1"
+    address = _non_loopback_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback IPv4 address to try")
+    with pytest.raises(OSError), socket.create_connection((address, port), timeout=2):
+        pass
