@@ -422,3 +422,29 @@ def test_removing_a_key_inherited_from_default_is_explained() -> None:
     assert editor.text() == text
     editor.set_section("profile", "a", {"output": "yaml"})
     assert editor.text() == text.replace("output = text", "output = yaml")
+
+
+def test_one_line_changes_in_a_config_of_500_profiles(tmp_path: Path) -> None:
+    """Many profiles, comments and nested blocks: setting one value changes exactly one line."""
+    parts = [BEFORE]
+    for i in range(500):
+        parts.append(
+            f"\n# account {i:03d}\n[profile acct-{i:03d}]\nsso_session = corp\n"
+            f"sso_account_id = {100000000000 + i}\nsso_role_name = Role{i % 7}\n"
+            + ("s3 =\n  addressing_style = virtual\n" if i % 5 == 0 else "")
+        )
+    text = "".join(parts)
+    for newline in ("\n", "\r\n"):
+        path = tmp_path / "config"
+        path.write_bytes(text.replace("\n", newline).encode())
+        editor = ConfigEditor(path)
+        editor.set_section("profile", "acct-250", {"sso_role_name": "Changed"})
+        editor.save()
+        after = path.read_bytes().decode()
+        assert after == text.replace(
+            "sso_role_name = Role5\ns3 =\n  addressing_style = virtual\n\n# account 251",
+            "sso_role_name = Changed\ns3 =\n  addressing_style = virtual\n\n# account 251",
+        ).replace("\n", newline)
+        assert (
+            botocore.configloader.load_config(str(path))["profiles"]["acct-250"]["sso_role_name"] == "Changed"
+        )
