@@ -105,7 +105,7 @@ def test_configure_use_expire_login_use_again(
     assert EXPIRED in refused.stderr
     assert BUCKET not in refused.stdout
     assert emulator.stats().get("GetRoleCredentials", 0) == before + 1
-    assert not list(aws_home.cli_cache.glob("*.json")) if aws_home.cli_cache.exists() else True
+    assert not aws_home.cli_cache.exists() or not list(aws_home.cli_cache.iterdir())
 
     # 5. idc login fixes it, in one command; with --no-browser the URL is read off the terminal, as a
     #    user copies it into a browser (PKCE, or the device code when the redirect cannot work here)
@@ -124,6 +124,8 @@ def test_configure_use_expire_login_use_again(
     child.close()
     assert child.exitstatus == 0, transcript.read_text()
 
+    before = emulator.stats().get("GetRoleCredentials", 0)
     again = aws_s3_ls(env)
     assert again.returncode == 0, again.stderr
     assert BUCKET in again.stdout
+    assert emulator.stats().get("GetRoleCredentials", 0) == before + 1  # with the new token
