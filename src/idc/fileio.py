@@ -31,6 +31,8 @@ _O_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 # Caches are a few kilobytes; a bigger file is not ours and is refused instead of read into memory.
 MAX_READ_BYTES = 4 * 1024 * 1024
 _TEMP_SUFFIX = ".tmp"
+# Callers that know the profile pass a sharper hint (``idc login --profile P``).
+_DEFAULT_FIX = "Remove it and run `idc login` to sign in again."
 _STALE_TEMP_SECONDS = 3600.0
 
 
@@ -90,20 +92,20 @@ def read_bytes(path: str | os.PathLike[str], *, hint: str | None = None) -> byte
         if _O_NOFOLLOW and os.path.islink(name):
             raise _cache_error(
                 f"{name} is a symbolic link; idc never follows links at cache paths.",
-                hint or "Remove the link and sign in again.",
+                hint or _DEFAULT_FIX,
             ) from None
         raise _cache_error(f"Cannot read {name}: {exc.strerror}.", hint) from None
     try:
         st = os.fstat(fd)
         if not _is_regular(st.st_mode):
-            raise _cache_error(f"{name} is not a regular file.", hint or "Remove it and sign in again.")
+            raise _cache_error(f"{name} is not a regular file.", hint or _DEFAULT_FIX)
         if not _O_NOFOLLOW and os.path.islink(name):  # platforms without O_NOFOLLOW
             raise _cache_error(
                 f"{name} is a symbolic link; idc never follows links at cache paths.",
-                hint or "Remove the link and sign in again.",
+                hint or _DEFAULT_FIX,
             )
         if st.st_size > MAX_READ_BYTES:
-            raise _cache_error(f"{name} is too large to be a cache file.", hint or "Remove it.")
+            raise _cache_error(f"{name} is too large to be a cache file.", hint or _DEFAULT_FIX)
         chunks = []
         while True:
             chunk = os.read(fd, max(st.st_size + 1, 65536))
@@ -111,7 +113,7 @@ def read_bytes(path: str | os.PathLike[str], *, hint: str | None = None) -> byte
                 break
             chunks.append(chunk)
             if sum(map(len, chunks)) > MAX_READ_BYTES:
-                raise _cache_error(f"{name} is too large to be a cache file.", hint or "Remove it.")
+                raise _cache_error(f"{name} is too large to be a cache file.", hint or _DEFAULT_FIX)
         return b"".join(chunks)
     except OSError as exc:
         raise _cache_error(f"Cannot read {name}: {exc.strerror}.", hint) from None
@@ -180,7 +182,7 @@ def read_json(path: str | os.PathLike[str], *, hint: str | None = None) -> dict[
     if data is None:
         return None
     name = os.fspath(path)
-    fix = hint or f"Remove {name} and sign in again."
+    fix = hint or _DEFAULT_FIX
     if not data.strip():
         raise _cache_error(f"The cache file {name} is empty.", fix)
     try:
