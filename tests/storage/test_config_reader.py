@@ -53,7 +53,7 @@ def parse_via_scan(text: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, options in raw.items():
         merged = {k: "\n".join(v).rstrip() for k, v in {**defaults, **options}.items()}
-        out[name] = {k: ini._parse_nested(v, k) if v.startswith("\n") else v for k, v in merged.items()}
+        out[name] = {k: ini.parse_nested(v, k) if v.startswith("\n") else v for k, v in merged.items()}
     return out
 
 

@@ -177,7 +177,8 @@ def scan(text: str) -> list[ScannedLine]:
     return out
 
 
-def _parse_nested(value: str, lineno_hint: str) -> dict[str, str]:
+def parse_nested(value: str, where: str) -> dict[str, str]:
+    """botocore ``_parse_nested``: each non-blank line split at its first ``=`` (``where`` for errors)."""
     parsed = {}
     for line in value.splitlines():
         line = line.strip()
@@ -185,7 +186,7 @@ def _parse_nested(value: str, lineno_hint: str) -> dict[str, str]:
             continue
         key, sep, rest = line.partition("=")
         if not sep:
-            raise ValueError(f"nested setting {lineno_hint} has a line without '='")
+            raise ValueError(f"nested setting {where} has a line without '='")
         parsed[key.strip()] = rest.strip()
     return parsed
 
@@ -258,7 +259,7 @@ def parse(text: str) -> dict[str, dict[str, Value]]:
         }
         for key, value in merged.items():
             if value.startswith("\n"):
-                section_values[key] = _parse_nested(value, f"{key!r} in [{name}]")
+                section_values[key] = parse_nested(value, f"{key!r} in [{name}]")
             else:
                 section_values[key] = value
         result[name] = section_values
