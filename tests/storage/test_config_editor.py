@@ -448,3 +448,58 @@ def test_one_line_changes_in_a_config_of_500_profiles(tmp_path: Path) -> None:
         assert (
             botocore.configloader.load_config(str(path))["profiles"]["acct-250"]["sso_role_name"] == "Changed"
         )
+
+
+HOLD_CONFIG_LOCK = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(0.5)
+if sys.argv[2] == "rewrite":  # another idc writer: replaces the file, then its lock goes with the old inode
+    from idc import fileio
+    data = open(sys.argv[1], "rb").read() + b"[profile other]\\n"
+    fileio.atomic_write_bytes(sys.argv[1], data, private_dir=False)
+"""
+
+
+@pytest.mark.parametrize("other", ["waits", "rewrite"])
+def test_concurrent_idc_writers_never_lose_an_update(tmp_path: Path, other: str) -> None:
+    path = tmp_path / "config"
+    path.write_text(BEFORE)
+    editor = ConfigEditor(path)
+    editor.set_section("profile", "prod", {"region": "us-west-2"})
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_CONFIG_LOCK, str(path), other], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+    try:
+        if other == "waits":
+            assert editor.save() is True  # waited for the lock, file unchanged: written
+            assert "region = us-west-2" in path.read_text()
+        else:
+            with pytest.raises(ConfigError, match="changed while idc was editing it"):
+                editor.save()
+            assert path.read_text() == BEFORE + "[profile other]\n"
+    finally:
+        holder.wait(timeout=30)
+
+
+def test_lock_wait_is_bounded(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text(BEFORE)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_CONFIG_LOCK.replace("0.5", "10"), str(path), "waits"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+    try:
+        editor = ConfigEditor(path)
+        editor.set_section("profile", "prod", {"region": "us-west-2"})
+        with pytest.raises(ConfigError, match=r"Timed out after 0\.3 s"):
+            editor.save(lock_timeout=0.3)
+        assert path.read_text() == BEFORE
+    finally:
+        holder.kill()
+        holder.wait()

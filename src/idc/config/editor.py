@@ -25,6 +25,8 @@ parsed again and must read back, through botocore's rules, with exactly the valu
 from __future__ import annotations
 
 import os
+import sys
+import time
 
 from idc.config import ini
 from idc.errors import ConfigError
@@ -98,6 +100,46 @@ def section_header(kind: str, name: str) -> str:
     """``[profile NAME]`` (``[default]`` for the default profile; quoted when NAME has spaces)."""
     check_name(kind, name)
     return f"[{_header_text(kind, name)}]"
+
+
+def _lock_current_file(target: str, timeout: float, shown: str) -> int | None:
+    """flock the inode that is at ``target`` now (retrying when it is replaced while we wait).
+
+    Returns the descriptor holding the lock (close it to release), or None when there is no file yet
+    or no flock (Windows). Other tools do not take this lock; it orders idc's own writers.
+    """
+    if sys.platform == "win32":
+        return None
+    import fcntl
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fd = os.open(target, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except FileNotFoundError:
+            return None
+        except OSError:
+            return None  # unreadable: the write itself will say why
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise _fail(
+                        f"Timed out after {timeout:g} s waiting for another idc process writing {shown}.",
+                        "Wait for it to finish and run the command again.",
+                    ) from None
+                time.sleep(0.02)
+        try:
+            now_there = os.stat(target)
+            mine = os.fstat(fd)
+            if (now_there.st_dev, now_there.st_ino) == (mine.st_dev, mine.st_ino):
+                return fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)  # replaced while we waited: lock the file that is there now
 
 
 def _section_key(kind: str, name: str) -> tuple[str, str]:
@@ -258,14 +300,30 @@ class ConfigEditor:
 
     # --- writing -----------------------------------------------------------------------------------
 
-    def save(self) -> bool:
-        """Write the new text atomically if it changed; False when there was nothing to write."""
+    def save(self, *, lock_timeout: float = 10.0) -> bool:
+        """Write the new text atomically if it changed; False when there was nothing to write.
+
+        While it checks and replaces the file it holds ``flock`` on the file's current inode, so two
+        idc processes saving at once cannot lose an update: the second sees the first's change and
+        refuses (run the command again) instead of overwriting it.
+        """
         new = self.text().encode("utf-8", "surrogateescape")
         if new == (self._original or b""):
             return False
-        from idc import fileio
-
         target = os.path.realpath(self.path)  # a symlinked config (dotfiles) stays a symlink
+        held = _lock_current_file(target, lock_timeout, self.path)
+        try:
+            self._write_if_unchanged(target, new)
+        finally:
+            if held is not None:
+                os.close(held)  # releases the flock
+        self._original = new
+        return True
+
+    def _write_if_unchanged(self, target: str, new: bytes) -> None:
+        from idc import fileio
+        from idc.errors import CacheError
+
         try:
             with open(target, "rb") as handle:
                 current: bytes | None = handle.read()
@@ -282,14 +340,10 @@ class ConfigEditor:
             mode = os.stat(target).st_mode & 0o7777 if current is not None else 0o600
         except OSError:
             mode = 0o600
-        from idc.errors import CacheError
-
         try:
             fileio.atomic_write_bytes(target, new, mode=mode, private_dir=False)
         except CacheError as exc:
             raise _fail(exc.message, "Nothing was changed; free some space or fix the permissions.") from None
-        self._original = new
-        return True
 
     # --- internals ---------------------------------------------------------------------------------
 
