@@ -200,7 +200,8 @@ def test_startup_errors_are_one_line_without_traceback(tmp_path: Path, case: str
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
 
 
-def test_foreground_server_prints_how_to_use_it_and_stops_on_ctrl_c() -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_foreground_server_prints_how_to_use_it_and_stops_cleanly(stop_signal: int) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "idc", "emulator", "--port", "0", "--tps-limit", "20", "--latency-ms", "1"],
         stdout=subprocess.PIPE,
@@ -231,7 +232,7 @@ def test_foreground_server_prints_how_to_use_it_and_stops_on_ctrl_c() -> None:
     with urllib.request.urlopen(request, timeout=10) as response:
         faults = json.loads(response.read())["faults"]
     assert {(f.get("tps_limit"), f.get("latency_ms")) for f in faults} == {(20.0, None), (None, 1.0)}
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop_signal)
     _, stderr = process.communicate(timeout=20)
     assert process.returncode == 0
-    assert "Traceback" not in stderr
+    assert stderr.strip() == "Stopped."

@@ -91,14 +91,14 @@ def emulator(
         f"export {URL_ENV}={base}",
         f"export {TOKEN_ENV}={server.admin_token}",
     ]
-    click.echo("\n".join(lines))
     stop = threading.Event()
 
     def on_signal(signum: int, frame: Any) -> None:
         stop.set()
 
     previous = signal.signal(signal.SIGTERM, on_signal)
-    try:
+    try:  # from the first printed line on, Ctrl-C means "stop cleanly"
+        click.echo("\n".join(lines))
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:

@@ -14,8 +14,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import json
 import re
@@ -28,6 +26,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 from idc.emulator import request_fields as fields
+from idc.emulator.redirect_uris import (
+    is_loopback_redirect,
+    redirect_matches,
+    valid_challenge,
+    verifier_matches,
+    with_params,
+)
 from idc.emulator.service_errors import (
     AccessDenied,
     AuthorizationPending,
@@ -56,9 +61,6 @@ GRANT_TYPES = frozenset({DEVICE_GRANT, "authorization_code", "refresh_token"})
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"  # RFC 8628 section 6.1: no vowels, no look-alikes
 WRONG_USER_CODE_LIMIT = 10  # per device-code lifetime, across all callers
 _SCOPE = re.compile(r"^[A-Za-z0-9:_*.\-/]{1,256}$")
-_CHALLENGE = re.compile(r"^[A-Za-z0-9_\-]{43,128}$")
-_VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
-_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "[::1]", "localhost"})
 
 
 @dataclass(frozen=True)
@@ -95,43 +97,6 @@ class _Client:
     expires_at: float
 
 
-def _is_loopback_redirect(uri: str) -> bool:
-    parts = urlsplit(uri)
-    return parts.scheme == "http" and (parts.hostname or "") in {"127.0.0.1", "::1", "localhost"}
-
-
-def _redirect_matches(registered: str, requested: str) -> bool:
-    """Exact match, except that a loopback redirect may use any port (RFC 8252 section 7.3)."""
-    if registered == requested:
-        return True
-    if not (_is_loopback_redirect(registered) and _is_loopback_redirect(requested)):
-        return False
-    a, b = urlsplit(registered), urlsplit(requested)
-    try:
-        b_port = b.port
-    except ValueError:
-        return False
-    return (
-        a.scheme == b.scheme
-        and a.hostname == b.hostname
-        and (a.path or "/") == (b.path or "/")
-        and a.query == b.query
-        and not b.fragment
-        and b_port is not None
-        and not b.username
-        and not b.password
-    )
-
-
-def _with_params(uri: str, params: dict[str, str]) -> str:
-    return uri + ("&" if urlsplit(uri).query else "?") + urlencode(params)
-
-
-def s256(verifier: str) -> str:
-    """RFC 7636 section 4.2: BASE64URL(SHA256(verifier)) without padding."""
-    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-
-
 class OidcService:
     def __init__(self, center: IdentityCenter) -> None:
         self._center = center
@@ -159,7 +124,7 @@ class OidcService:
         for uri in redirect_uris:
             parts = urlsplit(uri)
             if parts.fragment or not (
-                _is_loopback_redirect(uri) or (parts.scheme == "https" and parts.hostname)
+                is_loopback_redirect(uri) or (parts.scheme == "https" and parts.hostname)
             ):
                 raise InvalidRedirectUri("Redirect URIs must be https, or http on a loopback address")
         if "authorization_code" in grant_types and not redirect_uris:
@@ -330,7 +295,7 @@ class OidcService:
         if client.expires_at <= self._center.now():
             raise AuthorizeError("The application's registration has expired.")
         redirect_uri = params.get("redirect_uri") or ""
-        if not any(_redirect_matches(r, redirect_uri) for r in client.redirect_uris):
+        if not any(redirect_matches(r, redirect_uri) for r in client.redirect_uris):
             raise AuthorizeError("The redirect_uri does not match the application's registration.")
         state = params.get("state")
 
@@ -338,7 +303,7 @@ class OidcService:
             data = {"error": error, "error_description": description}
             if state is not None:
                 data["state"] = state
-            return AuthorizeError(description, _with_params(redirect_uri, data))
+            return AuthorizeError(description, with_params(redirect_uri, data))
 
         if params.get("response_type") != "code":
             raise fail("unsupported_response_type", "response_type must be code")
@@ -348,7 +313,7 @@ class OidcService:
         if method != "S256":
             raise fail("invalid_request", "code_challenge_method must be S256 (plain is not allowed)")
         challenge = params.get("code_challenge") or ""
-        if not _CHALLENGE.match(challenge):
+        if not valid_challenge(challenge):
             raise fail("invalid_request", "code_challenge is missing or malformed")
         requested = params.get("scopes", params.get("scope"))
         scopes = tuple(requested.split()) if requested else client.scopes
@@ -361,7 +326,7 @@ class OidcService:
         session_hash, _ = self._center.require_session(session_id)
         extra = {"state": request.state} if request.state is not None else {}
         if not allow:
-            return _with_params(
+            return with_params(
                 request.redirect_uri,
                 {"error": "access_denied", "error_description": "The user denied the request", **extra},
             )
@@ -380,7 +345,7 @@ class OidcService:
                 secrets.token_hex(16),
             ),
         )
-        return _with_params(request.redirect_uri, {"code": code, **extra})
+        return with_params(request.redirect_uri, {"code": code, **extra})
 
     # --- CreateToken ---------------------------------------------------------------------------------
     def create_token(self, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -461,7 +426,7 @@ class OidcService:
                 raise InvalidGrant("The authorization code has expired")
             if redirect_uri != code_redirect:
                 raise InvalidGrant("redirectUri does not match the authorization request")
-            if not _VERIFIER.match(verifier) or not hmac.compare_digest(s256(verifier), challenge):
+            if not verifier_matches(verifier, challenge):
                 raise InvalidGrant("PKCE verification failed")
             db.execute("UPDATE auth_codes SET used = 1 WHERE code_hash = ?", (digest(code),))
             return self._issue(db, client, session_hash, tuple(json.loads(scopes)), family)
