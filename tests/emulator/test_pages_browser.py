@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import playwright.sync_api as playwright_sync
 import pytest
 from botocore.config import Config
-
-playwright_sync = pytest.importorskip("playwright.sync_api")
-expect = playwright_sync.expect
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
