@@ -165,8 +165,12 @@ def _loads(text: str) -> object:
         value, end = _scan_once(text, start)
     except StopIteration as exc:
         raise ValueError(f"Expecting value at {exc.value}") from None
-    except SystemError:  # the C scanner's error path needs json.decoder imported; it is not here
-        raise ValueError("Invalid JSON") from None
+    except Exception:
+        # The C scanner's error path (3.11) needs json.decoder already imported and raises SystemError
+        # in a fresh hot-path process: let json itself judge the (rare) bad input.
+        import json
+
+        return json.loads(text)
     if text[end:].strip(whitespace):
         raise ValueError(f"Extra data at {end}")
     return value

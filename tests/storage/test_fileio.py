@@ -299,3 +299,29 @@ def test_1000_rewrites_under_20_readers_zero_parse_errors(tmp_path: Path) -> Non
     assert [errors for _, errors in results] == [0] * 20
     assert fileio.read_json(target) == {"n": 1000, "pad": "x" * 300}
     assert [p.name for p in target.parent.iterdir()] == ["t.json"]
+
+
+def test_corrupt_json_in_a_fresh_process_without_json_imported(tmp_path: Path) -> None:
+    """The hot path reads without importing json; bad JSON must still be a CacheError there."""
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"accessToken": "x", "expiresAt": }')
+    good = tmp_path / "good.json"
+    good.write_text('{"a": [1, {"b": null}]}')
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from idc import fileio
+        assert "json" not in sys.modules
+        print(fileio.read_json({str(good)!r}))
+        try:
+            fileio.read_json({str(bad)!r})
+        except Exception as exc:
+            print(type(exc).__name__, exc.message)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "{'a': [1, {'b': None}]}",
+        f"CacheError The cache file {bad} is not valid JSON.",
+    ]
