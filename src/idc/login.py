@@ -277,32 +277,33 @@ def _process_start_time() -> float | None:
 # -- the sign-in ------------------------------------------------------------------------------------
 
 
-def _sign_in(sso: SignInSubject, locations: Locations, options: SignInOptions, out: TextIO) -> SsoToken:
-    environ = os.environ if options.environ is None else options.environ
-    oidc = OidcClient(options.client_factory or default_client_factory(), sso.sso_region)
+def _choose_flow(
+    sso: SignInSubject, options: SignInOptions, out: TextIO
+) -> tuple[bool, BrowserOpener | None]:
+    """(use PKCE?, the opener or None to print only), saying in one line when a browser cannot work here.
+
+    PKCE for sso-session profiles unless told otherwise; the device flow for legacy profiles. An
+    injected opener is trusted; the system browser is not tried where it cannot reach our loopback
+    listener (SSH, containers, WSL without wslview, no display), and a printed authorize URL would not
+    come back from another machine either: there the device flow runs.
+    """
     use_pkce = sso.session_name is not None and not options.use_device_code
+    if options.opener is not None and not options.no_browser:
+        return use_pkce, options.opener
+    environ = os.environ if options.environ is None else options.environ
+    reason = browser_unavailable_reason(environ)
+    if reason is None:
+        return use_pkce, None if options.no_browser else SystemBrowserOpener(environ)
+    if use_pkce:
+        out.write(f"Not opening a browser: {reason}. Using the device code flow instead.\n")
+    elif not options.no_browser:
+        out.write(f"Not opening a browser: {reason}.\n")
+    return False, None
 
-    opener: BrowserOpener | None = options.opener
-    if options.no_browser:
-        opener = None
-    elif opener is None:
-        reason = browser_unavailable_reason(environ)
-        if reason is None:
-            opener = SystemBrowserOpener(environ)
-        else:
-            if use_pkce:
-                out.write(f"Not opening a browser: {reason}. Using the device code flow instead.\n")
-            else:
-                out.write(f"Not opening a browser: {reason}.\n")
-            use_pkce = False
-    if options.no_browser and use_pkce and browser_unavailable_reason(environ) is not None:
-        # A printed authorize URL cannot come back to 127.0.0.1 from another machine.
-        out.write(
-            f"Not using the browser redirect: {browser_unavailable_reason(environ)}. "
-            "Using the device code flow instead.\n"
-        )
-        use_pkce = False
 
+def _sign_in(sso: SignInSubject, locations: Locations, options: SignInOptions, out: TextIO) -> SsoToken:
+    oidc = OidcClient(options.client_factory or default_client_factory(), sso.sso_region)
+    use_pkce, opener = _choose_flow(sso, options, out)
     registration = _registration(oidc, sso, locations, options.clock, pkce=use_pkce)
     try:
         grant = _run_flow(oidc, registration, sso, options, opener, out, pkce=use_pkce)

@@ -272,3 +272,17 @@ def test_registration_expired_on_the_server_is_replaced(world: SignInWorld) -> N
     calls = world.emulator.stats()
     assert calls["RegisterClient"] == 2
     assert calls["StartDeviceAuthorization"] == 3  # one refused with InvalidClientException
+
+
+def test_default_interval_is_five_seconds(world: SignInWorld) -> None:
+    """A StartDeviceAuthorization answer without ``interval``: poll every 5 s (RFC 8628 section 3.2)."""
+    client = world.factory("sso-oidc", world.emulator.region)
+
+    def drop_interval(parsed: dict[str, object], **_: object) -> None:
+        parsed.pop("interval", None)
+
+    client.meta.events.register("after-call.sso-oidc.StartDeviceAuthorization", drop_interval)
+    approver = PageApprover()
+    _device_login(world, approver)
+    approver.wait()
+    assert world.sleeps and all(s == 5 for s in world.sleeps)

@@ -309,3 +309,15 @@ def test_denied_login_exits_5(world: SignInWorld) -> None:
     )
     assert time.monotonic() - started < 30
     assert world.tokens() == {}
+
+
+def test_abandoned_login_ends_at_the_timeout_with_one_line(world: SignInWorld) -> None:
+    world.write_config(session_config(world.emulator.start_url, world.emulator.region))
+    # A browser that starts and never comes back (the user closed the tab).
+    result = _idc(world, "login", "--profile", "dev", "--timeout", "1", env={**world.env, "BROWSER": "true"})
+    assert result.returncode == 5
+    assert result.stderr.strip() == (
+        "idc: No sign-in arrived from the browser within 1 seconds; the login was abandoned. "
+        "Run `idc login --profile dev` again (add --use-device-code to sign in on another device)."
+    )
+    assert world.emulator.stats().get("CreateToken", 0) == 0

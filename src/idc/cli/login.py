@@ -34,7 +34,17 @@ def _target(profile: str | None, sso_session: str | None, locations: Locations) 
     "--no-browser", is_flag=True, help="Print the sign-in URL (and code) instead of opening a browser."
 )
 @click.option("--use-device-code", is_flag=True, help="Use the device code flow instead of PKCE.")
-def login(profile: str | None, sso_session: str | None, no_browser: bool, use_device_code: bool) -> None:
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=600,
+    show_default=True,
+    metavar="SECONDS",
+    help="Give up waiting for the browser's redirect after this long (PKCE).",
+)
+def login(
+    profile: str | None, sso_session: str | None, no_browser: bool, use_device_code: bool, timeout: float
+) -> None:
     """Sign in to IAM Identity Center and cache the token where the AWS CLI and SDKs read it.
 
     Uses the authorization code flow with PKCE for sso-session profiles, and the device code flow for
@@ -55,6 +65,8 @@ def login(profile: str | None, sso_session: str | None, no_browser: bool, use_de
         no_browser=no_browser,
         use_device_code=use_device_code,
         out=sys.stdout,
+        timeout=timeout,
+        lock_timeout=timeout + 60,
     )
 
 
