@@ -61,7 +61,7 @@ def poll_token(emulator: Any, oidc: Any, client: dict[str, Any], auth: dict[str,
 class CallbackListener:
     """A real loopback HTTP listener on 127.0.0.1, port 0, like the one a client runs for PKCE."""
 
-    def __init__(self) -> None:
+    def __init__(self, status: int = 200) -> None:
         self.received: list[dict[str, str]] = []
         received = self.received
 
@@ -70,7 +70,7 @@ class CallbackListener:
                 parts = urllib.parse.urlsplit(self.path)
                 if parts.path == "/oauth/callback":
                     received.append(dict(urllib.parse.parse_qsl(parts.query)))
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Type", "text/html")
                 self.end_headers()
                 self.wfile.write(b"<!doctype html><title>done</title><p>You can close this window.</p>")
@@ -164,6 +164,18 @@ def test_pkce_walk_follows_the_redirect_to_the_loopback_listener(
         code=callback["code"],
     )
     assert token["accessToken"] and token["refreshToken"]
+
+
+def test_pkce_walk_ends_at_the_listener_whatever_it_answers(emulator: Any) -> None:
+    failing = CallbackListener(status=500)
+    try:
+        _oidc, _client, url, _verifier, state = pkce_request(emulator, failing)
+        approver = PageApprover()
+        approver(url)
+        approver.wait(30)
+        assert failing.received[0]["state"] == state and failing.received[0]["code"]
+    finally:
+        failing.close()
 
 
 def test_pkce_walk_deny_hands_back_access_denied(emulator: Any, listener: CallbackListener) -> None:
