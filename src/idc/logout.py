@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from idc.aws_clients import ClientFactory, default_client_factory
-from idc.errors import ConfigError
+from idc.errors import CacheError, ConfigError
 from idc.locations import Locations
 from idc.role_cache import delete_role_credentials, delete_sso_role_credentials, role_cache_key
 from idc.token_cache import SsoToken, delete_token, list_tokens, load_token, token_cache_key
@@ -55,8 +55,8 @@ def logout(
     key = token_cache_key(session_name, start_url)
     try:
         token = load_token(locations, key)
-    except Exception as error:  # a corrupt token file is still removed: that is the point of logout
-        log.debug("token file unreadable (%s); removing it", type(error).__name__)
+    except CacheError as error:  # a corrupt token file is still removed: that is the point of logout
+        log.debug("token file unreadable (%s); removing it", error.message)
         token = None
     server = _server_logout(factory, token) if token is not None else 0
     removed = int(delete_token(locations, key))

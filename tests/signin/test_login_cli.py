@@ -321,3 +321,14 @@ def test_abandoned_login_ends_at_the_timeout_with_one_line(world: SignInWorld) -
         "Run `idc login --profile dev` again (add --use-device-code to sign in on another device)."
     )
     assert world.emulator.stats().get("CreateToken", 0) == 0
+
+
+def test_logout_removes_a_corrupt_token_file(world: SignInWorld) -> None:
+    world.write_config(session_config(world.emulator.start_url, world.emulator.region))
+    world.locations.sso_cache_dir.mkdir(parents=True)
+    path = world.locations.sso_cache_dir / (hashlib.sha1(b"dev").hexdigest() + ".json")
+    path.write_text('{"accessToken": "half-writ')
+    result = _idc(world, "logout", "--sso-session", "dev")
+    assert result.returncode == 0, result.stderr
+    assert not path.exists()
+    assert world.emulator.stats().get("Logout", 0) == 0
