@@ -37,10 +37,10 @@ SLOW_DOWN_DELAY = 5
 
 
 def show_device_instructions(out: TextIO, authorization: DeviceAuthorization, *, opening: bool) -> None:
-    """The AWS CLI's text (OpenBrowserHandler / PrintOnlyHandler)."""
+    """AWS CLI v2's text (its browser and print-only handlers; identity-center-protocol.md section 7)."""
     if opening:
         out.write(
-            "Attempting to automatically open the SSO authorization page in your default browser.\n"
+            "Attempting to open your default browser.\n"
             "If the browser does not open or you wish to use a different device to authorize this request, "
             "open the following URL:\n"
             f"\n{authorization.verification_uri}\n"

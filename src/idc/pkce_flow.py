@@ -68,13 +68,11 @@ def authorize_url(
 
 
 def show_authorize_instructions(out: TextIO, url: str, *, opening: bool) -> None:
-    """The AWS CLI's text for the authorization code flow (no user code to show)."""
+    """AWS CLI v2's text for the authorization code flow (no user code to show)."""
     if opening:
         out.write(
-            "Attempting to automatically open the SSO authorization page in your default browser.\n"
-            "If the browser does not open or you wish to use a different device to authorize this request, "
-            "open the following URL:\n"
-            f"\n{url}\n"
+            "Attempting to open your default browser.\n"
+            f"If the browser does not open, open the following URL:\n\n{url}\n"
         )
     else:
         out.write(f"Browser will not be automatically opened.\nPlease visit the following URL:\n\n{url}\n")

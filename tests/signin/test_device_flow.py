@@ -17,7 +17,7 @@ from idc.oidc import EXPIRED_DEVICE_CODE_MESSAGE
 from .conftest import SESSION, SignInWorld, default_directory, make_world
 
 DEVICE_TEXT = (
-    "Attempting to automatically open the SSO authorization page in your default browser.\n"
+    "Attempting to open your default browser.\n"
     "If the browser does not open or you wish to use a different device to authorize this request, "
     "open the following URL:\n\n"
 )

@@ -20,9 +20,7 @@ from idc.pkce_flow import authorize_url, code_challenge, new_code_verifier
 from .conftest import SESSION, SignInWorld
 
 PKCE_TEXT = (
-    "Attempting to automatically open the SSO authorization page in your default browser.\n"
-    "If the browser does not open or you wish to use a different device to authorize this request, "
-    "open the following URL:\n\n"
+    "Attempting to open your default browser.\nIf the browser does not open, open the following URL:\n\n"
 )
 
 
