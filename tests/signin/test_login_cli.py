@@ -127,12 +127,13 @@ def test_ssh_session_falls_back_to_the_device_flow(world: SignInWorld) -> None:
     assert text.rstrip().endswith(SUCCESS.format(world.emulator.start_url))
 
 
-def test_twenty_parallel_logins_make_one_authorization(world: SignInWorld) -> None:
+@pytest.mark.parametrize("flow", [[], ["--use-device-code"]], ids=["pkce", "device-code"])
+def test_twenty_parallel_logins_make_one_authorization(world: SignInWorld, flow: list[str]) -> None:
     world.write_config(session_config(world.emulator.start_url, world.emulator.region))
     env = _browser_env(world)
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "idc", "login", "--profile", "dev"],
+            [sys.executable, "-m", "idc", "login", "--profile", "dev", *flow],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -147,7 +148,10 @@ def test_twenty_parallel_logins_make_one_authorization(world: SignInWorld) -> No
     assert len(_browser_calls(world)) == 1  # one browser tab
     calls = world.emulator.stats()
     assert calls["RegisterClient"] == 1
-    assert calls["CreateToken"] == 1  # one authorization code exchanged
+    if flow:
+        assert calls["StartDeviceAuthorization"] == 1  # one device code
+    else:
+        assert calls["CreateToken"] == 1  # one authorization code exchanged
     assert len(world.tokens()) == 1
 
 
