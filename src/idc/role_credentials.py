@@ -62,6 +62,7 @@ PORTAL_POLICY = RetryPolicy(budget_s=30.0, idempotent=True)
 
 SKEW_TOLERANCE = dt.timedelta(seconds=2)
 """The Date header has one-second resolution: smaller differences are not skew."""
+DATE_HEADER_SLACK = dt.timedelta(seconds=5)
 
 
 def utc_now() -> dt.datetime:
@@ -276,8 +277,9 @@ def local_expiry(
         return server_expiry
     if sent_at - SKEW_TOLERANCE <= server_date <= received_at + SKEW_TOLERANCE:
         return server_expiry
-    # Date is truncated to the second, so the lifetime may look up to a second longer than it is.
-    lifetime = server_expiry - server_date - dt.timedelta(seconds=1)
+    # Date is truncated to the second and servers refresh it about once a second (uvicorn does),
+    # so expiry - Date may overstate the lifetime by a second or two: take a few seconds off.
+    lifetime = server_expiry - server_date - DATE_HEADER_SLACK
     log.debug(
         "clock skew of %s against Identity Center; expiry moved to the local clock", server_date - sent_at
     )
