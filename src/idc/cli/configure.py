@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -20,12 +21,11 @@ from idc.locations import Locations
 from idc.login import SignInOptions
 
 
-def _session_options(function: Callable[..., Any]) -> Callable[..., Any]:
+def _session_options(function: Callable[..., Any], *, legacy: bool = True) -> Callable[..., Any]:
+    session_help = "SSO session name ('' for the legacy format)." if legacy else "SSO session name."
     for option in reversed(
         [
-            click.option(
-                "--sso-session", metavar="NAME", help="SSO session name ('' for the legacy format)."
-            ),
+            click.option("--sso-session", metavar="NAME", help=session_help),
             click.option("--start-url", metavar="URL", help="SSO start URL (https://....awsapps.com/start)."),
             click.option("--sso-region", metavar="REGION", help="Region of the Identity Center instance."),
             click.option(
@@ -112,7 +112,7 @@ def sso(
 
 
 @configure.command("sso-session")
-@_session_options
+@functools.partial(_session_options, legacy=False)
 @_login_options
 @click.option("--no-login", is_flag=True, help="Write the session without signing in.")
 def sso_session_command(
