@@ -155,14 +155,17 @@ def botocore_identity(profile: str, env: dict[str, str], timeout: float = 60) ->
 
     Raises :class:`RuntimeError` carrying botocore's last line (its message) on failure.
     """
-    done = subprocess.run(
-        [sys.executable, "-c", _BOTOCORE_CALL, profile],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _BOTOCORE_CALL, profile],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"botocore did not answer within {timeout:.0f} s") from None
     if done.returncode != 0:
         lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
         raise RuntimeError(lines[-1] if lines else f"exit status {done.returncode}")
@@ -207,6 +210,9 @@ def run_demo(
                     raise
                 except IdcError as error:
                     raise story.steps.fail(error.message, cause=error) from None
+                except Exception as error:
+                    # Chained, so --debug still shows where it came from.
+                    raise story.steps.fail(f"unexpected {type(error).__name__}") from error
     finally:
         if keep_home:
             stream.write(f"\nThe demo's HOME is kept at {home}\n")
