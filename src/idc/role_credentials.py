@@ -28,7 +28,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from idc.aws_clients import ClientFactory, default_client_factory
-from idc.errors import ConfigError, IdcError, ServiceError
+from idc.errors import ConfigError, IdcError, LoginRequired, ServiceError
 from idc.hotpath import adopt_role_lock
 from idc.locations import Locations
 from idc.retry import RetryPolicy, call_with_retry
@@ -39,7 +39,7 @@ from idc.role_cache import (
     role_cache_key,
     save_role_credentials,
 )
-from idc.token_refresh import Login, get_valid_token, login_required
+from idc.token_refresh import Login, default_login, get_valid_token, login_required
 
 if TYPE_CHECKING:
     from idc.config import SsoProfile
@@ -119,9 +119,23 @@ def get_role_credentials(
             login=login,
             out=out or sys.stderr,
         )
-        credentials = fetch_with_reload(
-            sso, token, locations=locations, client_factory=factory, clock=clock, policy=retry_policy
-        )
+        try:
+            credentials = fetch_with_reload(
+                sso, token, locations=locations, client_factory=factory, clock=clock, policy=retry_policy
+            )
+        except LoginRequired:
+            if not auto_login:
+                raise
+            # The server ended the session although the token has time left: sign in once more.
+            sign_in = login or default_login(locations, factory, clock, out, force=True)
+            credentials = fetch_with_reload(
+                sso,
+                sign_in(sso),
+                locations=locations,
+                client_factory=factory,
+                clock=clock,
+                policy=retry_policy,
+            )
         save_role_credentials(locations, key, credentials)
     finally:
         lock.release()

@@ -139,7 +139,7 @@ def get_valid_token(
         if not auto_login:
             raise
         log.debug("no usable token; signing in (auto-login)")
-        return (login or _default_login(locations, client_factory, clock, out))(sso)
+        return (login or default_login(locations, client_factory, clock, out))(sso)
 
 
 def _load(sso: SsoProfile, locations: Locations, key: str) -> SsoToken | None:
@@ -327,13 +327,27 @@ def _record_attempt(locations: Locations, key: str, attempt: _Attempt) -> None:
     )
 
 
-def _default_login(
-    locations: Locations, client_factory: ClientFactory | None, clock: Clock, out: TextIO | None
+def default_login(
+    locations: Locations,
+    client_factory: ClientFactory | None,
+    clock: Clock = utc_now,
+    out: TextIO | None = None,
+    *,
+    force: bool = False,
 ) -> Login:
-    def login(sso: SsoProfile) -> SsoToken:
-        from idc.login import SignInOptions, ensure_logged_in
+    """Auto-login through idc.login, single flight (messages on ``out``, default stderr).
 
+    ``force``: sign in even though the cached token looks valid (the server refused it, 401); a
+    sign-in that another process completed meanwhile is reused all the same.
+    """
+
+    def sign_in(sso: SsoProfile) -> SsoToken:
+        from idc.login import SignInOptions, ensure_logged_in, login
+
+        stream = out or sys.stderr
+        if force:
+            return login(sso, locations=locations, client_factory=client_factory, clock=clock, out=stream)
         options = SignInOptions(client_factory=client_factory, clock=clock)
-        return ensure_logged_in(sso, locations=locations, options=options, out=out or sys.stderr)
+        return ensure_logged_in(sso, locations=locations, options=options, out=stream)
 
-    return login
+    return sign_in

@@ -70,3 +70,17 @@ def test_without_auto_login_a_missing_token_asks_to_log_in(emulator, aws_home) -
     assert result.returncode == 4
     assert "idc login --profile dev" in result.stderr
     assert emulator.stats().get("CreateToken") is None
+
+
+def test_auto_login_after_the_server_ended_the_session(signed_in, emulator, tmp_path) -> None:
+    """The cached token still looks valid but the server ended its session (401): with --auto-login
+    idc signs in again once instead of failing."""
+    emulator.end_sessions()
+    browser, launches = browser_script(tmp_path)
+    env = dict(signed_in.env, BROWSER=str(browser))
+    without = run_idc(["credentials", "--profile", "dev"], env, script=True)
+    assert without.returncode == 4
+    result = run_idc(["credentials", "--profile", "dev", "--auto-login"], env, script=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["AccessKeyId"]
+    assert len(launches.read_text().splitlines()) == 1
