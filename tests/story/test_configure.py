@@ -97,7 +97,14 @@ def test_flags_configure_without_a_terminal(aws_home: Any, emulator: Any) -> Non
             "sso_registration_scopes": "sso:account:access",
         },
     }
-    assert len(list(aws_home.sso_cache.glob("*.json"))) >= 1
+    # the token is where the AWS CLI and botocore look for it, and no secret of it was printed
+    import hashlib
+    import json
+
+    token = json.loads((aws_home.sso_cache / f"{hashlib.sha1(b'my-sso').hexdigest()}.json").read_text())
+    assert token["startUrl"] == emulator.start_url
+    for secret in (token["accessToken"], token["refreshToken"], token["clientSecret"]):
+        assert secret not in done.stdout + done.stderr
 
 
 def test_legacy_format_with_an_empty_session_name(aws_home: Any, emulator: Any) -> None:
