@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -205,20 +206,25 @@ class OidcClient:
         ``before-call``: nothing is sent.
         """
         found: dict[str, str] = {}
+        marker = f"idc-endpoint-probe-{secrets.token_hex(8)}"
 
         def capture(params: dict[str, Any], **_: Any) -> Any:
             from botocore.awsrequest import AWSResponse
 
+            body = params.get("body") or b""
+            if marker.encode() not in (body if isinstance(body, bytes) else str(body).encode()):
+                return None  # another thread's real RegisterClient on this shared client: let it go
             parts = urlsplit(params["url"])
             found["base"] = f"{parts.scheme}://{parts.netloc}"
             return AWSResponse(params["url"], 200, {}, None), {}
 
         events = self.botocore_client.meta.events
-        events.register_first("before-call.sso-oidc.RegisterClient", capture, unique_id="idc-authorize-base")
+        event = "before-call.sso-oidc.RegisterClient"
+        events.register_first(event, capture, unique_id=marker)
         try:
-            self.botocore_client.register_client(clientName="idc-endpoint-probe", clientType="public")
+            self.botocore_client.register_client(clientName=marker, clientType="public")
         finally:
-            events.unregister("before-call.sso-oidc.RegisterClient", unique_id="idc-authorize-base")
+            events.unregister(event, unique_id=marker)
         return found["base"]
 
     # -- error mapping --------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import pytest
 from idc.emulator.page_approver import PageApprover
 from idc.errors import LoginFailed
 from idc.login import login
+from idc.oidc import OidcClient
 from idc.pkce_flow import authorize_url, code_challenge, new_code_verifier
 
 from .conftest import SESSION, SignInWorld
@@ -259,3 +260,29 @@ def test_no_browser_prints_the_url_and_waits(world: SignInWorld) -> None:
         "Browser will not be automatically opened.\nPlease visit the following URL:"
     )
     assert len(world.tokens()) == 1
+
+
+def test_endpoint_probe_sends_nothing_and_spares_real_calls(world: SignInWorld) -> None:
+    """The authorize base URL comes from botocore's endpoint resolution with the request cut short;
+    real RegisterClient calls on the same (shared) botocore client, meanwhile, still go out."""
+    oidc = OidcClient(world.factory, world.emulator.region)
+    assert oidc.authorize_base_url() == world.emulator.base_url
+    assert world.emulator.stats().get("RegisterClient", 0) == 0
+
+    bases: list[str] = []
+    clients: list[str] = []
+
+    def probe() -> None:
+        bases.append(oidc.authorize_base_url())
+
+    def register() -> None:
+        clients.append(oidc.register_client("botocore-client-x").client_id)
+
+    threads = [threading.Thread(target=f) for _ in range(6) for f in (probe, register)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert bases == [world.emulator.base_url] * 6
+    assert len(set(clients)) == 6
+    assert world.emulator.stats()["RegisterClient"] == 6
