@@ -16,6 +16,7 @@ Nothing is written until every answer is in and the sign-in worked; the file is 
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -223,6 +224,9 @@ class TerminalPrompter:
 
 
 def _read_line(prompt: str) -> str:
+    # Line editing (arrows, Ctrl-A/E, history) for input(), as a terminal user expects.
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401
     try:
         return input(prompt)
     except EOFError:

@@ -164,8 +164,8 @@ def test_rerun_offers_the_configured_values(aws_home: Any, emulator: Any, tmp_pa
     child = pexpect.spawn(command("idc"), ["configure", "sso"], env=env, encoding="utf-8", timeout=30)
     child.logfile_read = (tmp_path / "terminal.txt").open("a")
     child.expect_exact("SSO session name (Recommended): ")
-    child.sendline("my-sso")
-    child.expect_exact(f"SSO start URL [{emulator.start_url}]: ")
+    child.send("my-so\x1b[Ds\r")  # the line is editable: left arrow, insert the missing "s"
+    child.expect_exact(f"SSO start URL [{emulator.start_url}]: ")  # so "my-sso", known
     child.sendline("")
     child.expect_exact(f"SSO region [{emulator.region}]: ")
     child.sendline("")
@@ -200,6 +200,8 @@ def test_a_bad_answer_on_a_terminal_is_one_line_and_asked_again(
     child.sendline("Tokyo")
     child.expect_exact('The SSO region "Tokyo" is not an AWS Region name')
     child.expect_exact("SSO region [None]: ")
+    child.sendline(emulator.region)
+    child.expect_exact("SSO registration scopes [sso:account:access]: ")
     child.sendcontrol("c")
     child.expect(pexpect.EOF)
     child.close()
