@@ -565,3 +565,24 @@ def test_the_default_profile_gets_the_aws_cli_closing_words(aws_home: Any, emula
     assert "The AWS CLI is now configured to use the default profile." in done.stdout
     assert done.stdout.rstrip().endswith("aws sts get-caller-identity")
     assert aws_home.config_file.read_text().startswith("[default]\nsso_session = my-sso\n")
+
+
+def test_a_large_organisation_costs_a_few_calls(aws_home: Any, emulator_factory: Any) -> None:
+    """250 accounts: ListAccounts pages of 100, and the roles of the chosen account only (the AWS CLI's
+    way), not a ListAccountRoles per account."""
+    directory = {
+        "users": [{"username": "demo", "password": "demo"}],
+        "accounts": [
+            {"id": f"{n:012d}", "name": f"account-{n:03d}"} for n in range(100000000001, 100000000251)
+        ],
+        "permission_sets": [{"name": "AdministratorAccess"}],
+        "assignments": [{"account": "*", "permission_set": "AdministratorAccess", "user": "demo"}],
+    }
+    emulator = emulator_factory(directory)
+    env = child_env(aws_home.env, emulator.env, APPROVER)
+    done = idc([*full_flags(emulator), "--account-id", "100000000200"], env)
+    assert done.returncode == 0, done.stderr
+    assert "There are 250 AWS accounts available to you." in done.stdout
+    stats = emulator.stats()
+    assert stats.get("ListAccounts") == 3
+    assert stats.get("ListAccountRoles") == 1
