@@ -236,3 +236,60 @@ def test_foreground_server_prints_how_to_use_it_and_stops_cleanly(stop_signal: i
     _, stderr = process.communicate(timeout=20)
     assert process.returncode == 0
     assert stderr.strip() == "Stopped."
+
+
+def test_directory_round_trips_through_its_json_shape() -> None:
+    from idc.emulator.directory import directory_from_dict, directory_to_dict
+
+    directory = load_directory(
+        {
+            **VALID,
+            "groups": [{"name": "g", "members": ["ann"]}],
+            "assignments": [
+                {"account": "*", "permission_set": "ReadOnly", "group": "g"},
+                {"account": "111111111111", "permission_set": "ReadOnly", "user": "ann"},
+            ],
+            "lifetimes": {"session": 3600},
+            "rotate_refresh_tokens": False,
+        }
+    )
+    assert directory_from_dict(directory_to_dict(directory)) == directory
+
+
+def test_directory_command_prints_a_template_that_starts_an_emulator(tmp_path: Path) -> None:
+    template = _idc_emulator("directory")
+    assert template.returncode == 0, template.stderr
+    path = tmp_path / "org.json"
+    path.write_text(template.stdout)
+    assert load_directory(path) == default_directory()
+    checked = _idc_emulator("directory", "--directory", str(path))
+    assert checked.returncode == 0 and json.loads(checked.stdout) == json.loads(template.stdout)
+    path.write_text(template.stdout.replace('"123456789012"', '"1234"', 1))
+    broken = _idc_emulator("directory", "--directory", str(path))
+    assert broken.returncode == 3 and "accounts[0].id must be 12 digits" in broken.stderr
+
+
+def test_access_log_prints_one_line_per_request() -> None:
+    import urllib.error
+    import urllib.request
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "idc", "emulator", "--access-log"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stdout is not None
+    base = ""
+    for line in process.stdout:
+        if line.startswith("Base URL: "):
+            base = line.split(": ", 1)[1].strip()
+        if line.startswith("export IDC_EMULATOR_ADMIN_TOKEN="):
+            break
+    request = urllib.request.Request(f"{base}/assignment/accounts", headers={"x-amz-sso_bearer_token": "x"})
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.urlopen(request, timeout=10)
+    process.send_signal(signal.SIGINT)
+    stdout, _ = process.communicate(timeout=20)
+    assert '"GET /assignment/accounts HTTP/1.1" 401' in stdout

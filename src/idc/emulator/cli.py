@@ -42,6 +42,7 @@ TOKEN_ENV = "IDC_EMULATOR_ADMIN_TOKEN"
     multiple=True,
     help="Also accept this Host header name (besides 127.0.0.1, localhost, [::1]); for --host 0.0.0.0.",
 )
+@click.option("--access-log", is_flag=True, help="Print one line per request (method, path, status).")
 @click.pass_context
 def emulator(
     ctx: click.Context,
@@ -52,6 +53,7 @@ def emulator(
     tps_limit: float | None,
     latency_ms: float | None,
     allow_host: tuple[str, ...],
+    access_log: bool,
 ) -> None:
     """Run a local IAM Identity Center (sso-oidc, portal, STS, sign-in pages) in the foreground.
 
@@ -76,6 +78,7 @@ def emulator(
         tps_limit=tps_limit,
         latency_ms=latency_ms,
         allow_hosts=allow_host,
+        access_log=access_log,
     )
     server.start()
     base = server.base_url
@@ -126,6 +129,28 @@ def _client(url: str, admin_token: str) -> Any:
     from idc.emulator.admin_client import AdminClient
 
     return AdminClient(url, admin_token)
+
+
+@emulator.command("directory")
+@click.option(
+    "--directory",
+    "path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The directory file to check (default: the built-in directory).",
+)
+def show_directory(path: Path | None) -> None:
+    """Check a directory file and print it as the emulator reads it (defaults filled in).
+
+    Without --directory it prints the built-in directory: a template to start from.
+
+    \b
+    Examples:
+      idc emulator directory > org.json
+      idc emulator directory --directory org.json
+    """
+    from idc.emulator.directory import directory_to_dict, load_directory
+
+    click.echo(json.dumps(directory_to_dict(load_directory(path)), indent=2))
 
 
 @emulator.command("end-sessions")

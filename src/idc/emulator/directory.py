@@ -133,6 +133,35 @@ def default_directory() -> Directory:
     )
 
 
+def directory_to_dict(directory: Directory) -> dict[str, Any]:
+    """The JSON shape of ``directory`` (what :func:`directory_from_dict` reads back to an equal value).
+
+    Assignments stay one entry per account, as loaded.
+    """
+    assignments = []
+    for a in directory.assignments:
+        principal = "user" if a.principal_type == "USER" else "group"
+        assignments.append(
+            {"account": a.account_id, "permission_set": a.permission_set, principal: a.principal}
+        )
+    return {
+        "start_url": directory.start_url,
+        "region": directory.region,
+        "users": [
+            {"username": u.username, "password": u.password, "display_name": u.display_name, "email": u.email}
+            for u in directory.users
+        ],
+        "groups": [{"name": g.name, "members": list(g.members)} for g in directory.groups],
+        "accounts": [{"id": a.account_id, "name": a.name, "email": a.email} for a in directory.accounts],
+        "permission_sets": [
+            {"name": s.name, "session_duration": s.session_duration} for s in directory.permission_sets
+        ],
+        "assignments": assignments,
+        "lifetimes": {name: getattr(directory.lifetimes, name) for name in Lifetimes.__dataclass_fields__},
+        "rotate_refresh_tokens": directory.rotate_refresh_tokens,
+    }
+
+
 def load_directory(source: Directory | Mapping[str, Any] | Path | str | None) -> Directory:
     """A directory from a file path, a dict, an existing Directory, or None (the default)."""
     if source is None:

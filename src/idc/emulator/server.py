@@ -66,6 +66,7 @@ class EmulatorServer:
         latency_ms: float | None = None,
         admin_token: str | None = None,
         allow_hosts: tuple[str, ...] | list[str] = (),
+        access_log: bool = False,
         log_level: str = "warning",
     ) -> None:
         self.host = host
@@ -77,7 +78,8 @@ class EmulatorServer:
         if latency_ms:
             self.engine.faults.add({"latency_ms": latency_ms}, baseline=True)
         self._allow_hosts = tuple(allow_hosts)
-        self._log_level = log_level
+        self._access_log = access_log
+        self._log_level = "info" if access_log and log_level == "warning" else log_level
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -131,7 +133,7 @@ class EmulatorServer:
         config = uvicorn.Config(
             app,
             log_level=self._log_level,
-            access_log=False,
+            access_log=self._access_log,
             lifespan="off",
             timeout_keep_alive=30,
             timeout_graceful_shutdown=5,
