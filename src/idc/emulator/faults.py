@@ -169,7 +169,7 @@ class FaultInjector:
         return {**fault.spec, "remaining": fault.remaining, "baseline": fault.baseline}
 
     def stats(self) -> dict[str, int]:
-        """Calls received per operation (faulted ones included)."""
+        """Calls received per operation (faulted ones included), and "<operation> 429" for those refused."""
         with self._lock:
             return dict(self._calls)
 
