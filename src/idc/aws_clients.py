@@ -35,12 +35,14 @@ class BotocoreClientFactory:
         read_timeout: float = 10,
         max_pool_connections: int = 20,
         user_agent_extra: str = "idc",
+        profile: str | None = None,
     ) -> None:
         self._max_attempts = max_attempts
         self._connect_timeout = connect_timeout
         self._read_timeout = read_timeout
         self._max_pool_connections = max_pool_connections
         self._user_agent_extra = user_agent_extra
+        self._profile = profile  # the profile being served: a stray AWS_PROFILE must not break us
         self._session: Any = None
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
@@ -61,6 +63,8 @@ class BotocoreClientFactory:
 
         if self._session is None:
             self._session = botocore.session.get_session()
+            if self._profile is not None:
+                self._session.set_config_variable("profile", self._profile)
         config = Config(
             retries={"total_max_attempts": self._max_attempts, "mode": "standard"},
             connect_timeout=self._connect_timeout,

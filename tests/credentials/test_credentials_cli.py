@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from credential_helpers import ACCOUNT, ROLE, browser_script, run_idc, sign_in, write_config
@@ -36,7 +38,8 @@ def test_credentials_fetches_once_then_answers_from_the_cache(signed_in, emulato
 
 
 def test_whoami_shows_the_role_session(signed_in) -> None:
-    result = run_idc(["whoami", "--profile", "dev", "--output", "json"], signed_in.env, script=True)
+    env = dict(signed_in.env, AWS_PROFILE="not-configured")  # --profile wins; no ProfileNotFound
+    result = run_idc(["whoami", "--profile", "dev", "--output", "json"], env, script=True)
     assert result.returncode == 0, result.stderr
     identity = json.loads(result.stdout)
     assert identity["Account"] == ACCOUNT
@@ -84,3 +87,17 @@ def test_auto_login_after_the_server_ended_the_session(signed_in, emulator, tmp_
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["AccessKeyId"]
     assert len(launches.read_text().splitlines()) == 1
+
+
+def test_exec_runs_the_aws_cli_with_the_role(signed_in) -> None:
+    """A real SDK in the child (the aws command) signs STS calls with the credentials idc put there."""
+    aws = str(Path(sys.executable).with_name("aws"))
+    result = run_idc(
+        ["exec", "--profile", "dev", "--", aws, "sts", "get-caller-identity", "--output", "json"],
+        dict(signed_in.env, AWS_PROFILE="some-other-profile"),  # removed for the child
+        script=True,
+    )
+    assert result.returncode == 0, result.stderr
+    identity = json.loads(result.stdout)
+    assert identity["Account"] == ACCOUNT
+    assert f"assumed-role/AWSReservedSSO_{ROLE}_" in identity["Arn"]

@@ -56,12 +56,17 @@ def resolve_profile(name: str, locations: Locations) -> tuple[SsoProfile, bool]:
 
 def obtain(profile: str | None, auto_login: bool) -> tuple[RoleCredentials, SsoProfile]:
     """Role credentials for the profile, the way ``idc credentials`` gets them on a cache miss."""
+    from idc.aws_clients import BotocoreClientFactory
     from idc.role_credentials import get_role_credentials
 
     locations = Locations.from_environ()
     sso, configured_auto = resolve_profile(profile_name(profile), locations)
     credentials = get_role_credentials(
-        sso, locations=locations, auto_login=auto_login or configured_auto, out=sys.stderr
+        sso,
+        locations=locations,
+        client_factory=BotocoreClientFactory(profile=sso.profile_name),
+        auto_login=auto_login or configured_auto,
+        out=sys.stderr,
     )
     return credentials, sso
 

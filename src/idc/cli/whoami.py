@@ -17,7 +17,7 @@ from idc.role_cache import RoleCredentials
 from idc.timestamps import format_timestamp
 
 
-def caller_identity(credentials: RoleCredentials, region: str) -> dict[str, str]:
+def caller_identity(credentials: RoleCredentials, region: str, profile: str | None = None) -> dict[str, str]:
     """STS GetCallerIdentity (awsquery ``Action=GetCallerIdentity``, SigV4) with ``credentials``.
 
     The client is botocore's, signed with the role credentials (a ClientFactory makes unsigned or
@@ -31,6 +31,8 @@ def caller_identity(credentials: RoleCredentials, region: str) -> dict[str, str]
     from idc.retry import call_with_retry
 
     session = botocore.session.get_session()
+    if profile is not None:  # its [services] endpoints apply; a stray AWS_PROFILE does not
+        session.set_config_variable("profile", profile)
     client = session.create_client(
         "sts",
         region_name=region,
@@ -84,7 +86,7 @@ def whoami(profile: str | None, output: str, auto_login: bool) -> None:
     from idc.cli.credentials import obtain
 
     role, sso = obtain(profile, auto_login)
-    identity = caller_identity(role, sso.region or sso.sso_region)
+    identity = caller_identity(role, sso.region or sso.sso_region, sso.profile_name)
     expiration = format_timestamp(role.expiration)
     if output == "json":
         document = {"Profile": sso.profile_name, **identity, "Expiration": expiration}
