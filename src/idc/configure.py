@@ -129,6 +129,10 @@ def _given_error(question: Question, error: ConfigError) -> ConfigError:
     return ConfigError(f"{question.flag}: {error.message}", hint=error.hint)
 
 
+def _what(flag: str) -> str:
+    return "account" if flag == "--account-id" else "role"
+
+
 def _pick_given(options: Sequence[Option], given: str, flag: str, what: str) -> Option:
     for option in options:
         if option.value == given:
@@ -166,7 +170,7 @@ class ScriptedPrompter:
     def choose(self, title: str, options: Sequence[Option], given: str | None, flag: str) -> Option:
         if given is None:
             raise ConfigError(f"{title} and no terminal to pick one on.", hint=f"Pass {flag}.")
-        return _pick_given(options, given, flag, "account" if flag == "--account-id" else "role")
+        return _pick_given(options, given, flag, _what(flag))
 
     def say(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -215,7 +219,7 @@ class TerminalPrompter:
 
     def choose(self, title: str, options: Sequence[Option], given: str | None, flag: str) -> Option:
         if given is not None:
-            return _pick_given(options, given, flag, "account" if flag == "--account-id" else "role")
+            return _pick_given(options, given, flag, _what(flag))
         return self._select(title, options)
 
     def say(self, text: str) -> None:
@@ -410,32 +414,14 @@ def configure_sso(
     accounts = list_accounts(token.access_token, session.sso_region, client_factory=client_factory, fix=fix)
     if not accounts:
         raise ConfigError("No AWS accounts are available to you.", hint="Ask your administrator.")
-    if len(accounts) == 1:
-        account = accounts[0]
-        if answers.account_id and answers.account_id.strip() != account.value:
-            _pick_given(accounts, answers.account_id.strip(), "--account-id", "account")
-        prompter.say(f"The only AWS account available to you is: {account.value}")
-    else:
-        prompter.say(f"There are {len(accounts)} AWS accounts available to you.")
-        account = prompter.choose(
-            "Select an account:", accounts, _stripped(answers.account_id), "--account-id"
-        )
-    prompter.say(f"Using the account ID {account.value}")
+    account = _pick(prompter, accounts, answers.account_id, _ACCOUNT_TEXTS)
 
     roles = list_roles(
         token.access_token, session.sso_region, account.value, client_factory=client_factory, fix=fix
     )
     if not roles:
         raise ConfigError(f"No roles are available for the account {account.value}.")
-    if len(roles) == 1:
-        role = roles[0]
-        if answers.role_name and answers.role_name.strip() != role.value:
-            _pick_given(roles, answers.role_name.strip(), "--role-name", "role")
-        prompter.say(f"The only role available to you is: {role.value}")
-    else:
-        prompter.say(f"There are {len(roles)} roles available to you.")
-        role = prompter.choose("Select a role:", roles, _stripped(answers.role_name), "--role-name")
-    prompter.say(f'Using the role name "{role.value}"')
+    role = _pick(prompter, roles, answers.role_name, _ROLE_TEXTS)
 
     existing_name = None
     if not answers.profile:
@@ -563,8 +549,49 @@ def _profile_for(
     return None
 
 
-def _stripped(value: str | None) -> str | None:
-    return value.strip() if value is not None else None
+@dataclass(frozen=True)
+class _PickTexts:
+    """The AWS CLI's words around picking an account or a role."""
+
+    what: str
+    flag: str
+    title: str
+    only: str
+    many: str
+    using: str
+
+
+_ACCOUNT_TEXTS = _PickTexts(
+    what="account",
+    flag="--account-id",
+    title="Select an account:",
+    only="The only AWS account available to you is: {}",
+    many="There are {} AWS accounts available to you.",
+    using="Using the account ID {}",
+)
+_ROLE_TEXTS = _PickTexts(
+    what="role",
+    flag="--role-name",
+    title="Select a role:",
+    only="The only role available to you is: {}",
+    many="There are {} roles available to you.",
+    using='Using the role name "{}"',
+)
+
+
+def _pick(prompter: Prompter, options: Sequence[Option], given: str | None, texts: _PickTexts) -> Option:
+    """The only option, or the one the flag names, or the one the user picks; said as the AWS CLI does."""
+    wanted = given.strip() if given is not None else None
+    if len(options) == 1:
+        chosen = options[0]
+        if wanted is not None and wanted != chosen.value:
+            _pick_given(options, wanted, texts.flag, texts.what)
+        prompter.say(texts.only.format(chosen.value))
+    else:
+        prompter.say(texts.many.format(len(options)))
+        chosen = prompter.choose(texts.title, options, wanted, texts.flag)
+    prompter.say(texts.using.format(chosen.value))
+    return chosen
 
 
 def _ask_session(
