@@ -101,3 +101,12 @@ def test_exec_runs_the_aws_cli_with_the_role(signed_in) -> None:
     identity = json.loads(result.stdout)
     assert identity["Account"] == ACCOUNT
     assert f"assumed-role/AWSReservedSSO_{ROLE}_" in identity["Arn"]
+
+
+@pytest.mark.parametrize("fmt", ["process", "env", "env-no-export", "powershell", "windows-cmd", "fish"])
+def test_the_full_path_and_the_hot_path_print_the_same(signed_in, fmt: str) -> None:
+    cold = run_idc(["credentials", "--profile", "dev", "--format", fmt], signed_in.env, script=True)
+    assert cold.returncode == 0, cold.stderr
+    warm = run_idc(["credentials", "--profile", "dev", "--format", fmt], signed_in.env, script=True)
+    assert warm.stdout == cold.stdout
+    assert "AWS_SECRET_ACCESS_KEY" in cold.stdout or '"SecretAccessKey"' in cold.stdout
