@@ -586,3 +586,45 @@ def test_a_large_organisation_costs_a_few_calls(aws_home: Any, emulator_factory:
     stats = emulator.stats()
     assert stats.get("ListAccounts") == 3
     assert stats.get("ListAccountRoles") == 1
+
+
+def test_a_terminal_with_output_to_a_log_still_asks(
+    aws_home: Any, emulator_factory: Any, tmp_path: Path
+) -> None:
+    """stdin a terminal, stdout a pipe (``| tee log``): the questions are asked, and the picker is the
+    numbered list, where text narrows it."""
+    emulator = emulator_factory(MANY_ACCOUNTS)
+    env = child_env(aws_home.env, emulator.env, APPROVER)
+    log = tmp_path / "configure.log"
+    child = pexpect.spawn(
+        "/bin/sh",
+        ["-c", f"{command('idc')} configure sso --profile prod | tee {log}"],
+        env=env,
+        encoding="utf-8",
+        timeout=30,
+    )
+    child.logfile_read = (tmp_path / "terminal.txt").open("w")
+    child.expect_exact("SSO session name (Recommended): ")
+    child.sendline("my-sso")
+    child.expect_exact("SSO start URL [None]: ")
+    child.sendline(emulator.start_url)
+    child.expect_exact("SSO region [None]: ")
+    child.sendline(emulator.region)
+    child.expect_exact("SSO registration scopes [sso:account:access]: ")
+    child.sendline("")
+    child.expect_exact("There are 3 AWS accounts available to you.")
+    child.expect_exact("or text to filter: ")
+    child.sendline("prod")
+    child.expect_exact("Using the account ID 222222222222")
+    child.expect_exact("or text to filter: ")
+    child.sendline("read")
+    child.expect_exact('Using the role name "ReadOnlyAccess"')
+    child.expect_exact("Default client Region [None]: ")
+    child.sendline("eu-west-1")
+    child.expect_exact("CLI default output format (json if not specified) [None]: ")
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, (tmp_path / "terminal.txt").read_text()
+    assert "aws sts get-caller-identity --profile prod" in log.read_text()
+    assert sections(aws_home.config_file)["profile prod"]["sso_role_name"] == "ReadOnlyAccess"

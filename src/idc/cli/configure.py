@@ -48,7 +48,8 @@ def _login_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _prompter() -> Prompter:
-    if sys.stdin.isatty() and sys.stdout.isatty():
+    """Ask when someone can answer (stdin is a terminal, even with stdout piped to a log)."""
+    if sys.stdin.isatty():
         return TerminalPrompter()
     return ScriptedPrompter()
 
