@@ -628,3 +628,36 @@ def test_a_terminal_with_output_to_a_log_still_asks(
     assert child.exitstatus == 0, (tmp_path / "terminal.txt").read_text()
     assert "aws sts get-caller-identity --profile prod" in log.read_text()
     assert sections(aws_home.config_file)["profile prod"]["sso_role_name"] == "ReadOnlyAccess"
+
+
+def test_sso_session_again_offers_its_values(aws_home: Any, tmp_path: Path) -> None:
+    aws_home.config_file.write_text(
+        "[sso-session team]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = us-east-1\n"
+    )
+    child = pexpect.spawn(
+        command("idc"),
+        ["configure", "sso-session", "--no-login"],
+        env=child_env(aws_home.env),
+        encoding="utf-8",
+        timeout=30,
+    )
+    child.logfile_read = (tmp_path / "terminal.txt").open("w")
+    child.expect_exact("SSO session name: ")
+    child.sendline("")
+    child.expect_exact("A value is required.")
+    child.expect_exact("SSO session name: ")
+    child.sendline("team")
+    child.expect_exact("SSO start URL [https://d-1234567890.awsapps.com/start]: ")
+    child.sendline("")
+    child.expect_exact("SSO region [us-east-1]: ")
+    child.sendline("eu-west-1")
+    child.expect_exact("SSO registration scopes [sso:account:access]: ")
+    child.sendline("")
+    child.expect_exact("Completed configuring SSO session: team")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert aws_home.config_file.read_text() == (
+        "[sso-session team]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-west-1\n"
+        "sso_registration_scopes = sso:account:access\n"
+    )
