@@ -618,16 +618,28 @@ def listing_for(
 ) -> AccountListing:
     """Everything ``idc list`` and ``idc populate`` need: token, then the (cached) listing."""
     factory = client_factory or default_client_factory()
+
+    def attempt(token: str) -> AccountListing:
+        return cached_listing(
+            locations,
+            token,
+            start_url=target.start_url,
+            sso_region=target.sso_region,
+            refresh=refresh,
+            max_age=max_age,
+            client_factory=factory,
+            options=options,
+            progress=progress,
+            fix=target.fix,
+        )
+
     token = access_token_for(target, locations=locations, client_factory=factory)
-    return cached_listing(
-        locations,
-        token,
-        start_url=target.start_url,
-        sso_region=target.sso_region,
-        refresh=refresh,
-        max_age=max_age,
-        client_factory=factory,
-        options=options,
-        progress=progress,
-        fix=target.fix,
-    )
+    try:
+        return attempt(token)
+    except LoginRequired:
+        # Refused: another process may have signed in again meanwhile. Reload once; never a new login.
+        fresh = access_token_for(target, locations=locations, client_factory=factory)
+        if fresh == token:
+            raise
+        log.debug("the token was replaced while listing; listing again with the new one")
+        return attempt(fresh)

@@ -173,3 +173,25 @@ def test_a_corrupt_cache_is_a_miss_and_is_rewritten(
     )
     assert not listing.from_cache and len(listing.accounts) == 2
     assert json.loads(path.read_text())["version"] == 1
+
+
+def test_token_replaced_by_another_sign_in_is_reloaded_once(
+    emulator_factory: Any, aws_home: Any, monkeypatch: Any
+) -> None:
+    from idc.account_listing import listing_for, resolve_target
+
+    signed = sign_in(emulator_factory(directory(4, 1)), aws_home, monkeypatch)
+    signed.emulator.end_sessions()  # the token this process reads first is dead...
+    real = BotocoreClientFactory()
+    signed_again: list[str] = []
+
+    def factory(service: str, region: str) -> Any:
+        if service == "sso" and not signed_again:
+            # ...and another process signs in before our first portal call.
+            signed_again.append(sign_in(signed.emulator, aws_home, monkeypatch).access_token)
+        return real(service, region)
+
+    target = resolve_target(signed.locations, sso_session="org")
+    listing = listing_for(target, locations=signed.locations, client_factory=factory)
+    assert len(listing.accounts) == 4
+    assert signed_again and signed_again[0] != signed.access_token

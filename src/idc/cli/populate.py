@@ -129,7 +129,7 @@ def _human(report: dict[str, object], *, err: bool) -> None:
 
     listing = report["listing"]
     assert isinstance(listing, dict)
-    source = "cached listing" if listing["fromCache"] else f"listed in {listing['seconds']} s"
+    source = "cached listing" if listing["fromCache"] else f"listed in {float(str(listing['seconds'])):.1f} s"
     echo(f"{report['accounts']} accounts, {report['roles']} roles ({source}).")
     for name in names("skipped"):
         echo(f"Skipped profile {name}: already defined outside the idc block (left as it is).")
