@@ -235,6 +235,33 @@ def test_borrowing_a_profiles_session(emulator_factory: Any, aws_home: Any, monk
     assert json.loads(result.stdout)["block"] == MARKER
 
 
+def test_borrowing_a_legacy_profile_writes_legacy_profiles(
+    emulator_factory: Any, aws_home: Any, monkeypatch: Any
+) -> None:
+    from idc.token_cache import load_token, save_token, token_cache_key
+
+    emulator = emulator_factory(directory(2, 1))
+    signed = sign_in(emulator, aws_home, monkeypatch)
+    # A legacy profile's token lives under the start URL's key (same user, same token here).
+    token = load_token(signed.locations, token_cache_key(SESSION, emulator.start_url))
+    assert token is not None
+    save_token(signed.locations, token_cache_key(None, emulator.start_url), token)
+    aws_home.config_file.write_text(
+        f"[profile old]\nsso_start_url = {emulator.start_url}\nsso_region = {emulator.region}\n"
+        "sso_account_id = 100000000000\nsso_role_name = AdministratorAccess\n"
+    )
+    result = idc(["populate", "--profile", "old"], signed.env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["block"] == f"idc populate (start URL {emulator.start_url})"
+    text = aws_home.config_file.read_text()
+    assert (
+        "[profile acct-0001.AdministratorAccess]\n"
+        f"sso_start_url = {emulator.start_url}\nsso_region = {emulator.region}\n"
+        "sso_account_id = 100000000001\nsso_role_name = AdministratorAccess\n"
+    ) in text
+    assert "sso_session" not in text
+
+
 def test_bad_template_is_a_config_error(emulator_factory: Any, aws_home: Any, monkeypatch: Any) -> None:
     signed = sign_in(emulator_factory(directory(1, 1)), aws_home, monkeypatch)
     result = idc(["populate", "--sso-session", SESSION, "--template", "{account}"], signed.env)
