@@ -67,6 +67,26 @@ def test_demo_browser_opens_the_system_browser(aws_home: Any) -> None:
     assert "All 8 steps worked" in done.stdout
 
 
+def test_keep_home_leaves_the_demo_files_to_look_at(aws_home: Any, tmp_path: Path) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = child_env(aws_home.env, {"TMPDIR": str(scratch)})
+    done = subprocess.run(
+        [command("idc"), "demo", "--keep-home"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=110,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    kept = Path(done.stdout.split("The demo's HOME is kept at ", 1)[1].split()[0])
+    assert kept.parent == scratch
+    config = (kept / ".aws" / "config").read_text()
+    assert "[profile AdministratorAccess-123456789012]" in config and "[sso-session my-sso]" in config
+    assert list((kept / ".aws" / "sso" / "cache").glob("*.json"))
+
+
 def test_a_step_that_does_not_work_fails_the_demo_in_one_line(aws_home: Any) -> None:
     environ = dict(os.environ)
     out = io.StringIO()
