@@ -46,3 +46,19 @@ def test_login_required_names_the_fix() -> None:
 
 def test_unexpected_error_text_is_not_shown() -> None:
     assert "secret-value" not in render(ValueError("secret-value"))
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        pytest.param("The config profile (dev) could not be found", "could not be found. Run", id="bare"),
+        pytest.param('The specified sso-session does not exist: "s"', '"s". Run', id="quoted"),
+        pytest.param("Already a sentence.", "sentence. Run", id="period"),
+        pytest.param("Is it?", "it? Run", id="question"),
+    ],
+)
+def test_message_and_hint_read_as_two_sentences(message: str, shown: str) -> None:
+    line = render(ConfigError(message, hint="Run `idc configure sso --profile dev` to create it."))
+    assert shown in line
+    assert ".." not in line
+    assert render(ConfigError(message)) == f"idc: {message}"

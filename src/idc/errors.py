@@ -57,7 +57,10 @@ class IdcError(Exception):
 
     def __str__(self) -> str:
         if self.hint:
-            return f"{self.message} {self.hint}"
+            # botocore's wordings (kept verbatim for grep-ability) often end without a full stop:
+            # add one, so the hint reads as its own sentence ("... could not be found. Run ...").
+            message = self.message if self.message.endswith((".", "!", "?", ":")) else f"{self.message}."
+            return f"{message} {self.hint}"
         return self.message
 
 
