@@ -34,6 +34,8 @@ _TEMP_SUFFIX = ".tmp"
 # Callers that know the profile pass a sharper hint (``idc login --profile P``).
 _DEFAULT_FIX = "Remove it and run `idc login` to sign in again."
 _STALE_TEMP_SECONDS = 3600.0
+# idc keeps its caches and locks next to the AWS CLI's, under ~/.aws: it must be able to write there.
+_DIR_FIX = "Make it writable (idc keeps its caches and locks under ~/.aws), then run the command again."
 
 
 def _cache_error(message: str, hint: str | None) -> CacheError:
@@ -55,17 +57,26 @@ def ensure_private_dir(path: str | os.PathLike[str]) -> None:
         parent = os.path.dirname(path)
         if parent and parent != path and not os.path.isdir(parent):
             ensure_private_dir(parent)
-        try:  # noqa: SIM105 - contextlib costs an import on the hot path
+        try:
             os.mkdir(path, 0o700)
         except FileExistsError:
             pass
-        st = os.stat(path)
+        except OSError as exc:  # read-only file system, no write permission on the parent
+            raise _cache_error(f"Cannot create the directory {path}: {exc.strerror}.", _DIR_FIX) from None
+        try:
+            st = os.stat(path)
+        except OSError as exc:  # e.g. a dangling symlink: mkdir said it exists, stat finds nothing
+            raise _cache_error(f"Cannot use the directory {path}: {exc.strerror}.", _DIR_FIX) from None
     except OSError as exc:
-        raise _cache_error(f"Cannot use the directory {path}: {exc.strerror}.", None) from None
+        raise _cache_error(f"Cannot use the directory {path}: {exc.strerror}.", _DIR_FIX) from None
     if not _is_dir(st.st_mode):
         raise _cache_error(f"{path} is not a directory.", "Move it away so idc can create the directory.")
     if os.name == "posix" and st.st_mode & 0o777 != 0o700 and st.st_uid == os.getuid():
-        os.chmod(path, 0o700)
+        try:
+            os.chmod(path, 0o700)
+        except OSError as exc:
+            message = f"Cannot make the directory {path} private: {exc.strerror}."
+            raise _cache_error(message, _DIR_FIX) from None
 
 
 def _is_dir(mode: int) -> bool:

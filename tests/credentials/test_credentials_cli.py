@@ -110,3 +110,18 @@ def test_the_full_path_and_the_hot_path_print_the_same(signed_in, fmt: str) -> N
     warm = run_idc(["credentials", "--profile", "dev", "--format", fmt], signed_in.env, script=True)
     assert warm.stdout == cold.stdout
     assert "AWS_SECRET_ACCESS_KEY" in cold.stdout or '"SecretAccessKey"' in cold.stdout
+
+
+def test_an_unwritable_idc_directory_is_one_cache_error_line(signed_in) -> None:
+    """~/.aws/idc (locks, refresh notes) cannot be created, as on a read-only ~/.aws: exit 7 with one
+    line naming the directory, not 'unexpected OSError'."""
+    import shutil
+
+    idc_dir = signed_in.home / ".aws" / "idc"
+    shutil.rmtree(idc_dir, ignore_errors=True)
+    idc_dir.symlink_to(signed_in.home / "gone" / "idc")  # dangling: mkdir says it exists, stat fails
+    result = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
+    assert result.returncode == 7, result.stderr
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"idc: Cannot use the directory {idc_dir}")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr

@@ -254,6 +254,21 @@ def test_not_a_directory(tmp_path: Path) -> None:
         fileio.ensure_private_dir(blocker)
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="Linux /proc: mkdir fails there even for root")
+def test_a_directory_that_cannot_be_created_is_a_cache_error() -> None:
+    """A read-only ~/.aws (or one without write permission): one CacheError line, not a bare OSError."""
+    with pytest.raises(CacheError, match=r"Cannot create the directory /proc/idc-test-\d+: ") as caught:
+        fileio.ensure_private_dir(f"/proc/idc-test-{os.getpid()}/locks")
+    assert "writable" in str(caught.value)
+
+
+def test_a_dangling_symlink_in_place_of_a_directory_is_a_cache_error(tmp_path: Path) -> None:
+    (tmp_path / "locks").symlink_to(tmp_path / "gone" / "locks")
+    with pytest.raises(CacheError, match="Cannot use the directory"):
+        fileio.ensure_private_dir(tmp_path / "locks" / "token")
+    assert not (tmp_path / "gone").exists()
+
+
 READER = """
 import os, sys
 from idc import fileio
