@@ -66,6 +66,9 @@ class RetryPolicy:
     ``max_attempts``: optional cap on attempts (None: only the budget limits).
     ``idempotent``: the call may be repeated after the server may have seen it (5xx, read timeouts).
     ``retry_server_errors`` / ``retry_connection_errors``: retry 5xx answers / connection failures.
+    ``connection_attempts``: attempts (the first included) when the connection itself fails; a
+    refused or unreachable endpoint is rarely a blip, and waiting out the whole budget on it leaves a
+    credential_process caller hanging for half a minute (botocore's standard mode makes 3 attempts).
     """
 
     budget_s: float = 30.0
@@ -75,6 +78,7 @@ class RetryPolicy:
     idempotent: bool = True
     retry_server_errors: bool = True
     retry_connection_errors: bool = True
+    connection_attempts: int = 4
 
     def backoff(self, attempt: int, rng: random.Random | None = None) -> float:
         """Full-jitter delay before retry number ``attempt`` (0-based)."""
@@ -91,6 +95,7 @@ class _Verdict:
     throttled: bool = False
     retry_after: float | None = None
     reason: str = ""
+    connection: bool = False
 
 
 def parse_retry_after(
@@ -156,9 +161,9 @@ def _classify(error: BaseException, policy: RetryPolicy) -> _Verdict:
         return _Verdict(False)
     # Connect failures never reached the server: always safe to repeat.
     if isinstance(error, (EndpointConnectionError, ConnectTimeoutError)):
-        return _Verdict(True, reason=type(error).__name__)
+        return _Verdict(True, reason=type(error).__name__, connection=True)
     if isinstance(error, (ReadTimeoutError, ConnectionClosedError)) and policy.idempotent:
-        return _Verdict(True, reason=type(error).__name__)
+        return _Verdict(True, reason=type(error).__name__, connection=True)
     return _Verdict(False)
 
 
@@ -183,6 +188,7 @@ def call_with_retry(
     """
     start = clock()
     attempt = 0
+    connection_failures = 0
     while True:
         if limiter is not None:
             limiter.acquire()
@@ -196,8 +202,11 @@ def call_with_retry(
             if verdict.retry_after is not None:
                 delay += verdict.retry_after
             attempt += 1
+            connection_failures += verdict.connection
             elapsed = clock() - start
-            out_of_attempts = policy.max_attempts is not None and attempt >= policy.max_attempts
+            out_of_attempts = (policy.max_attempts is not None and attempt >= policy.max_attempts) or (
+                connection_failures >= policy.connection_attempts
+            )
             if out_of_attempts or elapsed + delay > policy.budget_s:
                 if verdict.throttled:
                     raise _throttled(error, attempt, elapsed, verdict.retry_after, policy) from error

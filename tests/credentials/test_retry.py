@@ -270,3 +270,35 @@ def test_call_with_retry_acquires_the_limiter_for_every_attempt() -> None:
     )
     # three attempts through a 1/s bucket: two waits of a second
     assert sum(clock.sleeps) == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        EndpointConnectionError(endpoint_url="http://127.0.0.1:9"),
+        ReadTimeoutError(endpoint_url="http://127.0.0.1:9"),
+    ],
+    ids=["refused", "read-timeout"],
+)
+def test_a_dead_endpoint_fails_after_a_few_attempts_not_the_whole_budget(error: BaseException) -> None:
+    """Connection refused (the emulator or a proxy is down): a handful of quick attempts, then the
+    error, instead of retrying for the whole 30 s budget while a credential_process caller hangs."""
+    clock = FakeClock()
+    calls: list[int] = []
+
+    def fn() -> Any:
+        calls.append(1)
+        raise error
+
+    with pytest.raises(type(error)):
+        call_with_retry(fn, policy=RetryPolicy(budget_s=30), clock=clock, sleep=clock.sleep)
+    assert len(calls) == RetryPolicy().connection_attempts == 4
+    assert clock.now - 1000.0 <= 0.25 + 0.5 + 1.0
+
+
+def test_a_connection_blip_between_throttles_is_still_retried() -> None:
+    clock = FakeClock()
+    blip = EndpointConnectionError(endpoint_url="http://127.0.0.1:9")
+    throttle = client_error(429, "TooManyRequestsException")
+    fn = failing([throttle, blip, throttle, blip, throttle, blip])
+    assert call_with_retry(fn, policy=RetryPolicy(budget_s=30), clock=clock, sleep=clock.sleep) == "ok"
