@@ -34,6 +34,7 @@ class LogoutReport:
     sessions: int
     role_credentials: int
     server_logouts: int
+    unreachable: int = 0  # tokens whose Logout call never reached the portal (still live there)
 
 
 def logout(
@@ -47,9 +48,14 @@ def logout(
     factory = client_factory or default_client_factory()
     if session is None:
         tokens = list_tokens(locations)
-        server = sum(_server_logout(factory, token) for _key, token in tokens)
+        outcomes = [_server_logout(factory, token) for _key, token in tokens]
         removed = sum(delete_token(locations, key) for key, _token in tokens)
-        return LogoutReport(removed, delete_sso_role_credentials(locations), server)
+        return LogoutReport(
+            removed,
+            delete_sso_role_credentials(locations),
+            outcomes.count(_DONE),
+            outcomes.count(_UNREACHABLE),
+        )
 
     session_name, start_url = _identify(session)
     key = token_cache_key(session_name, start_url)
@@ -58,11 +64,11 @@ def logout(
     except CacheError as error:  # a corrupt token file is still removed: that is the point of logout
         log.debug("token file unreadable (%s); removing it", error.message)
         token = None
-    server = _server_logout(factory, token) if token is not None else 0
+    outcome = _server_logout(factory, token) if token is not None else _REFUSED
     removed = int(delete_token(locations, key))
     role_keys = _role_cache_keys(locations, session_name, start_url, environ)
     roles = sum(delete_role_credentials(locations, role_key) for role_key in role_keys)
-    return LogoutReport(removed, roles, server)
+    return LogoutReport(removed, roles, int(outcome == _DONE), int(outcome == _UNREACHABLE))
 
 
 def _identify(session: SignInSubject | str) -> tuple[str | None, str]:
@@ -98,10 +104,17 @@ def _role_cache_keys(
     return keys
 
 
-def _server_logout(factory: ClientFactory, token: SsoToken) -> int:
-    """sso Logout: invalidates the token on the server. Failures are logged, never fatal; 1 when done."""
+_DONE, _REFUSED, _UNREACHABLE = "done", "refused", "unreachable"
+
+
+def _server_logout(factory: ClientFactory, token: SsoToken) -> str:
+    """sso Logout: invalidates the token on the server. Failures are logged, never fatal.
+
+    ``done``; ``refused`` (the portal answered with an error: already expired or invalid, fine); or
+    ``unreachable`` (the call never got an answer: the session may still be live on the server).
+    """
     if not token.region:
-        return 0
+        return _REFUSED  # nowhere to send it (a token written without its region)
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
@@ -109,8 +122,8 @@ def _server_logout(factory: ClientFactory, token: SsoToken) -> int:
     except ClientError as error:
         # Already expired or otherwise invalid: that is what we wanted.
         log.debug("Logout answered %s", error.response.get("Error", {}).get("Code"))
-        return 0
+        return _REFUSED
     except BotoCoreError as error:
         log.debug("Logout could not reach the portal: %s", type(error).__name__)
-        return 0
-    return 1
+        return _UNREACHABLE
+    return _DONE

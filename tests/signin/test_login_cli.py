@@ -336,3 +336,20 @@ def test_logout_removes_a_corrupt_token_file(world: SignInWorld) -> None:
     assert result.returncode == 0, result.stderr
     assert not path.exists()
     assert world.emulator.stats().get("Logout", 0) == 0
+
+
+def test_logout_with_the_portal_unreachable_says_the_session_lives_on(world: SignInWorld) -> None:
+    """The local token goes, but the user is told the server never heard the Logout: the session
+    stays valid there (a copied token still works) until it expires."""
+    world.write_config(session_config(world.emulator.start_url, world.emulator.region))
+    assert _idc(world, "login", "--profile", "dev", env=_browser_env(world)).returncode == 0
+    token = next(iter(world.tokens().values()))["accessToken"]
+    dead = {**world.env, "AWS_ENDPOINT_URL_SSO": "http://127.0.0.1:1"}
+    result = _idc(world, "logout", env=dead)
+    assert result.returncode == 0, result.stderr
+    assert world.tokens() == {}
+    assert "Signed out of 1 SSO session(s)" in result.stdout
+    assert result.stderr.startswith("idc: warning: IAM Identity Center could not be reached to end 1 ")
+    assert result.stderr.count("\n") == 1 and token not in result.stderr
+    assert world.emulator.stats().get("Logout", 0) == 0
+    assert _portal_call(world, token) == "ok"  # what the warning is about

@@ -95,3 +95,10 @@ def logout(profile: str | None, sso_session: str | None, everything: bool) -> No
         f"Signed out of {report.sessions} SSO session(s); "
         f"removed {report.role_credentials} cached role credential(s)."
     )
+    if report.unreachable:
+        click.echo(
+            f"idc: warning: IAM Identity Center could not be reached to end {report.unreachable} "
+            "session(s) on the server; they stay valid there until they expire. The local tokens are "
+            "removed.",
+            err=True,
+        )
