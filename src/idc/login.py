@@ -32,7 +32,7 @@ from typing import Protocol, TextIO
 from idc.aws_clients import ClientFactory, default_client_factory
 from idc.browser import BrowserOpener, SystemBrowserOpener, browser_unavailable_reason
 from idc.device_flow import DeviceFlow
-from idc.errors import CacheError, LoginFailed
+from idc.errors import CacheError, LoginFailed, ServiceError
 from idc.locations import Locations
 from idc.loopback import DEFAULT_OVERALL_TIMEOUT, REDIRECT_URI_WITHOUT_PORT
 from idc.oidc import (
@@ -207,6 +207,11 @@ def _single_flight(
             token = _sign_in(sso, locations, options, out)
         except LoginFailed as error:
             raise LoginFailed(error.message, hint=_retry_hint(sso, error.hint)) from None
+        except ServiceError as error:  # unreachable or refusing: name this profile's command too
+            if not (error.hint and "`idc login`" in error.hint):
+                raise
+            hint = error.hint.replace("`idc login`", f"`{login_command(sso)}`")
+            raise type(error)(error.message, hint=hint) from None
         save_token(locations, key, token)
         _WRITTEN_HERE.add(_fingerprint(locations, key))
     out.write(f"Successfully logged into Start URL: {sso.start_url}\n")

@@ -353,3 +353,14 @@ def test_logout_with_the_portal_unreachable_says_the_session_lives_on(world: Sig
     assert result.stderr.count("\n") == 1 and token not in result.stderr
     assert world.emulator.stats().get("Logout", 0) == 0
     assert _portal_call(world, token) == "ok"  # what the warning is about
+
+
+def test_login_with_the_oidc_endpoint_unreachable_names_the_profile(world: SignInWorld) -> None:
+    world.write_config(session_config(world.emulator.start_url, world.emulator.region))
+    dead = {**world.env, "AWS_ENDPOINT_URL_SSO_OIDC": "http://127.0.0.1:1"}
+    result = _idc(world, "login", "--profile", "dev", "--use-device-code", env=dead)
+    assert result.returncode == 6, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("idc: Could not reach IAM Identity Center in ")
+    assert last.endswith("then run `idc login --profile dev` again.")
+    assert "Traceback" not in result.stderr
