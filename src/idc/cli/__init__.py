@@ -65,8 +65,22 @@ def app(ctx: click.Context, debug: bool) -> None:
 
 
 def run(args: list[str]) -> int:
-    """Run the CLI with ``args``; return the exit status (never raises, except SystemExit from click)."""
-    debug = "--debug" in args
+    """Run the CLI with ``args``; return the exit status (never raises, except SystemExit from click).
+
+    ``--debug`` may also follow the command name (``idc login --debug``, as the AWS CLI allows).
+    """
+    if "--" in args:
+        args = _debug_first(args)  # before `--` everything is idc's: `idc exec --debug -- cmd`
+    status = _run(args)
+    if status is None:  # retried outside the except block, so a traceback has no chained NoSuchOption
+        status = _run(_debug_first(args))
+    return ExitStatus.USAGE if status is None else status
+
+
+def _run(args: list[str]) -> int | None:
+    """The exit status, or None when click refused a ``--debug`` that only needs moving."""
+    end = args.index("--") if "--" in args else len(args)
+    debug = "--debug" in args[:end]
     try:
         result: Any = app.main(args=args, prog_name="idc", standalone_mode=False)
     except click.exceptions.Abort:
@@ -75,6 +89,9 @@ def run(args: list[str]) -> int:
     except click.exceptions.Exit as done:
         return int(done.exit_code)
     except click.ClickException as usage:
+        misplaced = isinstance(usage, click.NoSuchOption) and usage.option_name == "--debug"
+        if misplaced and _debug_first(args) != args:
+            return None
         usage.show()
         return int(usage.exit_code)
     except BaseException as error:
@@ -87,6 +104,17 @@ def run(args: list[str]) -> int:
         click.echo(render(error), err=True)
         return int(exit_status_for(error))
     return int(result) if isinstance(result, int) else 0
+
+
+def _debug_first(args: list[str]) -> list[str]:
+    """``args`` with ``--debug`` given after the command name moved to the front, where click reads it.
+
+    Only the arguments before ``--`` are looked at: what follows belongs to ``idc exec``'s command.
+    """
+    end = args.index("--") if "--" in args else len(args)
+    if "--debug" not in args[:end]:
+        return args
+    return ["--debug", *(a for a in args[:end] if a != "--debug"), *args[end:]]
 
 
 def main() -> None:
