@@ -364,3 +364,24 @@ def test_login_with_the_oidc_endpoint_unreachable_names_the_profile(world: SignI
     assert last.startswith("idc: Could not reach IAM Identity Center in ")
     assert last.endswith("then run `idc login --profile dev` again.")
     assert "Traceback" not in result.stderr
+
+
+def test_login_with_a_profile_that_has_no_role_yet(world: SignInWorld) -> None:
+    """A login-only profile (sso_session and nothing else but a role, or a legacy start URL and
+    region): `aws sso login --profile P` signs in with it, and so does idc."""
+    start, region = world.emulator.start_url, world.emulator.region
+    world.write_config(
+        session_config(start, region)
+        + "\n[profile login-only]\nsso_session = dev\nsso_role_name = AdministratorAccess\n"
+        + f"\n[profile legacy-login]\nsso_start_url = {start}\nsso_region = {region}\n"
+    )
+    result = _idc(world, "login", "--profile", "login-only", env=_browser_env(world))
+    assert result.returncode == 0, result.stderr
+    assert SUCCESS.format(start) in result.stdout
+    assert list(world.tokens()) == [hashlib.sha1(b"dev").hexdigest() + ".json"]
+    legacy = _idc(world, "login", "--profile", "legacy-login", "--use-device-code", env=_browser_env(world))
+    assert legacy.returncode == 0, legacy.stderr
+    assert len(world.tokens()) == 2  # the legacy token is keyed by its start URL
+    credentials = _idc(world, "credentials", "--profile", "login-only")
+    assert credentials.returncode == 3
+    assert "missing required configuration: sso_account_id" in credentials.stderr

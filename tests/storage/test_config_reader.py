@@ -444,3 +444,36 @@ def test_config_file_path_with_variables(aws_home: AwsHome, monkeypatch: pytest.
     monkeypatch.setenv("IDC_TEST_DIR", str(aws_home.home / "elsewhere"))
     monkeypatch.setenv("AWS_CONFIG_FILE", "$IDC_TEST_DIR/config")
     assert resolve_sso("p").role_name == "Admin"
+
+
+def test_sign_in_subject_needs_only_the_session_or_start_url_and_region(aws_home: AwsHome) -> None:
+    """`aws sso login --profile P` signs in with a profile that has no account or role (yet): so does
+    `idc login`. Complete profiles resolve as resolve_sso does; what no sign-in can use still fails."""
+    aws_home.config_file.write_text(
+        SESSION
+        + "[profile no-account]\nsso_session = corp\nsso_role_name = Admin\n"
+        + f"[profile legacy-login]\nsso_start_url = {START}\nsso_region = eu-west-1\n"
+        + "[profile legacy-no-region]\nsso_start_url = https://d-1.awsapps.com/start\nsso_role_name = A\n"
+        + "[profile http]\nsso_start_url = http://d-1.awsapps.com/start\nsso_region = eu-west-1\n"
+        + "[profile full]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = Admin\n"
+        + "[profile bad-session]\nsso_session = nope\nsso_role_name = Admin\n"
+        + "[profile plain]\nregion = eu-west-1\n"
+    )
+    config = load_config(Locations.from_environ())
+    no_account = config.sign_in_subject("no-account")
+    assert (no_account.session_name, no_account.start_url, no_account.account_id) == ("corp", START, None)
+    legacy = config.sign_in_subject("legacy-login")
+    assert (legacy.session_name, legacy.start_url, legacy.sso_region) == (None, START, "eu-west-1")
+    assert config.sign_in_subject("full") == config.resolve_sso("full")
+    with pytest.raises(ConfigError, match="missing required configuration: sso_region"):
+        config.sign_in_subject("legacy-no-region")
+    with pytest.raises(ConfigError, match="https"):
+        config.sign_in_subject("http")
+    with pytest.raises(ConfigError, match='sso-session does not exist: "nope"'):
+        config.sign_in_subject("bad-session")
+    with pytest.raises(ConfigError, match="not configured for IAM Identity Center"):
+        config.sign_in_subject("plain")
+    with pytest.raises(ConfigError, match="could not be found"):
+        config.sign_in_subject("nope")
+    with pytest.raises(ConfigError, match="missing required configuration: sso_account_id"):
+        config.resolve_sso("no-account")  # credentials still need the account

@@ -22,7 +22,7 @@ def _target(profile: str | None, sso_session: str | None, locations: Locations) 
     config = load_config(locations)
     if sso_session:
         return config.sso_session(sso_session)
-    return config.resolve_sso(profile)
+    return config.sign_in_subject(profile)  # like `aws sso login`: no account or role needed
 
 
 @click.command("login")

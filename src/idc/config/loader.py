@@ -224,6 +224,64 @@ class AwsConfig:
             output=values["output"],
         )
 
+    def sign_in_subject(self, profile_name: str | None = None) -> SsoProfile:
+        """What signing in as a profile needs: its sso-session, or its legacy start URL and region.
+
+        ``aws sso login --profile P`` requires only ``sso_start_url`` and ``sso_region`` (awscli's
+        ``BaseSSOCommand._get_sso_config``), so a profile that has no account or role yet, or a
+        login-only profile, can sign in. A complete profile is resolved (and checked) as
+        :meth:`resolve_sso` does; for the others ``account_id`` and ``role_name`` are None.
+        """
+        name = profile_name or self.default_profile_name()
+        profile = self.profiles.get(name)
+        if profile is None:
+            raise self._profile_not_found(name)
+        session_name = profile.get("sso_session")
+        has_role = [key for key in _PROFILE_REQUIRED if key in profile]
+        partial = 0 < len(has_role) < len(_PROFILE_REQUIRED)
+        legacy_login_only = not has_role and session_name is None and any(k in profile for k in _SSO_REQUIRED)
+        if not (partial or legacy_login_only):
+            return self.resolve_sso(name)
+        if isinstance(session_name, str):
+            if session_name not in self.sso_sessions:
+                raise _error(
+                    f'The specified sso-session does not exist: "{session_name}"',
+                    f"Run `{SESSION_COMMAND}` to create it, or fix sso_session in profile {name}.",
+                )
+            session = self.sso_session(session_name)
+            return SsoProfile(
+                profile_name=name,
+                session_name=session.name,
+                start_url=session.start_url,
+                sso_region=session.sso_region,
+                account_id=None,
+                role_name=None,
+                registration_scopes=session.registration_scopes,
+            )
+        where = f'profile "{name}"'
+        fix = f"{CONFIGURE_COMMAND} --profile {name}"
+        missing = [key for key in _SSO_REQUIRED if key not in profile]
+        if missing:
+            raise _error(
+                f'The profile "{name}" is configured to use SSO but is missing required configuration: '
+                f"{', '.join(missing)}",
+                f"Run `{fix}` to set it up.",
+            )
+        start_url = self._text(profile, "sso_start_url", where)
+        sso_region = self._text(profile, "sso_region", where)
+        self._check(start_url_problem, "sso_start_url", start_url, where, fix)
+        self._check(region_problem, "sso_region", sso_region, where, fix)
+        scopes = self._text_or_none(profile, "sso_registration_scopes", where)
+        return SsoProfile(
+            profile_name=name,
+            session_name=None,
+            start_url=start_url,
+            sso_region=sso_region,
+            account_id=None,
+            role_name=None,
+            registration_scopes=parse_registration_scopes(scopes) if scopes is not None else (),
+        )
+
     def _resolve_role_profile(
         self, name: str, profile: dict[str, Value]
     ) -> tuple[dict[str, Value], str | None]:
