@@ -52,6 +52,17 @@ class LazyGroup(click.Group):
 def app(ctx: click.Context, debug: bool) -> None:
     """Sign in to AWS through IAM Identity Center and give every AWS tool working credentials.
 
+    idc reads and writes ~/.aws/config and the AWS CLI's caches, so `aws`, boto3 and every SDK use
+    what it sets up. `idc COMMAND --help` shows each command's options and examples.
+
+    \b
+    Examples:
+      idc configure sso                          # once: sign in, pick a role
+      aws s3 ls --profile AdministratorAccess    # then any AWS tool
+      idc login --profile AdministratorAccess    # when the session has expired
+      idc exec --profile AdministratorAccess -- terraform plan
+      idc --debug whoami --profile AdministratorAccess
+
     \b
     Exit codes: 0 ok, 1 error, 2 usage, 3 configuration, 4 login required,
     5 login failed, 6 AWS service error, 7 cache, 8 lock timeout, 130 interrupted.

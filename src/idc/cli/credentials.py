@@ -100,6 +100,11 @@ def credentials(profile: str | None, fmt: str, auto_login: bool) -> None:
     Examples:
       idc credentials --profile AdministratorAccess
       eval "$(idc credentials --profile AdministratorAccess --format env)"
+
+    \b
+    Exit codes: 0 printed; 3 profile problem; 4 SSO session over (run the
+    `idc login --profile P` it names); 6 Identity Center error or unreachable.
+    Only credentials go to stdout; messages go to stderr. All codes: `idc --help`.
     """
     role, _ = obtain(profile, auto_login)
     text = render(
@@ -130,6 +135,11 @@ def exec_command(profile: str | None, auto_login: bool, command: tuple[str, ...]
     \b
     Example:
       idc exec --profile AdministratorAccess -- aws s3 ls
+
+    \b
+    Exit codes: COMMAND's own once it runs; before that idc's: 3 profile problem,
+    4 SSO session over, 6 Identity Center error, 126 not executable, 127 not
+    found.
     """
     from idc.hotpath import CachedCredentials, child_environment, run_program
 

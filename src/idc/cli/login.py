@@ -49,11 +49,17 @@ def login(
 
     Uses the authorization code flow with PKCE for sso-session profiles, and the device code flow for
     legacy profiles, with --use-device-code, or where no browser can work (SSH, containers, WSL without
-    wslview, no display). Parallel logins for one session share one sign-in.
+    wslview, no display). The BROWSER variable names the browser to open. Parallel logins for one
+    session share one sign-in.
 
     \b
-    Example:
-      idc login --profile AdministratorAccess-123456789012
+    Examples:
+      idc login --profile AdministratorAccess
+      idc login --sso-session my-sso --use-device-code   # approve elsewhere
+
+    \b
+    Exit codes: 0 signed in; 3 profile or session problem; 5 sign-in failed
+    (denied, code expired, timed out); 6 Identity Center unreachable; 130 Ctrl-C.
     """
     from idc.login import login as sign_in
 
@@ -81,8 +87,13 @@ def logout(profile: str | None, sso_session: str | None, everything: bool) -> No
     Client registrations are kept.
 
     \b
-    Example:
+    Examples:
+      idc logout
       idc logout --sso-session my-sso
+
+    \b
+    Exit codes: 0 signed out (also when nothing was signed in); 3 profile or
+    session problem; 7 a cache file could not be removed.
     """
     from idc.logout import logout as sign_out
 

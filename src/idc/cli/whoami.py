@@ -82,6 +82,10 @@ def whoami(profile: str | None, output: str, auto_login: bool) -> None:
     Examples:
       idc whoami --profile AdministratorAccess
       idc whoami --profile AdministratorAccess --output json
+
+    \b
+    Exit codes: 0 shown; 3 profile problem; 4 SSO session over (run the
+    `idc login --profile P` it names); 6 Identity Center or STS error.
     """
     from idc.cli.credentials import obtain
 
