@@ -56,3 +56,10 @@ def test_the_daily_commands_state_their_exit_codes(name: str) -> None:
     assert "Exit codes:" in text
     block = text.split("Exit codes:", 1)[1].split("Options:", 1)[0]
     assert all(len(line) <= 80 for line in block.splitlines())
+
+
+def test_emulator_options_name_their_values() -> None:
+    """`--port PORT`, not click's type description `--port INTEGER RANGE`."""
+    text = _help(["emulator"])
+    assert "--port PORT" in text and "--tps-limit N" in text and "--latency-ms N" in text
+    assert "RANGE" not in text

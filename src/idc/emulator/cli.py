@@ -20,7 +20,12 @@ TOKEN_ENV = "IDC_EMULATOR_ADMIN_TOKEN"
 
 @click.group(invoke_without_command=True)
 @click.option(
-    "--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0 picks a free port."
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    metavar="PORT",
+    help="0 picks a free port.",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option(
@@ -34,9 +39,12 @@ TOKEN_ENV = "IDC_EMULATOR_ADMIN_TOKEN"
     help="SQLite file keeping registrations, sessions and tokens across restarts (default: in memory).",
 )
 @click.option(
-    "--tps-limit", type=click.FloatRange(min=0.1), help="Throttle the portal operations (429) past N/s."
+    "--tps-limit",
+    type=click.FloatRange(min=0.1),
+    metavar="N",
+    help="Throttle the portal operations (429) past N/s.",
 )
-@click.option("--latency-ms", type=click.FloatRange(min=0), help="Delay every API call by N ms.")
+@click.option("--latency-ms", type=click.FloatRange(min=0), metavar="N", help="Delay every API call by N ms.")
 @click.option(
     "--allow-host",
     multiple=True,
