@@ -385,3 +385,25 @@ def test_login_with_a_profile_that_has_no_role_yet(world: SignInWorld) -> None:
     credentials = _idc(world, "credentials", "--profile", "login-only")
     assert credentials.returncode == 3
     assert "missing required configuration: sso_account_id" in credentials.stderr
+
+
+def test_login_without_a_profile_uses_the_only_sso_session(world: SignInWorld) -> None:
+    """No --profile, no AWS_PROFILE, no [default]: the config's only sso-session (as `idc list`
+    picks it), instead of 'The config profile (default) could not be found'."""
+    start, region = world.emulator.start_url, world.emulator.region
+    world.write_config(session_config(start, region))
+    result = _idc(world, "login", env=_browser_env(world))
+    assert result.returncode == 0, result.stderr
+    assert SUCCESS.format(start) in result.stdout
+    assert list(world.tokens()) == [hashlib.sha1(b"dev").hexdigest() + ".json"]
+
+    world.write_config(
+        session_config(start, region) + "\n" + session_config(start, region, session="ops", profile="ops")
+    )
+    two = _idc(world, "login")
+    assert two.returncode == 3
+    assert two.stderr == (
+        "idc: No --profile or --sso-session given and there is no default profile "
+        "(profiles: dev, ops; sso-sessions: dev, ops). "
+        "Run `idc login --profile NAME` (or `idc configure sso` to create one).\n"
+    )

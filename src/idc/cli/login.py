@@ -14,20 +14,40 @@ if TYPE_CHECKING:
 
 
 def _target(profile: str | None, sso_session: str | None, locations: Locations) -> SignInSubject:
-    """The profile (default: AWS_PROFILE, then ``default``) or sso-session to sign in to."""
+    """The profile (default: AWS_PROFILE, then ``default``) or sso-session to sign in to.
+
+    Without either, when the environment names no profile and there is no ``[default]``: the only
+    ``[sso-session]`` of the config (as ``idc list`` does), else a line naming what can be passed.
+    """
     from idc.config import load_config
+    from idc.errors import ConfigError
 
     if profile and sso_session:
         raise click.UsageError("Give --profile or --sso-session, not both.")
     config = load_config(locations)
     if sso_session:
         return config.sso_session(sso_session)
+    if profile is None and not config.has_profile(config.default_profile_name()):
+        name = config.default_profile_name()
+        sessions = config.sso_session_names()
+        if name == "default" and len(sessions) == 1:
+            return config.sso_session(sessions[0])
+        if name == "default":
+            names = config.profile_names()
+            profiles = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "") or "none yet"
+            raise ConfigError(
+                f"No --profile or --sso-session given and there is no default profile "
+                f"(profiles: {profiles}; sso-sessions: {', '.join(sessions) or 'none yet'}).",
+                hint="Run `idc login --profile NAME` (or `idc configure sso` to create one).",
+            )
     return config.sign_in_subject(profile)  # like `aws sso login`: no account or role needed
 
 
 @click.command("login")
 @click.option(
-    "--profile", metavar="NAME", help="Profile to sign in for (default: AWS_PROFILE, then default)."
+    "--profile",
+    metavar="NAME",
+    help="Profile to sign in for (default: AWS_PROFILE, then default, then the only sso-session).",
 )
 @click.option("--sso-session", metavar="NAME", help="Sign in to this [sso-session] directly.")
 @click.option(
