@@ -477,3 +477,22 @@ def test_sign_in_subject_needs_only_the_session_or_start_url_and_region(aws_home
         config.sign_in_subject("nope")
     with pytest.raises(ConfigError, match="missing required configuration: sso_account_id"):
         config.resolve_sso("no-account")  # credentials still need the account
+
+
+def test_an_implicit_default_profile_that_is_missing_says_how_to_name_one(aws_home: AwsHome) -> None:
+    """`idc whoami` with no --profile, no AWS_PROFILE and no [default]: say to pass --profile (listing
+    the profiles) before suggesting to create a default profile; an explicit name keeps the old hint."""
+    aws_home.config_file.write_text(CASES["session-format"])
+    config = load_config(Locations.from_environ())
+    with pytest.raises(ConfigError) as implicit:
+        config.resolve_sso()
+    assert implicit.value.message == "The config profile (default) could not be found"
+    assert implicit.value.hint == (
+        "Pass --profile NAME or set AWS_PROFILE (known profiles: p); "
+        "`idc configure sso --profile default` creates a default one."
+    )
+    with pytest.raises(ConfigError) as explicit:
+        config.resolve_sso("default")
+    assert (
+        explicit.value.hint == "Run `idc configure sso --profile default` to create it (known profiles: p)."
+    )

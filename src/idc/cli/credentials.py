@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
 
 import click
 
@@ -28,18 +27,13 @@ AUTO_LOGIN_KEY = "idc_auto_login"
 AUTO_LOGIN_ENV = "IDC_AUTO_LOGIN"
 
 
-def profile_name(option: str | None, environ: Mapping[str, str] | None = None) -> str:
-    """``--profile``, else AWS_PROFILE, else AWS_DEFAULT_PROFILE, else ``default`` (AWS CLI v2's order)."""
-    env = os.environ if environ is None else environ
-    return option or env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE") or "default"
-
-
 def _truthy(value: object) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
-def resolve_profile(name: str, locations: Locations) -> tuple[SsoProfile, bool]:
-    """The SSO profile ``name`` and whether its configuration asks for auto-login."""
+def resolve_profile(name: str | None, locations: Locations) -> tuple[SsoProfile, bool]:
+    """The SSO profile ``name`` (None: AWS_PROFILE, AWS_DEFAULT_PROFILE, ``default``) and whether its
+    configuration asks for auto-login."""
     from idc.config import load_config
 
     config = load_config(locations)
@@ -60,7 +54,7 @@ def obtain(profile: str | None, auto_login: bool) -> tuple[RoleCredentials, SsoP
     from idc.role_credentials import get_role_credentials
 
     locations = Locations.from_environ()
-    sso, configured_auto = resolve_profile(profile_name(profile), locations)
+    sso, configured_auto = resolve_profile(profile, locations)
     credentials = get_role_credentials(
         sso,
         locations=locations,

@@ -129,10 +129,11 @@ class AwsConfig:
 
     def profile(self, name: str | None = None) -> Profile:
         """The profile ``name`` (default: from the environment); ConfigError when there is none."""
+        implicit = not name
         name = name or self.default_profile_name()
         values = self.profiles.get(name)
         if values is None:
-            raise self._profile_not_found(name)
+            raise self._profile_not_found(name, implicit=implicit)
         return Profile(name, values)
 
     def sso_session(self, name: str) -> SsoSession:
@@ -170,7 +171,7 @@ class AwsConfig:
         name = profile_name or self.default_profile_name()
         profile = self.profiles.get(name)
         if profile is None:
-            raise self._profile_not_found(name)
+            raise self._profile_not_found(name, implicit=not profile_name)
         if any(key in profile for key in _PROFILE_REQUIRED):
             resolved, session_name = self._resolve_role_profile(name, profile)
         elif "sso_session" in profile:
@@ -235,7 +236,7 @@ class AwsConfig:
         name = profile_name or self.default_profile_name()
         profile = self.profiles.get(name)
         if profile is None:
-            raise self._profile_not_found(name)
+            raise self._profile_not_found(name, implicit=not profile_name)
         session_name = profile.get("sso_session")
         has_role = [key for key in _PROFILE_REQUIRED if key in profile]
         partial = 0 < len(has_role) < len(_PROFILE_REQUIRED)
@@ -340,8 +341,15 @@ class AwsConfig:
 
     # --- helpers ---------------------------------------------------------------------------------------
 
-    def _profile_not_found(self, name: str) -> ConfigError:
+    def _profile_not_found(self, name: str, *, implicit: bool = False) -> ConfigError:
         known = self._known("profiles", self.profiles)
+        if implicit and name == "default" and self.profiles:
+            # Nothing named a profile: say how to name one before suggesting a [default] section.
+            return _error(
+                f"The config profile ({name}) could not be found",
+                f"Pass --profile NAME or set AWS_PROFILE{known}; "
+                f"`{CONFIGURE_COMMAND} --profile default` creates a default one.",
+            )
         return _error(
             f"The config profile ({name}) could not be found",
             f"Run `{CONFIGURE_COMMAND} --profile {name}` to create it{known}.",
