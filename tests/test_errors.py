@@ -12,6 +12,7 @@ from idc.errors import (
     Throttled,
     exit_status_for,
     render,
+    shell_word,
 )
 
 
@@ -62,3 +63,21 @@ def test_message_and_hint_read_as_two_sentences(message: str, shown: str) -> Non
     assert shown in line
     assert ".." not in line
     assert render(ConfigError(message)) == f"idc: {message}"
+
+
+@pytest.mark.parametrize(
+    ("value", "word"),
+    [
+        ("AdministratorAccess-123456789012", "AdministratorAccess-123456789012"),
+        ("team.prod/admin@x", "team.prod/admin@x"),
+        ("my admin", "'my admin'"),
+        ("it's", "'it'\"'\"'s'"),
+        ("$(rm -rf ~)", "'$(rm -rf ~)'"),
+        ("", "''"),
+    ],
+)
+def test_shell_word_quotes_as_shlex_does(value: str, word: str) -> None:
+    import shlex
+
+    assert shell_word(value) == word == shlex.quote(value)
+    assert shlex.split(f"idc login --profile {word}") == ["idc", "login", "--profile", value]

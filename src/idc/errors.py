@@ -108,6 +108,17 @@ class LockTimeout(IdcError):
     exit_status = ExitStatus.LOCK_TIMEOUT
 
 
+_SHELL_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-")
+
+
+def shell_word(value: str) -> str:
+    """``value`` as one word of a POSIX shell command (``shlex.quote``'s rules), for the commands that
+    hints name: a profile called ``my admin`` is ``idc login --profile 'my admin'``, ready to paste."""
+    if value and all(char in _SHELL_SAFE for char in value):
+        return value
+    return "'" + value.replace("'", "'\"'\"'") + "'"
+
+
 def exit_status_for(error: BaseException) -> ExitStatus:
     """Map an exception to the exit code documented above (the only place that does)."""
     if isinstance(error, IdcError):

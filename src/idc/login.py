@@ -32,7 +32,7 @@ from typing import Protocol, TextIO
 from idc.aws_clients import ClientFactory, default_client_factory
 from idc.browser import BrowserOpener, SystemBrowserOpener, browser_unavailable_reason
 from idc.device_flow import DeviceFlow
-from idc.errors import CacheError, LoginFailed, ServiceError
+from idc.errors import CacheError, LoginFailed, ServiceError, shell_word
 from idc.locations import Locations
 from idc.loopback import DEFAULT_OVERALL_TIMEOUT, REDIRECT_URI_WITHOUT_PORT
 from idc.oidc import (
@@ -98,9 +98,9 @@ def login_command(sso: SignInSubject) -> str:
     """The command that signs this profile or session in again (for hints)."""
     profile = getattr(sso, "profile_name", None)
     if profile:
-        return f"idc login --profile {profile}"
+        return f"idc login --profile {shell_word(profile)}"
     if sso.session_name:
-        return f"idc login --sso-session {sso.session_name}"
+        return f"idc login --sso-session {shell_word(sso.session_name)}"
     return "idc login"
 
 

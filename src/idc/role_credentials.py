@@ -28,7 +28,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from idc.aws_clients import ClientFactory, default_client_factory
-from idc.errors import ConfigError, IdcError, LoginRequired, ServiceError
+from idc.errors import ConfigError, IdcError, LoginRequired, ServiceError, shell_word
 from idc.hotpath import adopt_role_lock
 from idc.locations import Locations
 from idc.retry import RetryPolicy, call_with_retry
@@ -154,7 +154,10 @@ def _role_of(sso: SsoProfile) -> tuple[str, str]:
         raise ConfigError(
             f'The profile "{sso.profile_name}" is configured to use SSO but is missing required '
             f"configuration: {', '.join(missing)}",
-            hint=f"Run `idc configure sso --profile {sso.profile_name}` to choose an account and role.",
+            hint=(
+                f"Run `idc configure sso --profile {shell_word(sso.profile_name)}` "
+                "to choose an account and role."
+            ),
         )
     assert sso.account_id is not None and sso.role_name is not None
     return sso.account_id, sso.role_name
@@ -229,7 +232,7 @@ def fetch_role_credentials(
                 f"IAM Identity Center does not give this user role {role_name} in account {account_id} "
                 f"({code}).",
                 hint="Run `idc list` to see the accounts and roles you can use, "
-                f"then `idc configure sso --profile {sso.profile_name}`.",
+                f"then `idc configure sso --profile {shell_word(sso.profile_name)}`.",
             ) from None
         raise ServiceError(
             f"IAM Identity Center refused GetRoleCredentials for role {role_name} in account "

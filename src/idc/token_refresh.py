@@ -29,7 +29,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from idc.aws_clients import ClientFactory, default_client_factory
-from idc.errors import CacheError, LoginRequired, ServiceError
+from idc.errors import CacheError, LoginRequired, ServiceError, shell_word
 from idc.locations import Locations
 from idc.retry import RetryPolicy, call_with_retry
 
@@ -75,7 +75,7 @@ def utc_now() -> dt.datetime:
 
 def login_command(sso: SsoProfile) -> str:
     """The command that fixes a dead session for this profile."""
-    return f"idc login --profile {sso.profile_name}"
+    return f"idc login --profile {shell_word(sso.profile_name)}"
 
 
 def login_required(sso: SsoProfile, message: str = EXPIRED_MESSAGE) -> LoginRequired:

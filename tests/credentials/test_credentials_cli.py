@@ -125,3 +125,20 @@ def test_an_unwritable_idc_directory_is_one_cache_error_line(signed_in) -> None:
     assert result.stdout == ""
     assert result.stderr.startswith(f"idc: Cannot use the directory {idc_dir}")
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_hints_quote_a_profile_name_with_a_space(emulator, aws_home) -> None:
+    """`[profile "my admin"]`: the command a hint names can be pasted as it is."""
+    write_config(
+        aws_home.config_file,
+        emulator.start_url,
+        emulator.region,
+        extra='\n[profile "my admin"]\nsso_session = corp\nsso_account_id = 123456789012\n'
+        "sso_role_name = AdministratorAccess\n",
+    )
+    result = run_idc(["credentials", "--profile", "my admin"], dict(aws_home.env, **emulator.env))
+    assert result.returncode == 4
+    assert "Run `idc login --profile 'my admin'` to sign in again." in result.stderr
+    missing = run_idc(["whoami", "--profile", "my  admin"], dict(aws_home.env, **emulator.env))
+    assert missing.returncode == 3
+    assert "Run `idc configure sso --profile 'my  admin'` to create it" in missing.stderr

@@ -44,6 +44,12 @@ def _error(message: str, hint: str | None = None) -> ConfigError:
     return ConfigError(message, hint=hint)
 
 
+def _word(value: str) -> str:
+    from idc.errors import shell_word  # only for messages: keeps enum off the hot path
+
+    return shell_word(value)
+
+
 def read_config_text(path: str | os.PathLike[str]) -> str | None:
     """The file's text, or None when it does not exist (a missing file is an empty config to botocore)."""
     name = os.fspath(path)
@@ -180,7 +186,7 @@ class AwsConfig:
             raise _error(
                 f'The profile "{name}" is not configured for IAM Identity Center '
                 "(it has no sso_session, sso_account_id or sso_role_name).",
-                f"Run `{CONFIGURE_COMMAND} --profile {name}` to set it up.",
+                f"Run `{CONFIGURE_COMMAND} --profile {_word(name)}` to set it up.",
             )
         session = self.sso_sessions.get(session_name) if session_name else None
 
@@ -193,7 +199,7 @@ class AwsConfig:
             return (
                 SESSION_COMMAND
                 if where(key).startswith("sso-session")
-                else f"{CONFIGURE_COMMAND} --profile {name}"
+                else f"{CONFIGURE_COMMAND} --profile {_word(name)}"
             )
 
         values: dict[str, str | None] = {}
@@ -209,7 +215,7 @@ class AwsConfig:
         )
         for key, problem in checks:
             value = values[key]
-            if value is not None:
+            if value is not None and problem(value):  # fix() only on failure: it imports idc.errors
                 self._check(problem, key, value, where(key), fix(key))
         start_url, sso_region = values["sso_start_url"], values["sso_region"]
         assert start_url is not None and sso_region is not None  # required above
@@ -260,7 +266,7 @@ class AwsConfig:
                 registration_scopes=session.registration_scopes,
             )
         where = f'profile "{name}"'
-        fix = f"{CONFIGURE_COMMAND} --profile {name}"
+        fix = f"{CONFIGURE_COMMAND} --profile {_word(name)}"
         missing = [key for key in _SSO_REQUIRED if key not in profile]
         if missing:
             raise _error(
@@ -303,7 +309,7 @@ class AwsConfig:
                         f"The value for {key} is inconsistent between profile ({_plain(resolved[key])}) "
                         f"and sso-session ({_plain(value)}).",
                         f"Remove {key} from profile {name} (the sso-session holds it), "
-                        f"or run `{CONFIGURE_COMMAND} --profile {name}`.",
+                        f"or run `{CONFIGURE_COMMAND} --profile {_word(name)}`.",
                     )
                 resolved[key] = value
             extra = ("sso_session",)
@@ -312,7 +318,7 @@ class AwsConfig:
             raise _error(
                 f'The profile "{name}" is configured to use SSO but is missing required configuration: '
                 f"{', '.join(missing)}",
-                f"Run `{CONFIGURE_COMMAND} --profile {name}` to set it up.",
+                f"Run `{CONFIGURE_COMMAND} --profile {_word(name)}` to set it up.",
             )
         return resolved, session_name if isinstance(session_name, str) else None
 
@@ -352,7 +358,7 @@ class AwsConfig:
             )
         return _error(
             f"The config profile ({name}) could not be found",
-            f"Run `{CONFIGURE_COMMAND} --profile {name}` to create it{known}.",
+            f"Run `{CONFIGURE_COMMAND} --profile {_word(name)}` to create it{known}.",
         )
 
     @staticmethod
