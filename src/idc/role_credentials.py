@@ -28,7 +28,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from idc.aws_clients import ClientFactory, default_client_factory
-from idc.errors import ConfigError, IdcError, LoginRequired, ServiceError, shell_word
+from idc.errors import CacheError, ConfigError, IdcError, LoginRequired, ServiceError, shell_word
 from idc.hotpath import adopt_role_lock
 from idc.locations import Locations
 from idc.retry import RetryPolicy, call_with_retry
@@ -136,7 +136,12 @@ def get_role_credentials(
                 clock=clock,
                 policy=retry_policy,
             )
-        save_role_credentials(locations, key, credentials)
+        try:
+            save_role_credentials(locations, key, credentials)
+        except CacheError as error:
+            # The credentials are good; only the cache cannot keep them (a read-only or root-owned
+            # ~/.aws/cli/cache after a `sudo aws ...`): hand them out and say so, on stderr.
+            (out or sys.stderr).write(f"idc: warning: {error.message} The credentials were not cached.\n")
     finally:
         lock.release()
     if not credentials.is_fresh(clock(), min_lifetime):

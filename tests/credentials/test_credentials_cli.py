@@ -142,3 +142,22 @@ def test_hints_quote_a_profile_name_with_a_space(emulator, aws_home) -> None:
     missing = run_idc(["whoami", "--profile", "my  admin"], dict(aws_home.env, **emulator.env))
     assert missing.returncode == 3
     assert "Run `idc configure sso --profile 'my  admin'` to create it" in missing.stderr
+
+
+def test_credentials_are_handed_out_when_the_role_cache_cannot_keep_them(signed_in, emulator) -> None:
+    """~/.aws/cli/cache unusable (read-only, or root's after `sudo aws ...`; here a file where the
+    directory should be): the fetched credentials are still printed, with one warning on stderr."""
+    import shutil
+
+    shutil.rmtree(signed_in.cli_cache, ignore_errors=True)
+    signed_in.cli_cache.parent.mkdir(parents=True, exist_ok=True)
+    signed_in.cli_cache.write_text("not a directory")
+    result = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
+    assert result.returncode == 0, result.stderr
+    creds = json.loads(result.stdout)
+    assert creds["Version"] == 1 and creds["AccessKeyId"]
+    assert result.stderr == (
+        f"idc: warning: {signed_in.cli_cache} is not a directory. The credentials were not cached.\n"
+    )
+    assert creds["SecretAccessKey"] not in result.stderr
+    assert emulator.stats().get("GetRoleCredentials") == 1
