@@ -63,3 +63,10 @@ def test_emulator_options_name_their_values() -> None:
     text = _help(["emulator"])
     assert "--port PORT" in text and "--tps-limit N" in text and "--latency-ms N" in text
     assert "RANGE" not in text
+
+
+@pytest.mark.parametrize("name", ["credentials", "emulator", "exec", "login", "logout", "whoami"])
+def test_the_command_list_shows_whole_summaries(name: str) -> None:
+    """`idc --help` lists each command with a summary that is not cut off with '...'."""
+    line = next(line for line in _help([]).splitlines() if line.strip().startswith(f"{name} "))
+    assert not line.rstrip().endswith("..."), line

@@ -114,6 +114,7 @@ def credentials(profile: str | None, fmt: str, auto_login: bool) -> None:
 
 @click.command(
     "exec",
+    short_help="Run a command with a profile's role credentials.",
     context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
 )
 @click.option("--profile", metavar="PROFILE", help="Profile in ~/.aws/config (default: AWS_PROFILE).")

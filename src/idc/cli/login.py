@@ -43,7 +43,7 @@ def _target(profile: str | None, sso_session: str | None, locations: Locations) 
     return config.sign_in_subject(profile)  # like `aws sso login`: no account or role needed
 
 
-@click.command("login")
+@click.command("login", short_help="Sign in; cache the token for the AWS CLI and SDKs.")
 @click.option(
     "--profile",
     metavar="NAME",
@@ -96,7 +96,7 @@ def login(
     )
 
 
-@click.command("logout")
+@click.command("logout", short_help="Sign out: end the sessions, remove cached tokens.")
 @click.option("--profile", metavar="NAME", help="Sign out of this profile's SSO session only.")
 @click.option("--sso-session", metavar="NAME", help="Sign out of this sso-session only.")
 @click.option("--all", "everything", is_flag=True, help="Sign out of every cached session (the default).")

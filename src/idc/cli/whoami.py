@@ -65,7 +65,7 @@ def _remaining(expiration: dt.datetime) -> str:
     return f"in {hours} h {minutes} min" if hours else f"in {minutes} min"
 
 
-@click.command("whoami")
+@click.command("whoami", short_help="Show the account, role and user behind a profile.")
 @click.option("--profile", metavar="PROFILE", help="Profile in ~/.aws/config (default: AWS_PROFILE).")
 @click.option(
     "--output",

@@ -18,7 +18,7 @@ URL_ENV = "IDC_EMULATOR_URL"
 TOKEN_ENV = "IDC_EMULATOR_ADMIN_TOKEN"
 
 
-@click.group(invoke_without_command=True)
+@click.group(invoke_without_command=True, short_help="Run or administer a local IAM Identity Center.")
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
