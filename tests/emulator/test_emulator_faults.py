@@ -161,3 +161,12 @@ def test_admin_command_failures_are_one_line(
     assert done.returncode == code
     assert fragment in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert aws.emulator.admin_token not in done.stderr
+
+
+def test_a_fault_the_emulator_refuses_is_a_configuration_error(aws: Clients) -> None:
+    """An unknown --operation is the caller's mistake (exit 3, naming the fix), not a service failure."""
+    done = _idc(aws.emulator, "fault", "--operation", "Nope", "--status", "429")
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.startswith("idc: the emulator refused fault: unknown operation 'Nope'")
+    assert done.stderr.rstrip().endswith("See `idc emulator fault --help`.")
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -44,6 +44,11 @@ class AdminClient:
                     "the emulator refused the admin token",
                     hint="Use the token `idc emulator` printed at start (IDC_EMULATOR_ADMIN_TOKEN).",
                 ) from None
+            if error.code == 400:  # a value the emulator does not accept: the command line is wrong
+                raise ConfigError(
+                    f"the emulator refused {action}: {message}",
+                    hint=f"See `idc emulator {action} --help`.",
+                ) from None
             raise ServiceError(f"the emulator answered {error.code} to {action}: {message}") from None
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
