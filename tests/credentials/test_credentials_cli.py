@@ -8,17 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from credential_helpers import ACCOUNT, ROLE, browser_script, run_idc, sign_in, write_config
-
-
-@pytest.fixture
-def signed_in(emulator, aws_home, monkeypatch):
-    for name, value in emulator.env.items():
-        monkeypatch.setenv(name, value)
-    aws_home.env.update(emulator.env)
-    write_config(aws_home.config_file, emulator.start_url, emulator.region)
-    sign_in(emulator, aws_home)
-    return aws_home
+from credential_helpers import ACCOUNT, ROLE, browser_script, run_idc, write_config
 
 
 def test_credentials_fetches_once_then_answers_from_the_cache(signed_in, emulator) -> None:

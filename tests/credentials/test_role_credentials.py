@@ -33,17 +33,6 @@ from idc.role_credentials import fetch_with_reload, get_role_credentials, local_
 from idc.token_cache import load_token, token_cache_key
 
 
-@pytest.fixture
-def signed_in(emulator, aws_home, monkeypatch):
-    for name, value in emulator.env.items():
-        monkeypatch.setenv(name, value)
-    aws_home.env.update(emulator.env)
-    write_config(aws_home.config_file, emulator.start_url, emulator.region)
-    sign_in(emulator, aws_home)
-    emulator.admin("stats", {"reset": True})
-    return aws_home
-
-
 def _get(**kwargs: Any):
     return get_role_credentials(
         resolve_sso("dev"),

@@ -14,21 +14,9 @@ from credential_helpers import (
     browser_script,
     idc_script,
     set_token_expiry,
-    sign_in,
     token_file,
     write_config,
 )
-
-
-@pytest.fixture
-def signed_in(emulator, aws_home, monkeypatch):
-    for name, value in emulator.env.items():
-        monkeypatch.setenv(name, value)
-    aws_home.env.update(emulator.env)
-    write_config(aws_home.config_file, emulator.start_url, emulator.region)
-    sign_in(emulator, aws_home)
-    emulator.admin("stats", {"reset": True})
-    return aws_home
 
 
 def _spawn(count: int, env: dict[str, str], *args: str) -> list[subprocess.Popen[str]]:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from credential_helpers import run_idc, secrets_in, set_token_expiry, sign_in, token_file, write_config
+from credential_helpers import run_idc, secrets_in, set_token_expiry, token_file, write_config
 
 from idc.aws_clients import BotocoreClientFactory
 from idc.config import resolve_sso
@@ -17,17 +17,6 @@ from idc.errors import CacheError, LoginRequired, ServiceError
 from idc.locations import Locations
 from idc.retry import RetryPolicy
 from idc.token_refresh import EXPIRED_MESSAGE, get_valid_token
-
-
-@pytest.fixture
-def signed_in(emulator, aws_home, monkeypatch):
-    for name, value in emulator.env.items():
-        monkeypatch.setenv(name, value)
-    aws_home.env.update(emulator.env)
-    write_config(aws_home.config_file, emulator.start_url, emulator.region)
-    sign_in(emulator, aws_home)
-    emulator.admin("stats", {"reset": True})
-    return aws_home
 
 
 def _refresh(**kwargs: Any):
