@@ -35,12 +35,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from idc.aws_clients import ClientFactory, default_client_factory
-from idc.errors import CacheError, ConfigError, IdcError, LoginRequired, ServiceError
+from idc.errors import CacheError, ConfigError, IdcError, LoginRequired, ServiceError, shell_word
 from idc.locations import Locations
 from idc.retry import RateLimiter, RetryPolicy, call_with_retry
 
 if TYPE_CHECKING:
-    from idc.config import SsoProfile, SsoSession
+    from idc.config import AwsConfig, SsoProfile, SsoSession
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,9 @@ CACHE_VERSION = 1
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 WallClock = Callable[[], dt.datetime]
+
+#: The portal API's names for the botocore methods called here, for messages.
+_API_NAMES = {"list_accounts": "ListAccounts", "list_account_roles": "ListAccountRoles"}
 
 
 @dataclass(frozen=True)
@@ -173,8 +176,10 @@ class _Portal:
         sleep: Sleep,
         fix: str,
         stop: threading.Event,
+        sso_region: str,
     ) -> None:
         self._client = client
+        self._region = sso_region
         self._token = access_token
         self._limiter = limiter
         self._policy = policy
@@ -210,11 +215,13 @@ class _Portal:
             raise self._map(error, operation) from None
         except BotoCoreError as error:
             raise ServiceError(
-                f"Could not reach IAM Identity Center for {operation}: {type(error).__name__}.",
-                hint="Check the network (or AWS_ENDPOINT_URL_SSO) and try again.",
+                f"Could not reach IAM Identity Center in {self._region} for {_API_NAMES[operation]} "
+                f"({type(error).__name__}).",
+                hint="Check the network (and AWS_ENDPOINT_URL_SSO if set) and try again.",
             ) from None
 
-    def _map(self, error: BaseException, operation: str) -> IdcError:
+    def _map(self, error: BaseException, method: str) -> IdcError:
+        operation = _API_NAMES[method]
         status, code, message = _error_code(error)
         if status == 401 or code == "UnauthorizedException":
             return LoginRequired(
@@ -283,7 +290,15 @@ def list_accounts_and_roles(
     pace = limiter or RateLimiter(opts.tps, opts.burst, clock=clock, sleep=sleep)
     stop = threading.Event()
     portal = _Portal(
-        client, access_token, limiter=pace, policy=opts.retry, clock=clock, sleep=sleep, fix=fix, stop=stop
+        client,
+        access_token,
+        limiter=pace,
+        policy=opts.retry,
+        clock=clock,
+        sleep=sleep,
+        fix=fix,
+        stop=stop,
+        sso_region=sso_region,
     )
     report_lock = threading.Lock()
     found: list[dict[str, Any]] = []
@@ -555,6 +570,8 @@ def resolve_target(
     """The target named by ``--profile`` or ``--sso-session``; without either, the default profile
     (AWS_PROFILE), or else the only ``[sso-session]`` of the config file.
 
+    Listing needs only a sign-in (the sso-session or legacy start URL), not an account or role, so a
+    profile is resolved as ``idc login`` does (:meth:`AwsConfig.sign_in_subject`).
     Raises ConfigError (botocore's wording, a hint naming the command) when it cannot be resolved.
     """
     from idc.config import load_config
@@ -565,18 +582,38 @@ def resolve_target(
     if sso_session:
         return _session_target(config.sso_session(sso_session))
     if profile:
-        return ListingTarget(config.resolve_sso(profile), fix=f"idc login --profile {profile}")
+        return _profile_target(config.sign_in_subject(profile))
+    name = config.default_profile_name()
+    sessions = config.sso_session_names()
+    if name == "default" and not config.has_profile(name):
+        if len(sessions) == 1:
+            return _session_target(config.sso_session(sessions[0]))
+        raise _nothing_to_list(config, "there is no default profile")
     try:
-        sso: SsoProfile = config.resolve_sso(None)
-    except ConfigError:
-        sessions = config.sso_session_names()
-        if len(sessions) != 1:
-            raise ConfigError(
-                "No profile or sso-session was given and the default profile is not an SSO profile.",
-                hint="Pass --profile PROFILE or --sso-session SESSION (`idc configure sso` creates them).",
-            ) from None
-        return _session_target(config.sso_session(sessions[0]))
-    return ListingTarget(sso, fix=f"idc login --profile {sso.profile_name}")
+        sso: SsoProfile = config.sign_in_subject(None)
+    except ConfigError as error:
+        if name != "default" or not sessions:
+            raise  # AWS_PROFILE names a missing or broken profile: botocore's wording says which
+        if len(sessions) == 1:
+            log.debug("the default profile cannot sign in (%s); using the only sso-session", error.message)
+            return _session_target(config.sso_session(sessions[0]))
+        raise _nothing_to_list(config, "the default profile is not an SSO profile") from None
+    return _profile_target(sso)
+
+
+def _nothing_to_list(config: AwsConfig, why: str) -> ConfigError:
+    """No flag and no usable default: name the profiles and sessions that could be passed."""
+    names = config.profile_names()
+    profiles = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "") or "none yet"
+    sessions = ", ".join(config.sso_session_names()) or "none yet"
+    return ConfigError(
+        f"No --profile or --sso-session given and {why} (profiles: {profiles}; sso-sessions: {sessions}).",
+        hint="Pass --sso-session NAME or --profile NAME (`idc configure sso` creates them).",
+    )
+
+
+def _profile_target(sso: SsoProfile) -> ListingTarget:
+    return ListingTarget(sso, fix=f"idc login --profile {shell_word(sso.profile_name)}")
 
 
 def _session_target(session: SsoSession) -> ListingTarget:
@@ -589,7 +626,7 @@ def _session_target(session: SsoSession) -> ListingTarget:
         sso_region=session.sso_region,
         registration_scopes=session.registration_scopes,
     )
-    return ListingTarget(sso, fix=f"idc login --sso-session {session.name}")
+    return ListingTarget(sso, fix=f"idc login --sso-session {shell_word(session.name)}")
 
 
 def access_token_for(
@@ -603,6 +640,9 @@ def access_token_for(
     except LoginRequired as error:
         # get_valid_token names `--profile`; a session target is signed in with `--sso-session`.
         raise LoginRequired(error.message, fix=target.fix) from None
+    except CacheError as error:
+        # A corrupt token file: signing in again rewrites it; name the command for this target.
+        raise CacheError(error.message, hint=f"Run `{target.fix}` to sign in again.") from None
     return token.access_token
 
 

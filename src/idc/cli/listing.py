@@ -55,6 +55,11 @@ def progress_bar(description: str) -> Iterator[ProgressCallback | None]:
         yield update
 
 
+def counted(count: int, noun: str) -> str:
+    """``1 account``, ``2 accounts``: a count with its noun in the right number."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def render_table(listing: AccountListing) -> None:
     """The listing as a rich table on stdout."""
     from rich.console import Console
@@ -65,8 +70,9 @@ def render_table(listing: AccountListing) -> None:
         source = f"cached at {when}; --refresh to fetch again"
     else:
         source = f"fetched in {listing.stats.seconds:.1f} s"
+    counts = f"{counted(len(listing.accounts), 'account')}, {counted(listing.role_count, 'role')}"
     table = Table(
-        title=f"{len(listing.accounts)} accounts, {listing.role_count} roles ({source})",
+        title=f"{counts} ({source})",
         title_justify="left",
     )
     table.add_column("Account ID", no_wrap=True)
@@ -78,7 +84,7 @@ def render_table(listing: AccountListing) -> None:
     Console().print(table)
 
 
-@click.command("list")
+@click.command("list", short_help="List the AWS accounts and roles you can reach.")
 @click.option(
     "--profile", metavar="PROFILE", help="List with this profile's SSO session (default: AWS_PROFILE)."
 )
@@ -92,6 +98,7 @@ def render_table(listing: AccountListing) -> None:
 @click.option(
     "--tps",
     type=click.FloatRange(min=0.1),
+    metavar="N",
     default=DEFAULT_TPS,
     show_default=True,
     help="Calls per second to Identity Center (its quota is about 20).",
@@ -109,6 +116,8 @@ def list_command(
     from idc.account_listing import ListingOptions, listing_for, resolve_target
     from idc.locations import Locations
 
+    if profile and sso_session:
+        raise click.UsageError("Give --profile or --sso-session, not both.")
     locations = Locations.from_environ()
     target = resolve_target(locations, profile=profile, sso_session=sso_session)
     with progress_bar("Listing accounts") as progress:

@@ -16,7 +16,7 @@ from idc.populate import DEFAULT_TEMPLATE
 OUTPUT_FORMATS = ("json", "text", "table", "yaml", "yaml-stream")
 
 
-@click.command("populate")
+@click.command("populate", short_help="Write a profile for every account and role you can reach.")
 @click.option("--sso-session", "sso_session", metavar="SESSION", help="The [sso-session] the profiles use.")
 @click.option(
     "--profile", metavar="PROFILE", help="Use the SSO session (or legacy start URL) of this existing profile."
@@ -41,6 +41,7 @@ OUTPUT_FORMATS = ("json", "text", "table", "yaml", "yaml-stream")
 @click.option(
     "--tps",
     type=click.FloatRange(min=0.1),
+    metavar="N",
     default=DEFAULT_TPS,
     show_default=True,
     help="Calls per second to Identity Center (its quota is about 20).",
@@ -85,6 +86,8 @@ def populate_command(
         write_plan,
     )
 
+    if profile and sso_session:
+        raise click.UsageError("Give --profile or --sso-session, not both.")
     validate_template(template)
     if region is not None and region_problem(region):
         raise ConfigError(f"--region {region!r} is not an AWS region.", hint="Use a name like eu-west-1.")
@@ -120,6 +123,11 @@ def populate_command(
 
 
 def _human(report: dict[str, object], *, err: bool) -> None:
+    from idc.cli.listing import counted
+
+    def count(key: str, noun: str) -> str:
+        return counted(int(str(report[key])), noun)
+
     def names(key: str) -> list[str]:
         value = report[key]
         return [str(v) for v in value] if isinstance(value, list) else []
@@ -130,7 +138,7 @@ def _human(report: dict[str, object], *, err: bool) -> None:
     listing = report["listing"]
     assert isinstance(listing, dict)
     source = "cached listing" if listing["fromCache"] else f"listed in {float(str(listing['seconds'])):.1f} s"
-    echo(f"{report['accounts']} accounts, {report['roles']} roles ({source}).")
+    echo(f"{count('accounts', 'account')}, {count('roles', 'role')} ({source}).")
     for name in names("skipped"):
         echo(f"Skipped profile {name}: already defined outside the idc block (left as it is).")
     for name in names("keptStale"):
@@ -138,9 +146,9 @@ def _human(report: dict[str, object], *, err: bool) -> None:
     verb = "Would write" if report["dryRun"] else "Wrote"
     added, updated, removed = names("added"), names("updated"), names("removed")
     if not (added or updated or removed):
-        echo(f"{report['configFile']} is up to date ({report['profiles']} profiles); nothing written.")
+        echo(f"{report['configFile']} is up to date ({count('profiles', 'profile')}); nothing written.")
         return
     echo(
         f"{verb} {report['configFile']}: {len(added)} added, {len(updated)} updated, {len(removed)} removed, "
-        f"{report['unchanged']} unchanged ({report['profiles']} profiles in the block)."
+        f"{report['unchanged']} unchanged ({count('profiles', 'profile')} in the block)."
     )
