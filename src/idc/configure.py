@@ -17,6 +17,7 @@ Nothing is written until every answer is in and the sign-in worked; the file is 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -31,11 +32,11 @@ from idc.config.validate import (
     shown,
     start_url_problem,
 )
-from idc.errors import ConfigError, LoginRequired, ServiceError
+from idc.errors import CacheError, ConfigError, LoginFailed, LoginRequired, ServiceError, shell_word
 from idc.locations import Locations
 
 if TYPE_CHECKING:
-    from idc.login import SignInOptions
+    from idc.login import SignInOptions, SsoSessionTarget
     from idc.token_cache import SsoToken
 
 DEFAULT_SCOPES = "sso:account:access"
@@ -397,8 +398,15 @@ def configure_sso(
     locations: Locations,
     prompter: Prompter,
     sign_in: SignInOptions | None = None,
+    sign_in_out: TextIO | None = None,
+    force_login: bool = False,
 ) -> ConfiguredProfile:
-    """Run the ``configure sso`` wizard and write the ``[profile]`` (and ``[sso-session]``) section."""
+    """Run the ``configure sso`` wizard and write the ``[profile]`` (and ``[sso-session]``) section.
+
+    The session's cached token is used when it is still valid (said in one line) unless
+    ``force_login``; otherwise the sign-in runs, its messages on ``sign_in_out`` (default: the
+    prompter's). A failed sign-in names this configure command, to run again.
+    """
     from idc.login import SignInOptions
 
     check_answers(answers)
@@ -407,11 +415,24 @@ def configure_sso(
     current = existing.profiles.get(answers.profile or "", {}) if answers.profile else {}
 
     session = _ask_session(answers, prompter, existing, current, required=False)
-    token = _sign_in(session, locations=locations, options=sign_in, out=prompter.out)
+    fix = rerun_command("sso", answers, session, sign_in)
+    signer = _Signer(session, locations, sign_in, prompter, sign_in_out or prompter.out, fix)
+    token, reused = signer.token(force=force_login)
 
     client_factory = sign_in.client_factory or default_client_factory()
-    fix = _login_fix(session)
-    accounts = list_accounts(token.access_token, session.sso_region, client_factory=client_factory, fix=fix)
+    try:
+        accounts = list_accounts(
+            token.access_token, session.sso_region, client_factory=client_factory, fix=fix
+        )
+    except LoginRequired:
+        if not reused:
+            raise
+        # Ended on the server before its time (logout elsewhere, an administrator): sign in once.
+        prompter.say("The cached SSO token was refused; signing in again.")
+        token, reused = signer.token(force=True)
+        accounts = list_accounts(
+            token.access_token, session.sso_region, client_factory=client_factory, fix=fix
+        )
     if not accounts:
         raise ConfigError("No AWS accounts are available to you.", hint="Ask your administrator.")
     account = _pick(prompter, accounts, answers.account_id, _ACCOUNT_TEXTS)
@@ -475,7 +496,7 @@ def configure_sso(
     else:
         prompter.say("To use this profile, specify the profile name using --profile, as shown:")
         prompter.say("")
-        prompter.say(f"aws sts get-caller-identity --profile {profile}")
+        prompter.say(f"aws sts get-caller-identity --profile {shell_word(profile)}")
     return ConfiguredProfile(
         profile=profile,
         sso_session=session.name,
@@ -495,20 +516,27 @@ def configure_sso_session(
     prompter: Prompter,
     sign_in: SignInOptions | None = None,
     login: bool = True,
+    sign_in_out: TextIO | None = None,
+    force_login: bool = False,
 ) -> ConfiguredSession:
     """Run the ``configure sso-session`` wizard; sign in (unless ``login`` is False), then write.
 
     Signing in before writing proves the start URL and region work: a typo is found now, and nothing
-    is written for it.
+    is written for it. A cached token still valid for the same start URL, region and scopes is that
+    proof already (unless ``force_login``).
     """
+    from idc.login import SignInOptions
+
     check_answers(answers)
     existing = read_existing(locations)
     session = _ask_session(answers, prompter, existing, {}, required=True)
     assert session.name is not None  # required=True never yields the legacy format
     if login:
-        from idc.login import SignInOptions
-
-        _sign_in(session, locations=locations, options=sign_in or SignInOptions(), out=prompter.out)
+        options = sign_in or SignInOptions()
+        fix = rerun_command("sso-session", answers, session, options)
+        _Signer(session, locations, options, prompter, sign_in_out or prompter.out, fix).token(
+            force=force_login
+        )
     scopes = session.scopes or DEFAULT_SCOPES
     values: dict[str, str | None] = {
         "sso_start_url": session.start_url,
@@ -521,7 +549,7 @@ def configure_sso_session(
     if not login:
         prompter.say("Run the following to login and refresh access token for this session:")
         prompter.say("")
-        prompter.say(f"idc login --sso-session {session.name}")
+        prompter.say(f"idc login --sso-session {shell_word(session.name)}")
     return ConfiguredSession(
         sso_session=session.name,
         start_url=session.start_url,
@@ -674,39 +702,132 @@ def parse_scopes(value: str | None) -> tuple[str, ...]:
     return tuple(s.strip() for s in value.split(",") if s.strip())
 
 
-def _sign_in(
-    session: _SessionAnswers, *, locations: Locations, options: SignInOptions, out: TextIO
-) -> SsoToken:
-    """Sign in to the session being configured (``idc.login``): the AWS CLI's messages go to ``out``."""
-    from idc.login import SsoSessionTarget, login
+def _target(session: _SessionAnswers) -> SsoSessionTarget:
+    from idc.login import SsoSessionTarget
 
-    target = SsoSessionTarget(
+    return SsoSessionTarget(
         session_name=session.name,
         start_url=session.start_url,
         sso_region=session.sso_region,
         registration_scopes=parse_scopes(session.scopes or DEFAULT_SCOPES) if session.name else (),
     )
-    return login(
-        target,
-        locations=locations,
-        client_factory=options.client_factory,
-        opener=options.opener,
-        use_device_code=options.use_device_code,
-        no_browser=options.no_browser,
-        clock=options.clock,
-        monotonic=options.monotonic,
-        sleep=options.sleep,
-        out=out,
-        timeout=options.timeout,
-        lock_timeout=options.lock_timeout,
-        environ=options.environ,
-    )
 
 
-def _login_fix(session: _SessionAnswers) -> str:
-    if session.name:
-        return f"idc login --sso-session {session.name}"
-    return "idc configure sso"
+def rerun_command(kind: str, answers: Answers, session: _SessionAnswers, options: SignInOptions) -> str:
+    """``idc configure KIND`` with the answers given so far as flags, ready to paste (for hints).
+
+    A new ``[sso-session]`` is not in the config until configure finishes, so ``idc login
+    --sso-session NAME`` could not sign in to it: configure itself is the command to run again.
+    """
+    words = ["idc", "configure", kind, "--sso-session", session.name or ""]
+    words += ["--start-url", session.start_url, "--sso-region", session.sso_region]
+    if session.name is not None and session.scopes and session.scopes != DEFAULT_SCOPES:
+        words += ["--scopes", session.scopes]
+    for key in ("account_id", "role_name", "region", "output", "profile"):
+        value = getattr(answers, key)
+        if value is not None:
+            words += [FLAGS[key], value.strip()]
+    if options.use_device_code:
+        words.append("--use-device-code")
+    if options.no_browser:
+        words.append("--no-browser")
+    return " ".join(shell_word(word) for word in words)
+
+
+def signed_in_token(session: _SessionAnswers, *, locations: Locations, now: dt.datetime) -> SsoToken | None:
+    """The session's cached token when no sign-in is needed, else None.
+
+    It must be for this start URL and region, made with this session's client registration (so for
+    its registration scopes: botocore's registration key includes them), and valid beyond botocore's
+    15-minute expiry window (``botocore.tokens.SSOTokenProvider``), so the profile works right away.
+    """
+    from idc.login import EXPIRY_WINDOW
+    from idc.registration_cache import load_registration, registration_cache_key
+    from idc.token_cache import load_token, token_cache_key
+
+    try:
+        token = load_token(locations, token_cache_key(session.name, session.start_url))
+    except CacheError:
+        return None  # the sign-in rewrites it
+    if token is None or (token.start_url, token.region) != (session.start_url, session.sso_region):
+        return None
+    if token.expires_at - now <= EXPIRY_WINDOW:
+        return None
+    if session.name is not None:
+        scopes = list(_target(session).registration_scopes) or None
+        key = registration_cache_key(session.sso_region, scopes, session.name, session.start_url)
+        try:
+            registration = load_registration(locations, key)
+        except CacheError:
+            return None
+        if registration is None or registration.client_id != token.client_id:
+            return None
+    return token
+
+
+class _Signer:
+    """The token for the session being configured: the cached one while valid, else a sign-in."""
+
+    def __init__(
+        self,
+        session: _SessionAnswers,
+        locations: Locations,
+        options: SignInOptions,
+        prompter: Prompter,
+        out: TextIO,
+        fix: str,
+    ) -> None:
+        self._session = session
+        self._locations = locations
+        self._options = options
+        self._prompter = prompter
+        self._out = out
+        self._fix = fix
+
+    def token(self, *, force: bool) -> tuple[SsoToken, bool]:
+        """(token, whether it was the cached one)."""
+        if not force:
+            cached = signed_in_token(self._session, locations=self._locations, now=self._options.clock())
+            if cached is not None:
+                which = self._session.name or f"of {self._session.start_url}"
+                until = cached.expires_at.astimezone(dt.timezone.utc).strftime("%H:%M")
+                self._prompter.say(f"Using the signed-in SSO session {which} (valid until {until} UTC)")
+                return cached, True
+        return self._sign_in(), False
+
+    def _sign_in(self) -> SsoToken:
+        """Sign in (``idc.login``): the AWS CLI's messages go to ``out``; failures name configure."""
+        from idc.login import login, login_command
+
+        target = _target(self._session)
+        options = self._options
+        try:
+            return login(
+                target,
+                locations=self._locations,
+                client_factory=options.client_factory,
+                opener=options.opener,
+                use_device_code=options.use_device_code,
+                no_browser=options.no_browser,
+                clock=options.clock,
+                monotonic=options.monotonic,
+                sleep=options.sleep,
+                out=self._out,
+                timeout=options.timeout,
+                lock_timeout=options.lock_timeout,
+                environ=options.environ,
+            )
+        except LoginFailed as error:
+            if "--use-device-code" in (error.hint or "") and not options.use_device_code:
+                hint = f"Run `{self._fix}` again (add --use-device-code to sign in on another device)."
+            else:
+                hint = f"Run `{self._fix}` to try again."
+            raise LoginFailed(error.message, hint=hint) from None
+        except ServiceError as error:
+            named = f"`{login_command(target)}`"
+            if not (error.hint and named in error.hint):
+                raise
+            raise type(error)(error.message, hint=error.hint.replace(named, f"`{self._fix}`")) from None
 
 
 def _portal_call(client: Any, operation: str, fix: str, **params: Any) -> dict[str, Any]:

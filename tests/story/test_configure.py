@@ -72,7 +72,6 @@ def test_flags_configure_without_a_terminal(aws_home: Any, emulator: Any) -> Non
         f"SSO start URL [None]: {emulator.start_url}",
         f"SSO region [None]: {emulator.region}",
         "SSO registration scopes [sso:account:access]: ",
-        f"Successfully logged into Start URL: {emulator.start_url}",
         "The only AWS account available to you is: 123456789012",
         "Using the account ID 123456789012",
         "The only role available to you is: AdministratorAccess",
@@ -83,6 +82,8 @@ def test_flags_configure_without_a_terminal(aws_home: Any, emulator: Any) -> Non
         "aws sts get-caller-identity --profile AdministratorAccess",
     ]:
         assert line in done.stdout.splitlines(), (line, done.stdout)
+    # without a terminal the sign-in speaks on stderr, where it is seen even when stdout is captured
+    assert f"Successfully logged into Start URL: {emulator.start_url}" in done.stderr.splitlines()
     assert sections(aws_home.config_file) == {
         "profile AdministratorAccess": {
             "sso_session": "my-sso",
@@ -299,15 +300,21 @@ def test_unknown_account_or_role_after_sign_in(
     aws_home.config_file.write_text(before)
     done = idc([*full_flags(emulator), flag, value], child_env(aws_home.env, emulator.env, APPROVER))
     assert done.returncode == ExitStatus.CONFIG, (done.stdout, done.stderr)
-    assert done.stderr.strip().splitlines() == [done.stderr.strip()]
-    assert message in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("idc: ")]
+    assert len(errors) == 1 and message in errors[0], done.stderr
+    assert done.stderr.rstrip().endswith(errors[0])
     assert aws_home.config_file.read_text() == before
 
 
 def test_refused_approval_is_login_failed_and_writes_nothing(aws_home: Any, emulator: Any) -> None:
     done = idc(full_flags(emulator), child_env(aws_home.env, emulator.env, DENIER))
     assert done.returncode == ExitStatus.LOGIN_FAILED, (done.stdout, done.stderr)
-    assert len(done.stderr.strip().splitlines()) == 1
+    errors = [line for line in done.stderr.splitlines() if line.startswith("idc: ")]
+    assert len(errors) == 1 and done.stderr.rstrip().endswith(errors[0]), done.stderr
+    # the session is not configured yet, so `idc login --sso-session my-sso` could not work: the hint
+    # is this configure command, ready to paste
+    assert "Run `idc configure sso --sso-session my-sso --start-url " in errors[0], errors[0]
+    assert "--profile AdministratorAccess` to try again." in errors[0], errors[0]
     assert "Traceback" not in done.stderr
     assert not aws_home.config_file.exists()
 
@@ -331,7 +338,7 @@ def test_sso_session_signs_in_then_writes(aws_home: Any, emulator: Any) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "SSO session name: team" in done.stdout
-    assert f"Successfully logged into Start URL: {emulator.start_url}" in done.stdout
+    assert f"Successfully logged into Start URL: {emulator.start_url}" in done.stderr
     assert "Completed configuring SSO session: team" in done.stdout
     assert sections(aws_home.config_file) == {
         "sso-session team": {
@@ -553,8 +560,8 @@ def test_use_device_code_signs_in_with_the_device_flow(aws_home: Any, emulator: 
     env = child_env(aws_home.env, emulator.env, APPROVER)
     done = idc([*full_flags(emulator), "--use-device-code"], env)
     assert done.returncode == 0, done.stderr
-    assert "Then enter the code:" in done.stdout
-    assert "/authorize?" not in done.stdout
+    assert "Then enter the code:" in done.stderr
+    assert "/authorize?" not in done.stdout + done.stderr
     assert emulator.stats().get("StartDeviceAuthorization", 0) == 1
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -44,6 +44,11 @@ def _login_options(function: Callable[..., Any]) -> Callable[..., Any]:
     function = click.option(
         "--no-browser", is_flag=True, help="Print the sign-in URL instead of opening a browser."
     )(function)
+    function = click.option(
+        "--force-login",
+        is_flag=True,
+        help="Sign in again even when the SSO session has a valid cached token.",
+    )(function)
     return function
 
 
@@ -54,12 +59,27 @@ def _prompter() -> Prompter:
     return ScriptedPrompter()
 
 
-@click.group()
+def _sign_in_out(prompter: Prompter) -> TextIO:
+    """Where the sign-in's URL and code go: with the questions on a terminal; without one (a script
+    whose output may be captured), on stderr, where whoever runs it still sees them."""
+    return prompter.out if prompter.interactive else sys.stderr
+
+
+@click.group(short_help="Create or update SSO profiles and sso-sessions in ~/.aws/config.")
 def configure() -> None:
-    """Configure profiles and SSO sessions in ~/.aws/config (AWS_CONFIG_FILE)."""
+    """Configure profiles and SSO sessions in ~/.aws/config (AWS_CONFIG_FILE).
+
+    \b
+    Examples:
+      idc configure sso
+      idc configure sso --sso-session my-sso --account-id 123456789012 \\
+          --role-name AdministratorAccess --profile admin
+      idc configure sso-session --sso-session my-sso --sso-region us-east-1 \\
+          --start-url https://d-1234567890.awsapps.com/start
+    """
 
 
-@configure.command("sso")
+@configure.command("sso", short_help="Create or update an SSO profile, as `aws configure sso` does.")
 @_session_options
 @click.option("--account-id", metavar="ID", help="AWS account id (12 digits).")
 @click.option("--role-name", metavar="ROLE", help="Role (permission set) name.")
@@ -79,19 +99,26 @@ def sso(
     profile: str | None,
     no_browser: bool,
     use_device_code: bool,
+    force_login: bool,
 ) -> None:
     """Create or update a profile that gets credentials from IAM Identity Center.
 
     Asks what `aws configure sso` asks, in the same order, with the values already configured as
     defaults; every question also has a flag. Without a terminal every missing answer that has no
-    default is an error naming its flag.
+    default is an error naming its flag, and the sign-in's URL and code go to stderr.
+
+    An SSO session still signed in (its cached token valid for 15 minutes more) is used as it is,
+    said in one line; --force-login signs in again anyway.
 
     \b
     Examples:
       idc configure sso
-      idc configure sso --sso-session my-sso --start-url https://d-1234567890.awsapps.com/start \\
-          --sso-region us-east-1 --account-id 123456789012 --role-name AdministratorAccess \\
+      idc configure sso --sso-session my-sso --sso-region us-east-1 \\
+          --start-url https://d-1234567890.awsapps.com/start \\
+          --account-id 123456789012 --role-name AdministratorAccess \\
           --region eu-west-1 --output json --profile AdministratorAccess
+      idc configure sso --sso-session my-sso --account-id 123456789012 \\
+          --role-name AdministratorAccess --profile admin </dev/null
     """
     answers = Answers(
         sso_session=sso_session,
@@ -104,11 +131,14 @@ def sso(
         output=output,
         profile=profile,
     )
+    prompter = _prompter()
     configure_sso(
         answers,
         locations=Locations.from_environ(),
-        prompter=_prompter(),
+        prompter=prompter,
         sign_in=SignInOptions(no_browser=no_browser, use_device_code=use_device_code),
+        sign_in_out=_sign_in_out(prompter),
+        force_login=force_login,
     )
 
 
@@ -123,24 +153,31 @@ def sso_session_command(
     scopes: str | None,
     no_browser: bool,
     use_device_code: bool,
+    force_login: bool,
     no_login: bool,
 ) -> None:
     """Create or update an [sso-session] section, then sign in to it.
 
-    Signing in proves the start URL and region work before anything is written; --no-login writes
-    the section without signing in (then run `idc login --sso-session NAME`).
+    Signing in proves the start URL and region work before anything is written (a valid cached
+    token for them is proof enough, unless --force-login); --no-login writes the section without
+    signing in (then run `idc login --sso-session NAME`).
 
     \b
     Examples:
       idc configure sso-session
-      idc configure sso-session --sso-session my-sso \\
-          --start-url https://d-1234567890.awsapps.com/start --sso-region us-east-1 --no-login
+      idc configure sso-session --sso-session my-sso --sso-region us-east-1 \\
+          --start-url https://d-1234567890.awsapps.com/start --no-login
     """
     answers = Answers(sso_session=sso_session, start_url=start_url, sso_region=sso_region, scopes=scopes)
+    if force_login and no_login:
+        raise click.UsageError("Give --force-login or --no-login, not both.")
+    prompter = _prompter()
     configure_sso_session(
         answers,
         locations=Locations.from_environ(),
-        prompter=_prompter(),
+        prompter=prompter,
         sign_in=SignInOptions(no_browser=no_browser, use_device_code=use_device_code),
         login=not no_login,
+        sign_in_out=_sign_in_out(prompter),
+        force_login=force_login,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 
-@click.command()
+@click.command(short_help="Run the whole story on a local Identity Center, no AWS account.")
 @click.option(
     "--browser",
     is_flag=True,
