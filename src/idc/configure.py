@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -38,6 +39,8 @@ from idc.locations import Locations
 if TYPE_CHECKING:
     from idc.login import SignInOptions, SsoSessionTarget
     from idc.token_cache import SsoToken
+
+log = logging.getLogger(__name__)
 
 DEFAULT_SCOPES = "sso:account:access"
 OUTPUT_FORMATS = ("json", "text", "table", "yaml", "yaml-stream")
@@ -734,12 +737,17 @@ def rerun_command(kind: str, answers: Answers, session: _SessionAnswers, options
     return " ".join(shell_word(word) for word in words)
 
 
-def signed_in_token(session: _SessionAnswers, *, locations: Locations, now: dt.datetime) -> SsoToken | None:
+def signed_in_token(
+    session: _SessionAnswers, *, locations: Locations, options: SignInOptions
+) -> SsoToken | None:
     """The session's cached token when no sign-in is needed, else None.
 
     It must be for this start URL and region, made with this session's client registration (so for
     its registration scopes: botocore's registration key includes them), and valid beyond botocore's
     15-minute expiry window (``botocore.tokens.SSOTokenProvider``), so the profile works right away.
+    One that is not is refreshed with its refresh token when it has one (sso-oidc ``CreateToken``,
+    ``grantType=refresh_token``, :func:`idc.token_refresh.get_valid_token`): the SSO session outlives
+    its access tokens, and nobody needs to approve a refresh.
     """
     from idc.login import EXPIRY_WINDOW
     from idc.registration_cache import load_registration, registration_cache_key
@@ -751,8 +759,6 @@ def signed_in_token(session: _SessionAnswers, *, locations: Locations, now: dt.d
         return None  # the sign-in rewrites it
     if token is None or (token.start_url, token.region) != (session.start_url, session.sso_region):
         return None
-    if token.expires_at - now <= EXPIRY_WINDOW:
-        return None
     if session.name is not None:
         scopes = list(_target(session).registration_scopes) or None
         key = registration_cache_key(session.sso_region, scopes, session.name, session.start_url)
@@ -762,7 +768,35 @@ def signed_in_token(session: _SessionAnswers, *, locations: Locations, now: dt.d
             return None
         if registration is None or registration.client_id != token.client_id:
             return None
-    return token
+    if token.expires_at - options.clock() > EXPIRY_WINDOW:
+        return token
+    if not token.can_refresh:
+        return None
+    return _refreshed(session, locations=locations, options=options)
+
+
+def _refreshed(session: _SessionAnswers, *, locations: Locations, options: SignInOptions) -> SsoToken | None:
+    """The session's token refreshed (single flight, :mod:`idc.token_refresh`), or None: sign in."""
+    from idc.config import SsoProfile
+    from idc.login import EXPIRY_WINDOW
+    from idc.token_refresh import get_valid_token
+
+    target = _target(session)
+    sso = SsoProfile(
+        profile_name=session.name or session.start_url,
+        session_name=session.name,
+        start_url=session.start_url,
+        sso_region=session.sso_region,
+        registration_scopes=tuple(target.registration_scopes),
+    )
+    try:
+        token = get_valid_token(
+            sso, locations=locations, client_factory=options.client_factory, clock=options.clock
+        )
+    except (LoginRequired, ServiceError, CacheError) as error:
+        log.debug("the cached token could not be refreshed (%s); signing in", type(error).__name__)
+        return None
+    return token if token.expires_at - options.clock() > EXPIRY_WINDOW else None
 
 
 class _Signer:
@@ -787,7 +821,7 @@ class _Signer:
     def token(self, *, force: bool) -> tuple[SsoToken, bool]:
         """(token, whether it was the cached one)."""
         if not force:
-            cached = signed_in_token(self._session, locations=self._locations, now=self._options.clock())
+            cached = signed_in_token(self._session, locations=self._locations, options=self._options)
             if cached is not None:
                 which = self._session.name or f"of {self._session.start_url}"
                 until = cached.expires_at.astimezone(dt.timezone.utc).strftime("%H:%M")

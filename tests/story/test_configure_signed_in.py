@@ -6,6 +6,9 @@ every command configure prints can be pasted into a shell as it is.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 import os
 import re
 import shlex
@@ -65,6 +68,29 @@ def test_a_signed_in_session_is_used_without_signing_in_again(aws_home: Any, emu
     done = idc([*session_args, "--scopes", "sso:account:access,codewhisperer:completions"], env)
     assert done.returncode == ExitStatus.LOGIN_FAILED, (done.stdout, done.stderr)
     assert "sso:account:access,codewhisperer" not in aws_home.config_file.read_text()
+
+
+def test_an_expiring_token_is_refreshed_without_a_sign_in(aws_home: Any, emulator: Any) -> None:
+    """An hour later the access token is at its end but the SSO session is not: the refresh token gets
+    a new one, and nobody has to approve anything."""
+    assert idc(full_flags(emulator), child_env(aws_home.env, emulator.env, APPROVER)).returncode == 0
+    path = aws_home.sso_cache / f"{hashlib.sha1(b'my-sso').hexdigest()}.json"
+    cached = json.loads(path.read_text())
+    soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5)
+    cached["expiresAt"] = soon.strftime("%Y-%m-%dT%H:%M:%SZ")  # as the token file looks an hour later
+    path.write_text(json.dumps(cached))
+    before = emulator.stats()
+
+    done = idc(full_flags(emulator, profile="later"), child_env(aws_home.env, emulator.env, DENIER))
+    assert done.returncode == 0, done.stderr
+    assert USING.search(done.stdout), done.stdout
+    after = emulator.stats()
+    assert after.get("CreateToken", 0) == before.get("CreateToken", 0) + 1  # the refresh
+    assert after.get("StartDeviceAuthorization", 0) == before.get("StartDeviceAuthorization", 0)
+    refreshed = json.loads(path.read_text())
+    assert refreshed["accessToken"] != cached["accessToken"]
+    assert refreshed["expiresAt"] > cached["expiresAt"]
+    assert refreshed["accessToken"] not in done.stdout + done.stderr
 
 
 def test_a_token_ended_on_the_server_is_replaced_by_a_sign_in(aws_home: Any, emulator: Any) -> None:
