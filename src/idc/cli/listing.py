@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -18,6 +18,23 @@ from idc.account_listing import DEFAULT_TPS
 
 if TYPE_CHECKING:
     from idc.account_listing import AccountListing, ProgressCallback
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def listing_options(command: F) -> F:
+    """``--refresh`` and ``--tps``: how a command that lists the organisation reads it (list, populate)."""
+    command = click.option(
+        "--tps",
+        type=click.FloatRange(min=0.1),
+        metavar="N",
+        default=DEFAULT_TPS,
+        show_default=True,
+        help="Calls per second to Identity Center (its quota is about 20).",
+    )(command)
+    return click.option("--refresh", is_flag=True, help="Ignore the listing cached in the last 10 minutes.")(
+        command
+    )
 
 
 @contextmanager
@@ -94,15 +111,7 @@ def render_table(listing: AccountListing) -> None:
     type=click.Choice(["table", "json"]),
     help="table for people, json for scripts (default: table on a terminal, json otherwise).",
 )
-@click.option("--refresh", is_flag=True, help="Ignore the listing cached in the last 10 minutes.")
-@click.option(
-    "--tps",
-    type=click.FloatRange(min=0.1),
-    metavar="N",
-    default=DEFAULT_TPS,
-    show_default=True,
-    help="Calls per second to Identity Center (its quota is about 20).",
-)
+@listing_options
 def list_command(
     profile: str | None, sso_session: str | None, output: str | None, refresh: bool, tps: float
 ) -> None:

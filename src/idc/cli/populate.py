@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from idc.account_listing import DEFAULT_TPS
+from idc.cli.listing import listing_options
 from idc.populate import DEFAULT_TEMPLATE
 
 OUTPUT_FORMATS = ("json", "text", "table", "yaml", "yaml-stream")
@@ -37,15 +37,7 @@ OUTPUT_FORMATS = ("json", "text", "table", "yaml", "yaml-stream")
 )
 @click.option("--prune", is_flag=True, help="Remove generated profiles whose assignment is gone.")
 @click.option("--dry-run", is_flag=True, help="Show the change as a unified diff; write nothing.")
-@click.option("--refresh", is_flag=True, help="Ignore the listing cached in the last 10 minutes.")
-@click.option(
-    "--tps",
-    type=click.FloatRange(min=0.1),
-    metavar="N",
-    default=DEFAULT_TPS,
-    show_default=True,
-    help="Calls per second to Identity Center (its quota is about 20).",
-)
+@listing_options
 def populate_command(
     sso_session: str | None,
     profile: str | None,
