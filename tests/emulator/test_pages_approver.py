@@ -2,132 +2,22 @@
 
 from __future__ import annotations
 
-import http.server
 import os
-import secrets
 import subprocess
 import sys
-import threading
 import time
-import urllib.parse
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
+from emulator_clients import DEVICE_GRANT
+from page_flows import CallbackListener, pkce_request, poll_token, start_device
 
 from idc.emulator.page_approver import PageApprover, PageWalkError, main
 
-DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
-
-
-def oidc_client(emulator: Any) -> Any:
-    return boto3.session.Session().client(
-        "sso-oidc",
-        region_name=emulator.region,
-        endpoint_url=emulator.base_url,
-        config=Config(retries={"max_attempts": 1}),
-    )
-
-
-def start_device(emulator: Any) -> tuple[Any, dict[str, Any], dict[str, Any]]:
-    oidc = oidc_client(emulator)
-    client = oidc.register_client(clientName="page-approver-test", clientType="public")
-    auth = oidc.start_device_authorization(
-        clientId=client["clientId"], clientSecret=client["clientSecret"], startUrl=emulator.start_url
-    )
-    return oidc, client, auth
-
-
-def poll_token(emulator: Any, oidc: Any, client: dict[str, Any], auth: dict[str, Any]) -> dict[str, Any]:
-    """CreateToken as the AWS CLI polls it; the emulator's clock stands in for waiting out the interval."""
-    for _ in range(10):
-        try:
-            token: dict[str, Any] = oidc.create_token(
-                clientId=client["clientId"],
-                clientSecret=client["clientSecret"],
-                grantType=DEVICE_GRANT,
-                deviceCode=auth["deviceCode"],
-            )
-            return token
-        except (oidc.exceptions.AuthorizationPendingException, oidc.exceptions.SlowDownException):
-            emulator.advance_clock(auth.get("interval", 1) + 5)
-            time.sleep(0.05)
-    raise AssertionError("the device authorization never completed")
-
-
-class CallbackListener:
-    """A real loopback HTTP listener on 127.0.0.1, port 0, like the one a client runs for PKCE."""
-
-    def __init__(self, status: int = 200) -> None:
-        self.received: list[dict[str, str]] = []
-        received = self.received
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                parts = urllib.parse.urlsplit(self.path)
-                if parts.path == "/oauth/callback":
-                    received.append(dict(urllib.parse.parse_qsl(parts.query)))
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html")
-                self.end_headers()
-                self.wfile.write(b"<!doctype html><title>done</title><p>You can close this window.</p>")
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.redirect_uri = f"http://127.0.0.1:{self.server.server_address[1]}/oauth/callback"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def listener() -> Iterator[CallbackListener]:
-    server = CallbackListener()
-    yield server
-    server.close()
-
-
-def pkce_request(emulator: Any, listener: CallbackListener) -> tuple[Any, dict[str, Any], str, str, str]:
-    """RegisterClient and the /authorize URL exactly as the AWS CLI v2 builds them."""
-    import base64
-    import hashlib
-
-    oidc = oidc_client(emulator)
-    client = oidc.register_client(
-        clientName="botocore-client-pages",
-        clientType="public",
-        grantTypes=["authorization_code", "refresh_token"],
-        redirectUris=["http://127.0.0.1/oauth/callback"],
-        issuerUrl=emulator.start_url,
-        scopes=["sso:account:access"],
-    )
-    verifier = secrets.token_urlsafe(48)[:64]
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
-    state = secrets.token_hex(16)
-    query = urllib.parse.urlencode(
-        {
-            "response_type": "code",
-            "client_id": client["clientId"],
-            "redirect_uri": listener.redirect_uri,
-            "state": state,
-            "code_challenge_method": "S256",
-            "scopes": "sso:account:access",
-            "code_challenge": challenge,
-        }
-    )
-    return oidc, client, f"{emulator.base_url}/authorize?{query}", verifier, state
-
 
 def test_device_flow_approved_by_walking_the_pages(emulator: Any) -> None:
-    oidc, client, auth = start_device(emulator)
+    oidc, client, auth = start_device(emulator, "page-approver-test")
     approver = PageApprover()
     assert approver(auth["verificationUriComplete"]) is True
     approver.wait(30)
@@ -136,7 +26,7 @@ def test_device_flow_approved_by_walking_the_pages(emulator: Any) -> None:
 
 
 def test_device_flow_denied_by_walking_the_pages(emulator: Any) -> None:
-    oidc, client, auth = start_device(emulator)
+    oidc, client, auth = start_device(emulator, "page-approver-test")
     approver = PageApprover(allow=False)
     approver(auth["verificationUriComplete"])
     approver.wait(30)
@@ -147,7 +37,7 @@ def test_device_flow_denied_by_walking_the_pages(emulator: Any) -> None:
 def test_pkce_walk_follows_the_redirect_to_the_loopback_listener(
     emulator: Any, listener: CallbackListener
 ) -> None:
-    oidc, client, url, verifier, state = pkce_request(emulator, listener)
+    oidc, client, url, verifier, state = pkce_request(emulator, listener, "pages")
     approver = PageApprover()
     approver(url)
     approver.wait(30)
@@ -169,7 +59,7 @@ def test_pkce_walk_follows_the_redirect_to_the_loopback_listener(
 def test_pkce_walk_ends_at_the_listener_whatever_it_answers(emulator: Any) -> None:
     failing = CallbackListener(status=500)
     try:
-        _oidc, _client, url, _verifier, state = pkce_request(emulator, failing)
+        _oidc, _client, url, _verifier, state = pkce_request(emulator, failing, "pages")
         approver = PageApprover()
         approver(url)
         approver.wait(30)
@@ -179,7 +69,7 @@ def test_pkce_walk_ends_at_the_listener_whatever_it_answers(emulator: Any) -> No
 
 
 def test_pkce_walk_deny_hands_back_access_denied(emulator: Any, listener: CallbackListener) -> None:
-    _oidc, _client, url, _verifier, state = pkce_request(emulator, listener)
+    _oidc, _client, url, _verifier, state = pkce_request(emulator, listener, "pages")
     approver = PageApprover(allow=False)
     approver(url)
     approver.wait(30)
@@ -201,7 +91,7 @@ def test_pkce_walk_deny_hands_back_access_denied(emulator: Any, listener: Callba
 def test_walk_failures_are_reported_by_wait(
     emulator: Any, username: str, password: str, url_suffix: str, expected: str
 ) -> None:
-    _oidc, _client, auth = start_device(emulator)
+    _oidc, _client, auth = start_device(emulator, "page-approver-test")
     url = auth["verificationUriComplete"] if not url_suffix else auth["verificationUri"] + url_suffix
     approver = PageApprover(username, password)
     approver(url)
@@ -211,14 +101,14 @@ def test_walk_failures_are_reported_by_wait(
 
 
 def test_command_line_walk_approves_and_exits_zero(emulator: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    oidc, client, auth = start_device(emulator)
+    oidc, client, auth = start_device(emulator, "page-approver-test")
     assert main(["--user", "demo", "--password", "demo", auth["verificationUriComplete"]]) == 0
     assert "approved" in capsys.readouterr().err
     assert poll_token(emulator, oidc, client, auth)["accessToken"]
 
 
 def test_command_line_failure_exits_nonzero_with_one_line(emulator: Any) -> None:
-    _oidc, _client, auth = start_device(emulator)
+    _oidc, _client, auth = start_device(emulator, "page-approver-test")
     result = subprocess.run(
         [
             sys.executable,
@@ -241,7 +131,7 @@ def test_command_line_failure_exits_nonzero_with_one_line(emulator: Any) -> None
 def test_command_line_detach_returns_at_once_and_approves_in_the_background(
     emulator: Any, tmp_path: Path
 ) -> None:
-    oidc, client, auth = start_device(emulator)
+    oidc, client, auth = start_device(emulator, "page-approver-test")
     log = tmp_path / "approver.log"
     started = time.monotonic()
     result = subprocess.run(

@@ -5,20 +5,14 @@ Screenshots of each step land in the test's tmp_path (``<step>.png``).
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import http.server
-import secrets
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import playwright.sync_api as playwright_sync
 import pytest
-from botocore.config import Config
+from page_flows import CallbackListener, pkce_request, poll_token, start_device
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -33,7 +27,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
 
 @pytest.fixture(scope="module")
@@ -75,39 +68,6 @@ def steps(page: Any, tmp_path: Path) -> Steps:
     return Steps(page, tmp_path)
 
 
-def oidc_client(emulator: Any) -> Any:
-    return boto3.session.Session().client(
-        "sso-oidc",
-        region_name=emulator.region,
-        endpoint_url=emulator.base_url,
-        config=Config(retries={"max_attempts": 1}),
-    )
-
-
-def start_device(emulator: Any, name: str = "Browser test app") -> tuple[Any, dict[str, Any], dict[str, Any]]:
-    oidc = oidc_client(emulator)
-    client = oidc.register_client(clientName=name, clientType="public", scopes=["sso:account:access"])
-    auth = oidc.start_device_authorization(
-        clientId=client["clientId"], clientSecret=client["clientSecret"], startUrl=emulator.start_url
-    )
-    return oidc, client, auth
-
-
-def poll_token(emulator: Any, oidc: Any, client: dict[str, Any], auth: dict[str, Any]) -> dict[str, Any]:
-    for _ in range(10):
-        try:
-            token: dict[str, Any] = oidc.create_token(
-                clientId=client["clientId"],
-                clientSecret=client["clientSecret"],
-                grantType=DEVICE_GRANT,
-                deviceCode=auth["deviceCode"],
-            )
-            return token
-        except (oidc.exceptions.AuthorizationPendingException, oidc.exceptions.SlowDownException):
-            emulator.advance_clock(auth.get("interval", 1) + 5)
-    raise AssertionError("the device authorization never completed")
-
-
 def sign_in(page: Any, steps: Steps, password: str = "demo") -> None:
     steps.shows("signin", "Sign in")
     page.get_by_label("Username").fill("demo")
@@ -116,7 +76,7 @@ def sign_in(page: Any, steps: Steps, password: str = "demo") -> None:
 
 
 def test_device_flow_sign_in_confirm_allow(emulator: Any, page: Any, steps: Steps) -> None:
-    oidc, client, auth = start_device(emulator)
+    oidc, client, auth = start_device(emulator, "Browser test app", ["sso:account:access"])
     page.goto(auth["verificationUriComplete"])
     sign_in(page, steps, password="not-it")
     expect(page.get_by_role("alert")).to_contain_text("username or password is incorrect")
@@ -140,7 +100,7 @@ def test_device_flow_sign_in_confirm_allow(emulator: Any, page: Any, steps: Step
 
 
 def test_device_flow_typed_code_then_deny(emulator: Any, page: Any, steps: Steps) -> None:
-    oidc, client, auth = start_device(emulator, name="Deny me")
+    oidc, client, auth = start_device(emulator, "Deny me", ["sso:account:access"])
     page.goto(auth["verificationUri"])
     sign_in(page, steps)
     steps.shows("device-empty", "Authorization requested")
@@ -154,73 +114,10 @@ def test_device_flow_typed_code_then_deny(emulator: Any, page: Any, steps: Steps
         poll_token(emulator, oidc, client, auth)
 
 
-class CallbackListener:
-    """A real loopback listener on 127.0.0.1, port 0, answering like a CLI's callback page."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, str]] = []
-        received = self.received
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                parts = urllib.parse.urlsplit(self.path)
-                if parts.path == "/oauth/callback":
-                    received.append(dict(urllib.parse.parse_qsl(parts.query)))
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.end_headers()
-                self.wfile.write(b"<!doctype html><html lang=en><title>Done</title><h1>Signed in</h1>")
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.redirect_uri = f"http://127.0.0.1:{self.server.server_address[1]}/oauth/callback"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def listener() -> Iterator[CallbackListener]:
-    server = CallbackListener()
-    yield server
-    server.close()
-
-
-def authorize_url(emulator: Any, listener: CallbackListener) -> tuple[Any, dict[str, Any], str, str, str]:
-    oidc = oidc_client(emulator)
-    client = oidc.register_client(
-        clientName="botocore-client-browser",
-        clientType="public",
-        grantTypes=["authorization_code", "refresh_token"],
-        redirectUris=["http://127.0.0.1/oauth/callback"],
-        issuerUrl=emulator.start_url,
-        scopes=["sso:account:access"],
-    )
-    verifier = secrets.token_urlsafe(48)[:64]
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
-    state = secrets.token_hex(16)
-    query = urllib.parse.urlencode(
-        {
-            "response_type": "code",
-            "client_id": client["clientId"],
-            "redirect_uri": listener.redirect_uri,
-            "state": state,
-            "code_challenge_method": "S256",
-            "scopes": "sso:account:access",
-            "code_challenge": challenge,
-        }
-    )
-    return oidc, client, f"{emulator.base_url}/authorize?{query}", verifier, state
-
-
 def test_pkce_sign_in_allow_redirects_to_the_loopback_listener(
     emulator: Any, page: Any, steps: Steps, listener: CallbackListener
 ) -> None:
-    oidc, client, url, verifier, state = authorize_url(emulator, listener)
+    oidc, client, url, verifier, state = pkce_request(emulator, listener, "browser")
     page.goto(url)
     sign_in(page, steps)
     steps.shows("pkce-consent", "Allow botocore-client-browser to access your data?")
@@ -244,7 +141,7 @@ def test_pkce_sign_in_allow_redirects_to_the_loopback_listener(
 def test_pkce_deny_redirects_with_access_denied(
     emulator: Any, page: Any, steps: Steps, listener: CallbackListener
 ) -> None:
-    _oidc, _client, url, _verifier, state = authorize_url(emulator, listener)
+    _oidc, _client, url, _verifier, state = pkce_request(emulator, listener, "browser")
     page.goto(url)
     sign_in(page, steps)
     page.get_by_role("button", name="Deny").click()
@@ -282,7 +179,7 @@ def test_portal_lists_accounts_roles_and_command_line_access(emulator: Any, page
 def test_forms_without_the_csrf_token_are_rejected_and_wrong_codes_are_limited(
     emulator: Any, page: Any, steps: Steps
 ) -> None:
-    _oidc, _client, auth = start_device(emulator)
+    _oidc, _client, auth = start_device(emulator, "Browser test app", ["sso:account:access"])
     page.goto(auth["verificationUriComplete"])
     sign_in(page, steps)
     steps.shows("device-again", "Authorization requested")
