@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from idc.emulator.launch import launch_emulator
+
 PERMISSION_SETS = ("AdministratorAccess", "ReadOnlyAccess", "PowerUserAccess", "Billing", "SecurityAudit")
 SESSION = "bench"
 PROFILE_REGION = "us-east-1"
@@ -94,43 +96,16 @@ def directory(accounts: int, roles: int) -> dict[str, Any]:
 
 
 def start_emulator(directory_file: Path, tps: float, latency_ms: float) -> Emulator:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "idc",
-            "emulator",
-            "--port",
-            "0",
-            "--directory",
-            str(directory_file),
-            "--tps-limit",
-            str(tps),
-            "--latency-ms",
-            str(latency_ms),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    options = ["--port", "0", "--directory", str(directory_file)]
+    options += ["--tps-limit", str(tps), "--latency-ms", str(latency_ms)]
+    launched = launch_emulator(options, capture_stderr=False)
+    return Emulator(
+        process=launched.process,
+        base_url=launched.base_url,
+        start_url=launched.start_url,
+        region=launched.region,
+        admin_token=launched.admin_token,
     )
-    found: dict[str, str] = {}
-    assert process.stdout is not None
-    for line in process.stdout:
-        for key, pattern in (
-            ("base_url", r"^Base URL: (\S+)"),
-            ("start_url", r"^Start URL: (\S+)"),
-            ("region", r"^Region: (\S+)"),
-            ("admin_token", r"^export IDC_EMULATOR_ADMIN_TOKEN=(\S+)"),
-        ):
-            match = re.search(pattern, line.strip())
-            if match:
-                found[key] = match.group(1)
-        if len(found) == 4:
-            break
-    if len(found) != 4:
-        process.kill()
-        raise SystemExit("idc emulator did not start")
-    return Emulator(process=process, **found)
 
 
 def sign_in(emulator: Emulator, env: dict[str, str]) -> None:

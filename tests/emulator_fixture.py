@@ -8,10 +8,7 @@ thread, or ``subprocess=True`` for a real ``idc emulator`` process); real AWS cl
 from __future__ import annotations
 
 import json
-import os
-import re
 import subprocess
-import sys
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from idc.emulator.launch import launch_emulator
 from idc.emulator.server import EmulatorServer
 
 
@@ -94,7 +92,7 @@ class RunningEmulator:
 def _start_subprocess(
     directory: dict[str, Any] | Path | None, tmp: Path, options: dict[str, Any]
 ) -> RunningEmulator:
-    args = [sys.executable, "-m", "idc", "emulator", "--port", "0"]
+    args = ["--port", "0"]
     if directory is not None:
         path = directory if isinstance(directory, Path) else tmp / "directory.json"
         if not isinstance(directory, Path):
@@ -102,31 +100,14 @@ def _start_subprocess(
         args += ["--directory", str(path)]
     for name, value in options.items():
         args += [f"--{name.replace('_', '-')}", str(value)]
-    process = subprocess.Popen(
-        args,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    launched = launch_emulator(args)
+    return RunningEmulator(
+        process=launched.process,
+        base_url=launched.base_url,
+        start_url=launched.start_url,
+        region=launched.region,
+        admin_token=launched.admin_token,
     )
-    found: dict[str, str] = {}
-    assert process.stdout is not None
-    for line in process.stdout:
-        for key, pattern in (
-            ("base_url", r"^Base URL: (\S+)"),
-            ("start_url", r"^Start URL: (\S+)"),
-            ("region", r"^Region: (\S+)"),
-            ("admin_token", r"^export IDC_EMULATOR_ADMIN_TOKEN=(\S+)"),
-        ):
-            match = re.search(pattern, line.strip())
-            if match:
-                found[key] = match.group(1)
-        if len(found) == 4:
-            break
-    if len(found) != 4:
-        process.kill()
-        raise RuntimeError(f"idc emulator did not start: {process.stderr.read() if process.stderr else ''}")
-    return RunningEmulator(process=process, **found)
 
 
 EmulatorFactory = Callable[..., RunningEmulator]

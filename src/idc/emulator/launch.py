@@ -1,0 +1,56 @@
+"""Starting ``idc emulator`` as a child process and reading what its start-up banner says.
+
+The banner is printed by :mod:`idc.emulator.cli`; tests and benchmarks that need the emulator in its
+own process (so its CPU and its counters are separate) read it here, in one place.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_BANNER = (
+    ("base_url", re.compile(r"^Base URL: (\S+)")),
+    ("start_url", re.compile(r"^Start URL: (\S+)")),
+    ("region", re.compile(r"^Region: (\S+)")),
+    ("admin_token", re.compile(r"^export IDC_EMULATOR_ADMIN_TOKEN=(\S+)")),
+)
+
+
+@dataclass(frozen=True)
+class LaunchedEmulator:
+    process: subprocess.Popen[str]
+    base_url: str
+    start_url: str
+    region: str
+    admin_token: str
+
+
+def launch_emulator(options: Sequence[str], *, capture_stderr: bool = True) -> LaunchedEmulator:
+    """Run ``idc emulator OPTIONS`` with this interpreter and wait until its banner names its URLs.
+
+    Raises RuntimeError (with the child's stderr when captured) if it exits before saying them.
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-m", "idc", "emulator", *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE if capture_stderr else None,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    found: dict[str, str] = {}
+    assert process.stdout is not None
+    for line in process.stdout:
+        for key, pattern in _BANNER:
+            match = pattern.search(line.strip())
+            if match:
+                found[key] = match.group(1)
+        if len(found) == len(_BANNER):
+            return LaunchedEmulator(process=process, **found)
+    process.kill()
+    detail = process.stderr.read() if process.stderr else ""
+    raise RuntimeError(f"idc emulator did not start: {detail}")
