@@ -108,11 +108,11 @@ def install_aws_sso_util(directory: Path) -> str | None:
 
 
 def sign_in(emulator: object, session: str | None, scopes: tuple[str, ...]) -> None:
-    """A real device-code sign-in of the demo user (idc.login + the emulator's page approver)."""
-    from idc.aws_clients import BotocoreClientFactory
+    """A real device-code sign-in of the demo user (idc.signin.login + the emulator's page approver)."""
+    from idc.aws.clients import BotocoreClientFactory
     from idc.emulator.page_approver import PageApprover
-    from idc.locations import Locations
-    from idc.login import SsoSessionTarget, login
+    from idc.signin.login import SsoSessionTarget, login
+    from idc.storage.locations import Locations
 
     approver = PageApprover()
     target = SsoSessionTarget(session, emulator.start_url, emulator.region, scopes)  # type: ignore[attr-defined]
@@ -249,7 +249,7 @@ def main() -> int:
                 measure_rss(row, env, workdir)
 
         cli_cache = home / ".aws" / "cli" / "cache"
-        from idc.token_cache import token_cache_key
+        from idc.storage.token_cache import token_cache_key
 
         token_file = home / ".aws" / "sso" / "cache" / f"{token_cache_key(SESSION, server.start_url)}.json"
         cold = parallel_cold(args.parallel, env, cli_cache, emulator, None)

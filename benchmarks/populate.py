@@ -111,11 +111,11 @@ def start_emulator(directory_file: Path, tps: float, latency_ms: float) -> Emula
 def sign_in(emulator: Emulator, env: dict[str, str]) -> None:
     """Sign in through the emulator's pages (idc login, PKCE) and share the token with aws-sso-util."""
     os.environ.update(env)
-    from idc.aws_clients import BotocoreClientFactory
+    from idc.aws.clients import BotocoreClientFactory
     from idc.emulator.page_approver import PageApprover
-    from idc.locations import Locations
-    from idc.login import SsoSessionTarget, login
-    from idc.token_cache import save_token, token_cache_key
+    from idc.signin.login import SsoSessionTarget, login
+    from idc.storage.locations import Locations
+    from idc.storage.token_cache import save_token, token_cache_key
 
     locations = Locations.from_environ(env)
     target = SsoSessionTarget(SESSION, emulator.start_url, emulator.region, ("sso:account:access",))

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from idc.errors import IdcError, LoginRequired
-from idc.locations import Locations
+from idc.storage.locations import Locations
 
 if TYPE_CHECKING:
     from idc.config import SsoProfile
@@ -235,7 +235,7 @@ class _Story:
         browser: bool,
         opener_factory: Callable[[], Any] | None,
     ) -> None:
-        from idc.aws_clients import BotocoreClientFactory
+        from idc.aws.clients import BotocoreClientFactory
 
         self.server = server
         self.env = env
@@ -254,7 +254,7 @@ class _Story:
         if self.opener_factory is not None:
             return self.opener_factory()
         if self.browser:
-            from idc.browser import SystemBrowserOpener
+            from idc.signin.browser import SystemBrowserOpener
 
             return SystemBrowserOpener()
         from idc.emulator.page_approver import PageApprover
@@ -286,8 +286,8 @@ class _Story:
         self.use(profile, again=True)
 
     def configure(self) -> str:
-        from idc.configure import Answers, ScriptedPrompter, configure_sso
-        from idc.login import SignInOptions
+        from idc.configure.wizard import Answers, ScriptedPrompter, configure_sso
+        from idc.signin.login import SignInOptions
 
         steps = self.steps
         steps.start("Configure a profile and approve in the browser", "idc configure sso")
@@ -318,7 +318,7 @@ class _Story:
             or f"[sso-session {DEMO_SESSION}]" not in config_text
         ):
             raise steps.fail("the profile or the sso-session section is missing from the config file")
-        from idc.token_cache import load_token, token_cache_key
+        from idc.storage.token_cache import load_token, token_cache_key
 
         key = token_cache_key(DEMO_SESSION, self.server.start_url)
         if load_token(self.locations, key) is None:
@@ -336,8 +336,8 @@ class _Story:
 
     def _listing(self, profile: str) -> list[tuple[str, str, str]]:
         """``idc list``: every account and role, fetched from the server (no listing cache)."""
-        from idc.account_listing import list_accounts_and_roles
-        from idc.token_refresh import get_valid_token
+        from idc.accounts.listing import list_accounts_and_roles
+        from idc.signin.token_refresh import get_valid_token
 
         sso = self._sso(profile)
         token = get_valid_token(sso, locations=self.locations, client_factory=self.client_factory)
@@ -363,7 +363,7 @@ class _Story:
     def _whoami(self, profile: str) -> str:
         """``idc whoami``: role credentials (cache, else GetRoleCredentials), then STS GetCallerIdentity."""
         from idc.cli.whoami import caller_identity
-        from idc.role_credentials import get_role_credentials
+        from idc.credentials.role_credentials import get_role_credentials
 
         sso = self._sso(profile)
         role = get_role_credentials(sso, locations=self.locations, client_factory=self.client_factory)
@@ -427,7 +427,7 @@ class _Story:
         steps.ok("both say the session is over, and idc names the one command that fixes it")
 
     def login(self, profile: str) -> None:
-        from idc.login import login
+        from idc.signin.login import login
 
         steps = self.steps
         steps.start("Sign in again", f"idc login --profile {profile}")

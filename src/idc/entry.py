@@ -12,7 +12,7 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] in ("credentials", "exec"):
-        from idc import hotpath
+        from idc.credentials import hotpath
 
         answered = hotpath.try_answer(args)
         if answered is not None:

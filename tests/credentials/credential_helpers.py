@@ -10,7 +10,7 @@ import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from idc.role_cache import role_cache_key
+from idc.storage.role_cache import role_cache_key
 
 ACCOUNT = "123456789012"
 ROLE = "AdministratorAccess"
@@ -78,10 +78,10 @@ def run_idc(
 
 def sign_in(emulator, aws_home, *, device_code: bool = False):
     """A real sign-in against the emulator (H4's login, H2's page approver walking the pages)."""
-    from idc.aws_clients import BotocoreClientFactory
+    from idc.aws.clients import BotocoreClientFactory
     from idc.emulator.page_approver import PageApprover
-    from idc.locations import Locations
-    from idc.login import SsoSessionTarget, login
+    from idc.signin.login import SsoSessionTarget, login
+    from idc.storage.locations import Locations
 
     approver = PageApprover()
     target = SsoSessionTarget(SESSION, emulator.start_url, emulator.region, ("sso:account:access",))
@@ -98,7 +98,7 @@ def sign_in(emulator, aws_home, *, device_code: bool = False):
 
 
 def token_file(aws_home) -> Path:
-    from idc.token_cache import token_cache_key
+    from idc.storage.token_cache import token_cache_key
 
     return aws_home.sso_cache / f"{token_cache_key(SESSION, '')}.json"
 

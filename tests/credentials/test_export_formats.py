@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from idc.export_formats import FORMATS, environment_variables, render
+from idc.credentials.export_formats import FORMATS, environment_variables, render
 
 CREDS: dict[str, Any] = {
     "access_key_id": "ASIAEXAMPLE",

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from credential_helpers import ACCOUNT, ROLE, SESSION, idc_script, write_config, write_role_cache
 
-from idc import hotpath
-from idc.role_cache import role_cache_key
+from idc.credentials import hotpath
+from idc.storage.role_cache import role_cache_key
 
 START_URL = "https://d-0000000000.awsapps.com/start"
 REGION = "ap-northeast-1"
@@ -339,8 +339,8 @@ def test_hot_path_module_is_not_importing_heavy_modules_at_import() -> None:
 def test_a_miss_keeps_the_role_lock_for_the_full_cli_of_this_process(home) -> None:
     """The hot path waits for a fetch in progress; on a miss it keeps the lock and the library adopts
     it (taking it again in the same process would wait for itself)."""
-    from idc.locations import Locations
-    from idc.locking import ProcessLock, lock_path_for
+    from idc.storage.locations import Locations
+    from idc.storage.locking import ProcessLock, lock_path_for
 
     assert hotpath.cached_credentials("dev", dict(os.environ), wait=True) is None
     path = lock_path_for(Locations.from_environ(), "role", role_cache_key(ACCOUNT, ROLE, SESSION, START_URL))

@@ -1,4 +1,4 @@
-"""idc.retry: throttling, Retry-After, budgets and the token bucket, with an injected clock.
+"""idc.aws.retry: throttling, Retry-After, budgets and the token bucket, with an injected clock.
 
 The errors are real botocore ``ClientError`` objects shaped as botocore builds them from a response
 (``Error.Code``, ``ResponseMetadata.HTTPStatusCode`` and lower-cased ``HTTPHeaders``); the end-to-end
@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
+from idc.aws.retry import RateLimiter, RetryPolicy, call_with_retry, parse_retry_after
 from idc.errors import Throttled
-from idc.retry import RateLimiter, RetryPolicy, call_with_retry, parse_retry_after
 
 
 class FakeClock:

@@ -21,16 +21,16 @@ from credential_helpers import (
     write_role_cache,
 )
 
-from idc import hotpath
-from idc.aws_clients import BotocoreClientFactory
+from idc.aws.clients import BotocoreClientFactory
+from idc.aws.retry import RetryPolicy
 from idc.config import resolve_sso
+from idc.credentials import hotpath
+from idc.credentials.role_credentials import fetch_with_reload, get_role_credentials, local_expiry
 from idc.errors import ConfigError, LoginRequired, Throttled
-from idc.locations import Locations
-from idc.locking import lock_path_for
-from idc.retry import RetryPolicy
-from idc.role_cache import load_role_credentials, role_cache_key
-from idc.role_credentials import fetch_with_reload, get_role_credentials, local_expiry
-from idc.token_cache import load_token, token_cache_key
+from idc.storage.locations import Locations
+from idc.storage.locking import lock_path_for
+from idc.storage.role_cache import load_role_credentials, role_cache_key
+from idc.storage.token_cache import load_token, token_cache_key
 
 
 def _get(**kwargs: Any):

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from credential_helpers import run_idc, secrets_in, set_token_expiry, token_file, write_config
 
-from idc.aws_clients import BotocoreClientFactory
+from idc.aws.clients import BotocoreClientFactory
+from idc.aws.retry import RetryPolicy
 from idc.config import resolve_sso
 from idc.errors import CacheError, LoginRequired, ServiceError
-from idc.locations import Locations
-from idc.retry import RetryPolicy
-from idc.token_refresh import EXPIRED_MESSAGE, get_valid_token
+from idc.signin.token_refresh import EXPIRED_MESSAGE, get_valid_token
+from idc.storage.locations import Locations
 
 
 def _refresh(**kwargs: Any):

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from idc.locations import Locations
+from idc.storage.locations import Locations
 
 PERMISSION_SETS = ("AdministratorAccess", "ReadOnlyAccess", "PowerUserAccess", "Billing", "SecurityAudit")
 SESSION = "org"
@@ -52,9 +52,9 @@ class SignedIn:
 
 def sign_in(emulator: Any, aws_home: Any, monkeypatch: pytest.MonkeyPatch) -> SignedIn:
     """Write an ``[sso-session org]`` config for ``emulator`` and sign in through its pages."""
-    from idc.aws_clients import BotocoreClientFactory
+    from idc.aws.clients import BotocoreClientFactory
     from idc.emulator.page_approver import PageApprover
-    from idc.login import SsoSessionTarget, login
+    from idc.signin.login import SsoSessionTarget, login
 
     for name, value in emulator.env.items():
         monkeypatch.setenv(name, value)

@@ -10,16 +10,16 @@ from typing import Any
 
 import pytest
 
-from idc.account_listing import (
+from idc.accounts.listing import (
     ListingOptions,
     Progress,
     cached_listing,
     list_accounts_and_roles,
     listing_cache_path,
 )
-from idc.aws_clients import BotocoreClientFactory
+from idc.aws.clients import BotocoreClientFactory
+from idc.aws.retry import RetryPolicy
 from idc.errors import LoginRequired
-from idc.retry import RetryPolicy
 
 from .scale_support import PERMISSION_SETS, directory, sign_in
 
@@ -178,7 +178,7 @@ def test_a_corrupt_cache_is_a_miss_and_is_rewritten(
 def test_token_replaced_by_another_sign_in_is_reloaded_once(
     emulator_factory: Any, aws_home: Any, monkeypatch: Any
 ) -> None:
-    from idc.account_listing import listing_for, resolve_target
+    from idc.accounts.listing import listing_for, resolve_target
 
     signed = sign_in(emulator_factory(directory(4, 1)), aws_home, monkeypatch)
     signed.emulator.end_sessions()  # the token this process reads first is dead...

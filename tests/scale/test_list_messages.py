@@ -14,7 +14,7 @@ import pexpect
 from click.testing import CliRunner
 
 from idc.cli import app
-from idc.token_cache import token_cache_key, token_cache_path
+from idc.storage.token_cache import token_cache_key, token_cache_path
 
 from .scale_support import SESSION, directory, sign_in
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from idc.account_listing import AccountListing, AccountRoles
+from idc.accounts.listing import AccountListing, AccountRoles
+from idc.accounts.populate import PopulateSettings, plan_populate, profile_names
 from idc.errors import ConfigError
-from idc.populate import PopulateSettings, plan_populate, profile_names
 
 from .scale_support import SESSION, directory, sign_in
 
@@ -238,7 +238,7 @@ def test_borrowing_a_profiles_session(emulator_factory: Any, aws_home: Any, monk
 def test_borrowing_a_legacy_profile_writes_legacy_profiles(
     emulator_factory: Any, aws_home: Any, monkeypatch: Any
 ) -> None:
-    from idc.token_cache import load_token, save_token, token_cache_key
+    from idc.storage.token_cache import load_token, save_token, token_cache_key
 
     emulator = emulator_factory(directory(2, 1))
     signed = sign_in(emulator, aws_home, monkeypatch)

@@ -10,13 +10,13 @@ import textwrap
 import pexpect
 import pytest
 
+from idc.accounts.selector import Choice, filter_choices, select
 from idc.errors import ConfigError
-from idc.selector import Choice, filter_choices, select
 
 # A picker over 1,200 accounts in a child process; it prints what was picked on its last line.
 PICKER = textwrap.dedent(
     """
-    from idc.selector import Choice, select
+    from idc.accounts.selector import Choice, select
     choices = [
         Choice(
             f"{i:012d}  account-{i:04d}  (owner{i}@example.com)",

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from idc.aws_clients import BotocoreClientFactory
-from idc.locations import Locations
-from idc.login import SsoSessionTarget
+from idc.aws.clients import BotocoreClientFactory
+from idc.signin.login import SsoSessionTarget
+from idc.storage.locations import Locations
 
 SESSION = "dev"
 SCOPES = ("sso:account:access",)

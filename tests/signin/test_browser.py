@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from idc.browser import SystemBrowserOpener, browser_unavailable_reason
+from idc.signin.browser import SystemBrowserOpener, browser_unavailable_reason
 
 DESKTOP = {"DISPLAY": ":0", "PATH": "/usr/bin:/bin"}
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from idc.aws.oidc import EXPIRED_DEVICE_CODE_MESSAGE
 from idc.emulator.page_approver import PageApprover
 from idc.errors import LoginFailed, ServiceError
-from idc.login import login
-from idc.oidc import EXPIRED_DEVICE_CODE_MESSAGE
+from idc.signin.login import login
 
 from .conftest import SESSION, SignInWorld, default_directory, make_world
 

@@ -9,9 +9,9 @@ import pytest
 
 from idc.emulator.page_approver import PageApprover
 from idc.errors import LockTimeout
-from idc.locking import ProcessLock, lock_path_for
-from idc.login import SignInOptions, ensure_logged_in, login
-from idc.token_cache import token_cache_key
+from idc.signin.login import SignInOptions, ensure_logged_in, login
+from idc.storage.locking import ProcessLock, lock_path_for
+from idc.storage.token_cache import token_cache_key
 
 from .conftest import SESSION, SignInWorld
 

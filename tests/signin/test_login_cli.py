@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from idc.emulator.page_approver import PageApprover
-from idc.role_cache import RoleCredentials, role_cache_key, save_role_credentials
+from idc.storage.role_cache import RoleCredentials, role_cache_key, save_role_credentials
 
 from .conftest import SignInWorld, legacy_config, session_config
 

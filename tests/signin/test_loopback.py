@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 from idc.errors import LoginFailed
-from idc.loopback import CALLBACK_PATH, CallbackListener
+from idc.signin.loopback import CALLBACK_PATH, CallbackListener
 
 STATE = "6f1c4a52-6c0e-4d0b-9a4e-2f8a1d9b7c31"
 

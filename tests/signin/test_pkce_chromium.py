@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from idc.login import login
+from idc.signin.login import login
 
 from .conftest import SignInWorld
 

@@ -12,11 +12,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from idc.aws.oidc import OidcClient
 from idc.emulator.page_approver import PageApprover
 from idc.errors import LoginFailed
-from idc.login import login
-from idc.oidc import OidcClient
-from idc.pkce_flow import authorize_url, code_challenge, new_code_verifier
+from idc.signin.login import login
+from idc.signin.pkce_flow import authorize_url, code_challenge, new_code_verifier
 
 from .conftest import SESSION, SignInWorld
 

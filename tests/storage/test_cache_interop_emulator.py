@@ -3,7 +3,8 @@ GetRoleCredentials on the local Identity Center, and the token botocore writes a
 (CreateToken, refresh_token grant) is read back by idc (catalogue 9).
 
 The token is obtained with plain sso-oidc calls (botocore client, device grant approved through the
-emulator's pages), then stored with :func:`idc.token_cache.save_token` only: this test is about the files.
+emulator's pages), then stored with :func:`idc.storage.token_cache.save_token` only: this test is about the
+files.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ import botocore.session
 from botocore import UNSIGNED
 from botocore.config import Config
 
-from idc import token_cache
-from idc.locations import Locations
-from idc.token_cache import SsoToken
+from idc.storage import token_cache
+from idc.storage.locations import Locations
+from idc.storage.token_cache import SsoToken
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

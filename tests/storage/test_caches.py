@@ -13,14 +13,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from idc import registration_cache, role_cache, token_cache
 from idc.errors import CacheError
-from idc.frozen import FrozenInstanceError
-from idc.locations import Locations
-from idc.registration_cache import ClientRegistration
-from idc.role_cache import RoleCredentials
-from idc.timestamps import format_timestamp, parse_timestamp
-from idc.token_cache import SsoToken
+from idc.storage import registration_cache, role_cache, token_cache
+from idc.storage.frozen import FrozenInstanceError
+from idc.storage.locations import Locations
+from idc.storage.registration_cache import ClientRegistration
+from idc.storage.role_cache import RoleCredentials
+from idc.storage.timestamps import format_timestamp, parse_timestamp
+from idc.storage.token_cache import SsoToken
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -457,7 +457,7 @@ fcntl.flock(fd, fcntl.LOCK_EX)
 print("locked", flush=True)
 time.sleep(0.5)
 if sys.argv[2] == "rewrite":  # another idc writer: replaces the file, then its lock goes with the old inode
-    from idc import fileio
+    from idc.storage import fileio
     data = open(sys.argv[1], "rb").read() + b"[profile other]\\n"
     fileio.atomic_write_bytes(sys.argv[1], data, private_dir=False)
 """

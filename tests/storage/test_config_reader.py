@@ -17,7 +17,7 @@ from botocore.tokens import SSOTokenProvider
 
 from idc.config import AwsConfig, SsoProfile, ini, load_config, resolve_sso
 from idc.errors import ConfigError, ExitStatus
-from idc.locations import Locations
+from idc.storage.locations import Locations
 
 START = "https://d-0000000000.awsapps.com/start"
 

@@ -1,4 +1,4 @@
-"""idc.fileio: atomic writes, private permissions, symlinks never followed, missing vs corrupt.
+"""idc.storage.fileio: atomic writes, private permissions, symlinks never followed, missing vs corrupt.
 
 Catalogue items 4, 6, 7 and 8."""
 
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from idc import fileio
 from idc.errors import CacheError
+from idc.storage import fileio
 
 
 def mode_of(path: Path) -> int:
@@ -187,7 +187,7 @@ def test_full_disk_keeps_old_content(tmp_path: Path) -> None:
         import resource, signal, sys
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (100, 100))
-        from idc import fileio
+        from idc.storage import fileio
         from idc.errors import CacheError
         try:
             fileio.atomic_write_json({str(target)!r}, {{"v": "x" * 1000}})
@@ -205,7 +205,7 @@ def test_full_disk_keeps_old_content(tmp_path: Path) -> None:
 
 KILL_BETWEEN_WRITE_AND_RENAME = """
 import os, sys, time
-from idc import fileio
+from idc.storage import fileio
 real_replace = os.replace
 def stop_before_rename(src, dst):
     sys.stdout.write("written\\n"); sys.stdout.flush()
@@ -271,7 +271,7 @@ def test_a_dangling_symlink_in_place_of_a_directory_is_a_cache_error(tmp_path: P
 
 READER = """
 import os, sys
-from idc import fileio
+from idc.storage import fileio
 from idc.errors import CacheError
 target, done = sys.argv[1], sys.argv[2]
 reads = errors = 0
@@ -325,7 +325,7 @@ def test_corrupt_json_in_a_fresh_process_without_json_imported(tmp_path: Path) -
     script = textwrap.dedent(
         f"""
         import sys
-        from idc import fileio
+        from idc.storage import fileio
         assert "json" not in sys.modules
         print(fileio.read_json({str(good)!r}))
         try:

@@ -69,7 +69,9 @@ def test_hot_path_storage_modules_import_nothing_heavy(tmp_path) -> None:  # typ
     )
     loaded = loaded_after(
         f"""
-        from idc import config, fileio, role_cache
+        from idc import config
+        from idc.storage import fileio
+        from idc.storage import role_cache
         from idc.config import AwsConfig, parse_config_text
         sso = AwsConfig(parse_config_text(open({str(config)!r}).read(), source="x")).resolve_sso("dev")
         key = role_cache.role_cache_key(sso.account_id, sso.role_name, sso.session_name, sso.start_url)
@@ -77,9 +79,9 @@ def test_hot_path_storage_modules_import_nothing_heavy(tmp_path) -> None:  # typ
         assert creds is not None and creds.access_key_id == "A" and len(key) == 40
         """
     )
-    assert {"idc.fileio", "idc.role_cache", "idc.config.loader"} <= loaded
+    assert {"idc.storage.fileio", "idc.storage.role_cache", "idc.config.loader"} <= loaded
     assert loaded & HEAVY == set()
 
 
 def test_locking_imports_nothing_heavy() -> None:
-    assert loaded_after("import idc.locking") & HEAVY == set()
+    assert loaded_after("import idc.storage.locking") & HEAVY == set()

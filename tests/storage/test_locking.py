@@ -1,4 +1,4 @@
-"""idc.locking: cross-process exclusion with real processes; a SIGKILLed holder frees the lock at once
+"""idc.storage.locking: cross-process exclusion with real processes; a SIGKILLed holder frees the lock at once
 (catalogue 3); a waiter's timeout bounds only its own wait."""
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 
 from idc.errors import CacheError, ExitStatus, LockTimeout
-from idc.locations import Locations
-from idc.locking import ProcessLock, lock_path_for
+from idc.storage.locations import Locations
+from idc.storage.locking import ProcessLock, lock_path_for
 
 HOLDER = """
 import sys, time
-from idc.locking import ProcessLock
+from idc.storage.locking import ProcessLock
 with ProcessLock(sys.argv[1], timeout=5):
     print("locked", flush=True)
     time.sleep(float(sys.argv[2]))
@@ -83,7 +83,7 @@ def test_exclusion_across_threads_and_processes(tmp_path: Path) -> None:
     script = """
 import sys
 from pathlib import Path
-from idc.locking import ProcessLock
+from idc.storage.locking import ProcessLock
 for _ in range(25):
     with ProcessLock(sys.argv[1], timeout=30):
         c = Path(sys.argv[2])

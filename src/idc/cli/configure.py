@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 import click
 
-from idc.configure import (
+from idc.configure.wizard import (
     Answers,
     Prompter,
     ScriptedPrompter,
@@ -17,8 +17,8 @@ from idc.configure import (
     configure_sso,
     configure_sso_session,
 )
-from idc.locations import Locations
-from idc.login import SignInOptions
+from idc.signin.login import SignInOptions
+from idc.storage.locations import Locations
 
 
 def _session_options(function: Callable[..., Any], *, legacy: bool = True) -> Callable[..., Any]:

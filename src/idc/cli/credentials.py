@@ -1,9 +1,10 @@
 """``idc credentials`` and ``idc exec``: the full path, for everything the hot path did not answer.
 
-A cache hit never reaches this module (:mod:`idc.hotpath` answers it with the standard library only).
-Here: resolve the profile, :func:`idc.role_credentials.get_role_credentials` (token refresh, single
-flight, GetRoleCredentials, cache write), then print or run. stdout carries only the credentials;
-sign-in messages (``--auto-login``) go to stderr.
+A cache hit never reaches this module (:mod:`idc.credentials.hotpath` answers it with the standard
+library only). Here: resolve the profile,
+:func:`idc.credentials.role_credentials.get_role_credentials` (token refresh, single flight,
+GetRoleCredentials, cache write), then print or run. stdout carries only the credentials; sign-in
+messages (``--auto-login``) go to stderr.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import sys
 
 import click
 
-from idc.export_formats import DEFAULT_FORMAT, FORMATS, render
-from idc.locations import Locations
-from idc.role_cache import RoleCredentials
+from idc.credentials.export_formats import DEFAULT_FORMAT, FORMATS, render
+from idc.storage.locations import Locations
+from idc.storage.role_cache import RoleCredentials
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -50,8 +51,8 @@ def resolve_profile(name: str | None, locations: Locations) -> tuple[SsoProfile,
 
 def obtain(profile: str | None, auto_login: bool) -> tuple[RoleCredentials, SsoProfile]:
     """Role credentials for the profile, the way ``idc credentials`` gets them on a cache miss."""
-    from idc.aws_clients import BotocoreClientFactory
-    from idc.role_credentials import get_role_credentials
+    from idc.aws.clients import BotocoreClientFactory
+    from idc.credentials.role_credentials import get_role_credentials
 
     locations = Locations.from_environ()
     sso, configured_auto = resolve_profile(profile, locations)
@@ -136,7 +137,7 @@ def exec_command(profile: str | None, auto_login: bool, command: tuple[str, ...]
     4 SSO session over, 6 Identity Center error, 126 not executable, 127 not
     found.
     """
-    from idc.hotpath import CachedCredentials, child_environment, run_program
+    from idc.credentials.hotpath import CachedCredentials, child_environment, run_program
 
     role, sso = obtain(profile, auto_login)
     cached = CachedCredentials(

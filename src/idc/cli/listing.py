@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from idc.account_listing import DEFAULT_TPS
+from idc.accounts.listing import DEFAULT_TPS
 
 if TYPE_CHECKING:
-    from idc.account_listing import AccountListing, ProgressCallback
+    from idc.accounts.listing import AccountListing, ProgressCallback
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,7 +46,7 @@ def progress_bar(description: str) -> Iterator[ProgressCallback | None]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from idc.account_listing import Progress as ListingProgress
+    from idc.accounts.listing import Progress as ListingProgress
 
     with Progress(
         TextColumn("{task.description}"),
@@ -122,8 +122,8 @@ def list_command(
       idc list --sso-session my-sso
       idc list --profile dev --output json | jq -r '.accounts[].accountId'
     """
-    from idc.account_listing import ListingOptions, listing_for, resolve_target
-    from idc.locations import Locations
+    from idc.accounts.listing import ListingOptions, listing_for, resolve_target
+    from idc.storage.locations import Locations
 
     if profile and sso_session:
         raise click.UsageError("Give --profile or --sso-session, not both.")

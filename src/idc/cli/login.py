@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from idc.locations import Locations
+from idc.storage.locations import Locations
 
 if TYPE_CHECKING:
-    from idc.login import SignInSubject
+    from idc.signin.login import SignInSubject
 
 
 def _target(profile: str | None, sso_session: str | None, locations: Locations) -> SignInSubject:
@@ -81,7 +81,7 @@ def login(
     Exit codes: 0 signed in; 3 profile or session problem; 5 sign-in failed
     (denied, code expired, timed out); 6 Identity Center unreachable; 130 Ctrl-C.
     """
-    from idc.login import login as sign_in
+    from idc.signin.login import login as sign_in
 
     locations = Locations.from_environ()
     target = _target(profile, sso_session, locations)
@@ -115,7 +115,7 @@ def logout(profile: str | None, sso_session: str | None, everything: bool) -> No
     Exit codes: 0 signed out (also when nothing was signed in); 3 profile or
     session problem; 7 a cache file could not be removed.
     """
-    from idc.logout import logout as sign_out
+    from idc.signin.logout import logout as sign_out
 
     if everything and (profile or sso_session):
         raise click.UsageError("Give --all, or --profile/--sso-session, not both.")

@@ -10,8 +10,8 @@ import sys
 
 import click
 
+from idc.accounts.populate import DEFAULT_TEMPLATE
 from idc.cli.listing import listing_options
-from idc.populate import DEFAULT_TEMPLATE
 
 OUTPUT_FORMATS = ("json", "text", "table", "yaml", "yaml-stream")
 
@@ -64,12 +64,8 @@ def populate_command(
       idc populate --sso-session my-sso --template '{account_id}-{role_name}' --lowercase --dry-run
       idc populate --profile dev --prune --credential-process
     """
-    from idc.account_listing import ListingOptions, listing_for, resolve_target
-    from idc.cli.listing import progress_bar
-    from idc.config import region_problem
-    from idc.errors import ConfigError
-    from idc.locations import Locations
-    from idc.populate import (
+    from idc.accounts.listing import ListingOptions, listing_for, resolve_target
+    from idc.accounts.populate import (
         PopulateSettings,
         plan_populate,
         read_config_text,
@@ -77,6 +73,10 @@ def populate_command(
         validate_template,
         write_plan,
     )
+    from idc.cli.listing import progress_bar
+    from idc.config import region_problem
+    from idc.errors import ConfigError
+    from idc.storage.locations import Locations
 
     if profile and sso_session:
         raise click.UsageError("Give --profile or --sso-session, not both.")

@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from idc.role_cache import RoleCredentials
-from idc.timestamps import format_timestamp
+from idc.storage.role_cache import RoleCredentials
+from idc.storage.timestamps import format_timestamp
 
 
 def caller_identity(credentials: RoleCredentials, region: str, profile: str | None = None) -> dict[str, str]:
@@ -27,8 +27,8 @@ def caller_identity(credentials: RoleCredentials, region: str, profile: str | No
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from idc.aws.retry import call_with_retry
     from idc.errors import ServiceError
-    from idc.retry import call_with_retry
 
     session = botocore.session.get_session()
     if profile is not None:  # its [services] endpoints apply; a stray AWS_PROFILE does not

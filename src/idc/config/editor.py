@@ -321,8 +321,8 @@ class ConfigEditor:
         return True
 
     def _write_if_unchanged(self, target: str, new: bytes) -> None:
-        from idc import fileio
         from idc.errors import CacheError
+        from idc.storage import fileio
 
         try:
             with open(target, "rb") as handle:

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from idc.config.ini import Value
     from idc.errors import ConfigError
-    from idc.locations import Locations
+    from idc.storage.locations import Locations
 
 CONFIGURE_COMMAND = "idc configure sso"
 SESSION_COMMAND = "idc configure sso-session"
@@ -417,7 +417,7 @@ def resolve_sso(
 ) -> SsoProfile:
     """Load the config from the environment's locations and resolve one SSO profile."""
     if locations is None:
-        from idc.locations import Locations
+        from idc.storage.locations import Locations
 
         locations = Locations.from_environ(environ)
     return load_config(locations, environ=environ).resolve_sso(profile_name)

@@ -1,12 +1,12 @@
 """What the config reader hands out: sections as read, and the resolved SSO profile.
 
-Frozen values built on :class:`idc.frozen.FrozenValue` (not dataclasses: the credential hot path
+Frozen values built on :class:`idc.storage.frozen.FrozenValue` (not dataclasses: the credential hot path
 resolves a profile and ``dataclasses`` costs as much as starting Python).
 """
 
 from __future__ import annotations
 
-from idc.frozen import FrozenValue
+from idc.storage.frozen import FrozenValue
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

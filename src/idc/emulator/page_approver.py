@@ -1,12 +1,12 @@
 """A user at a browser, over plain HTTP: walks the emulator's approval pages like a person would.
 
-:class:`PageApprover` is a ``BrowserOpener`` (``Callable[[str], bool]``, see :mod:`idc.browser`): given the
-URL a login flow would open (``verificationUriComplete`` for the device grant, RFC 8628 section 3.3, or the
-``/authorize`` URL of the authorization code grant, RFC 6749 section 4.1), it signs in with the form
-labelled "Username"/"Password", confirms the user code ("Confirm and continue"), clicks "Allow" or "Deny",
-and follows the final redirect to the loopback ``redirect_uri`` (RFC 8252 section 7.3). It reads the
-same HTML a browser gets (``html.parser``) and submits the same forms, cookies and CSRF tokens included:
-no back door, so every walk also proves the pages work. Standard library only.
+:class:`PageApprover` is a ``BrowserOpener`` (``Callable[[str], bool]``, see :mod:`idc.signin.browser`):
+given the URL a login flow would open (``verificationUriComplete`` for the device grant, RFC 8628 section
+3.3, or the ``/authorize`` URL of the authorization code grant, RFC 6749 section 4.1), it signs in with
+the form labelled "Username"/"Password", confirms the user code ("Confirm and continue"), clicks "Allow"
+or "Deny", and follows the final redirect to the loopback ``redirect_uri`` (RFC 8252 section 7.3). It
+reads the same HTML a browser gets (``html.parser``) and submits the same forms, cookies and CSRF tokens
+included: no back door, so every walk also proves the pages work. Standard library only.
 
 Command line (usable as a ``BROWSER`` command; ``--detach`` returns at once, the walk continues)::
 

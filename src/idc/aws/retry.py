@@ -2,7 +2,7 @@
 thread-safe token bucket to stay under the service's quota (about 20 TPS per account).
 
 botocore's own retry handlers ignore ``Retry-After`` and give up after a fixed number of attempts;
-idc's clients are built with one attempt (:mod:`idc.aws_clients`) and every call that can be throttled
+idc's clients are built with one attempt (:mod:`idc.aws.clients`) and every call that can be throttled
 goes through :func:`call_with_retry`:
 
 - throttling (HTTP 429, ``TooManyRequestsException``, ``Throttling``, ``ThrottlingException``, ...) is

@@ -29,13 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TextIO
 
-from idc.aws_clients import ClientFactory, default_client_factory
-from idc.browser import BrowserOpener, SystemBrowserOpener, browser_unavailable_reason
-from idc.device_flow import DeviceFlow
-from idc.errors import CacheError, LoginFailed, ServiceError, shell_word
-from idc.locations import Locations
-from idc.loopback import DEFAULT_OVERALL_TIMEOUT, REDIRECT_URI_WITHOUT_PORT
-from idc.oidc import (
+from idc.aws.clients import ClientFactory, default_client_factory
+from idc.aws.oidc import (
     AUTH_CODE_GRANT_TYPES,
     DEFAULT_PKCE_SCOPE,
     InvalidClient,
@@ -44,14 +39,19 @@ from idc.oidc import (
     TokenGrant,
     client_name,
 )
-from idc.pkce_flow import PkceFlow
-from idc.registration_cache import (
+from idc.errors import CacheError, LoginFailed, ServiceError, shell_word
+from idc.signin.browser import BrowserOpener, SystemBrowserOpener, browser_unavailable_reason
+from idc.signin.device_flow import DeviceFlow
+from idc.signin.loopback import DEFAULT_OVERALL_TIMEOUT, REDIRECT_URI_WITHOUT_PORT
+from idc.signin.pkce_flow import PkceFlow
+from idc.storage.locations import Locations
+from idc.storage.registration_cache import (
     ClientRegistration,
     load_registration,
     registration_cache_key,
     save_registration,
 )
-from idc.token_cache import SsoToken, load_token, save_token, token_cache_key
+from idc.storage.token_cache import SsoToken, load_token, save_token, token_cache_key
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ def ensure_logged_in(
 def _single_flight(
     sso: SignInSubject, locations: Locations, options: SignInOptions, out: TextIO, *, reuse_any_valid: bool
 ) -> SsoToken:
-    from idc.locking import ProcessLock, lock_path_for
+    from idc.storage.locking import ProcessLock, lock_path_for
 
     key = token_cache_key(sso.session_name, sso.start_url)
     seen = _fingerprint(locations, key)

@@ -7,10 +7,10 @@ calls a second; the peers either call one at a time (minutes for hundreds of acc
 
 - ``ListAccounts`` pages are fetched in order while a thread pool lists the roles of the accounts
   already known, so role calls start after the first page instead of after the last;
-- every attempt takes a slot from one shared :class:`idc.retry.RateLimiter` (``tps``, default 20), so
+- every attempt takes a slot from one shared :class:`idc.aws.retry.RateLimiter` (``tps``, default 20), so
   the whole listing runs at the quota and no faster: ``calls / tps`` seconds is the floor, and the pool
   keeps enough calls in flight to hide the latency;
-- throttling (429) is retried through :func:`idc.retry.call_with_retry`: at least ``Retry-After``, plus
+- throttling (429) is retried through :func:`idc.aws.retry.call_with_retry`: at least ``Retry-After``, plus
   full jitter, inside a time budget;
 - a progress callback sees every finished account (the CLI draws a bar on a terminal).
 
@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from idc.aws_clients import ClientFactory, default_client_factory
+from idc.aws.clients import ClientFactory, default_client_factory
+from idc.aws.retry import RateLimiter, RetryPolicy, call_with_retry
 from idc.errors import CacheError, ConfigError, IdcError, LoginRequired, ServiceError, shell_word
-from idc.locations import Locations
-from idc.retry import RateLimiter, RetryPolicy, call_with_retry
+from idc.storage.locations import Locations
 
 if TYPE_CHECKING:
     from idc.config import AwsConfig, SsoProfile, SsoSession
@@ -442,7 +442,7 @@ def read_cached_listing(
 
     An unreadable or foreign cache file is a miss (it will be rewritten), never an error.
     """
-    from idc.fileio import read_json
+    from idc.storage.fileio import read_json
 
     path = listing_cache_path(locations, start_url, access_token)
     try:
@@ -466,7 +466,7 @@ def write_cached_listing(
     locations: Locations, listing: AccountListing, *, access_token: str, max_age: float = DEFAULT_MAX_AGE_S
 ) -> None:
     """Store ``listing`` (0600 in a 0700 directory) and sweep listings older than ``max_age``."""
-    from idc.fileio import atomic_write_json
+    from idc.storage.fileio import atomic_write_json
 
     path = listing_cache_path(locations, listing.start_url, access_token)
     data = {"version": CACHE_VERSION, **listing.to_json()}
@@ -633,7 +633,7 @@ def access_token_for(
     target: ListingTarget, *, locations: Locations, client_factory: ClientFactory | None = None
 ) -> str:
     """A valid access token for ``target``, refreshed when needed (``get_valid_token``)."""
-    from idc.token_refresh import get_valid_token
+    from idc.signin.token_refresh import get_valid_token
 
     try:
         token = get_valid_token(target.sso, locations=locations, client_factory=client_factory)

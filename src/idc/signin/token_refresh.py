@@ -15,7 +15,7 @@ mandatory 10 minutes before ``expiresAt``, at most one attempt per 60 seconds. W
 - a response without ``refreshToken`` keeps the old refresh token and registration fields;
 - the new expiry is ``now + expiresIn`` on the local clock (never the server's clock).
 
-With ``auto_login`` a missing or dead token starts the sign-in (``idc.login.ensure_logged_in``, single
+With ``auto_login`` a missing or dead token starts the sign-in (``idc.signin.login.ensure_logged_in``, single
 flight: twenty processes make one authorisation), its messages on stderr.
 """
 
@@ -28,14 +28,14 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
-from idc.aws_clients import ClientFactory, default_client_factory
+from idc.aws.clients import ClientFactory, default_client_factory
+from idc.aws.retry import RetryPolicy, call_with_retry
 from idc.errors import CacheError, LoginRequired, ServiceError, shell_word
-from idc.locations import Locations
-from idc.retry import RetryPolicy, call_with_retry
+from idc.storage.locations import Locations
 
 if TYPE_CHECKING:
     from idc.config import SsoProfile
-    from idc.token_cache import SsoToken
+    from idc.storage.token_cache import SsoToken
 
 log = logging.getLogger(__name__)
 
@@ -107,11 +107,11 @@ def get_valid_token(
     Raises ``LoginRequired`` (naming ``idc login --profile P``) when there is no usable token and it
     cannot be refreshed, ``ServiceError`` when a needed refresh failed for a reason a login would not
     fix (Identity Center unreachable), ``CacheError`` for an unreadable token file.
-    With ``auto_login`` the first case signs in instead (``login``, default idc.login).
+    With ``auto_login`` the first case signs in instead (``login``, default idc.signin.login).
     ``refresh_policy`` bounds the CreateToken retries (default: 2 s while the old token still works,
     10 s when it does not).
     """
-    from idc.token_cache import token_cache_key
+    from idc.storage.token_cache import token_cache_key
 
     key = token_cache_key(sso.session_name, sso.start_url)
     try:
@@ -143,7 +143,7 @@ def get_valid_token(
 
 
 def _load(sso: SsoProfile, locations: Locations, key: str) -> SsoToken | None:
-    from idc.token_cache import load_token
+    from idc.storage.token_cache import load_token
 
     try:
         return load_token(locations, key)
@@ -178,8 +178,8 @@ def _refresh_single_flight(
     out: TextIO,
     policy: RetryPolicy | None,
 ) -> SsoToken:
-    from idc.locking import ProcessLock, lock_path_for
-    from idc.token_cache import save_token
+    from idc.storage.locking import ProcessLock, lock_path_for
+    from idc.storage.token_cache import save_token
 
     with ProcessLock(lock_path_for(locations, "token", key), timeout=lock_timeout):
         # Another process may have refreshed (or signed in) while this one waited.
@@ -307,7 +307,7 @@ def _attempt_path(locations: Locations, key: str) -> Any:
 
 
 def _last_attempt(locations: Locations, key: str) -> _Attempt | None:
-    from idc.fileio import read_json
+    from idc.storage.fileio import read_json
 
     try:
         data = read_json(_attempt_path(locations, key))
@@ -320,7 +320,7 @@ def _last_attempt(locations: Locations, key: str) -> _Attempt | None:
 
 
 def _record_attempt(locations: Locations, key: str, attempt: _Attempt) -> None:
-    from idc.fileio import atomic_write_json
+    from idc.storage.fileio import atomic_write_json
 
     atomic_write_json(
         _attempt_path(locations, key), {"at": attempt.at.isoformat(), "outcome": attempt.outcome}
@@ -335,14 +335,14 @@ def default_login(
     *,
     force: bool = False,
 ) -> Login:
-    """Auto-login through idc.login, single flight (messages on ``out``, default stderr).
+    """Auto-login through idc.signin.login, single flight (messages on ``out``, default stderr).
 
     ``force``: sign in even though the cached token looks valid (the server refused it, 401); a
     sign-in that another process completed meanwhile is reused all the same.
     """
 
     def sign_in(sso: SsoProfile) -> SsoToken:
-        from idc.login import SignInOptions, ensure_logged_in, login
+        from idc.signin.login import SignInOptions, ensure_logged_in, login
 
         stream = out or sys.stderr
         if force:

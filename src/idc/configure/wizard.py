@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
-from idc.aws_clients import ClientFactory, default_client_factory
+from idc.aws.clients import ClientFactory, default_client_factory
 from idc.config.validate import (
     account_id_problem,
     region_problem,
@@ -34,11 +34,11 @@ from idc.config.validate import (
     start_url_problem,
 )
 from idc.errors import CacheError, ConfigError, LoginFailed, LoginRequired, ServiceError, shell_word
-from idc.locations import Locations
+from idc.storage.locations import Locations
 
 if TYPE_CHECKING:
-    from idc.login import SignInOptions, SsoSessionTarget
-    from idc.token_cache import SsoToken
+    from idc.signin.login import SignInOptions, SsoSessionTarget
+    from idc.storage.token_cache import SsoToken
 
 log = logging.getLogger(__name__)
 
@@ -185,8 +185,8 @@ SelectFunction = Callable[[str, Sequence[Option]], Option]
 
 
 def _default_select(title: str, options: Sequence[Option]) -> Option:
-    """The type-to-filter picker (:mod:`idc.selector`); the one place configure calls it."""
-    from idc.selector import Choice, select
+    """The type-to-filter picker (:mod:`idc.accounts.selector`); the one place configure calls it."""
+    from idc.accounts.selector import Choice, select
 
     chosen = select(title, [Choice(title=o.label, value=o, search_text=o.label) for o in options])
     return chosen.value
@@ -410,7 +410,7 @@ def configure_sso(
     ``force_login``; otherwise the sign-in runs, its messages on ``sign_in_out`` (default: the
     prompter's). A failed sign-in names this configure command, to run again.
     """
-    from idc.login import SignInOptions
+    from idc.signin.login import SignInOptions
 
     check_answers(answers)
     sign_in = sign_in or SignInOptions()
@@ -528,7 +528,7 @@ def configure_sso_session(
     is written for it. A cached token still valid for the same start URL, region and scopes is that
     proof already (unless ``force_login``).
     """
-    from idc.login import SignInOptions
+    from idc.signin.login import SignInOptions
 
     check_answers(answers)
     existing = read_existing(locations)
@@ -706,7 +706,7 @@ def parse_scopes(value: str | None) -> tuple[str, ...]:
 
 
 def _target(session: _SessionAnswers) -> SsoSessionTarget:
-    from idc.login import SsoSessionTarget
+    from idc.signin.login import SsoSessionTarget
 
     return SsoSessionTarget(
         session_name=session.name,
@@ -746,12 +746,12 @@ def signed_in_token(
     its registration scopes: botocore's registration key includes them), and valid beyond botocore's
     15-minute expiry window (``botocore.tokens.SSOTokenProvider``), so the profile works right away.
     One that is not is refreshed with its refresh token when it has one (sso-oidc ``CreateToken``,
-    ``grantType=refresh_token``, :func:`idc.token_refresh.get_valid_token`): the SSO session outlives
+    ``grantType=refresh_token``, :func:`idc.signin.token_refresh.get_valid_token`): the SSO session outlives
     its access tokens, and nobody needs to approve a refresh.
     """
-    from idc.login import EXPIRY_WINDOW
-    from idc.registration_cache import load_registration, registration_cache_key
-    from idc.token_cache import load_token, token_cache_key
+    from idc.signin.login import EXPIRY_WINDOW
+    from idc.storage.registration_cache import load_registration, registration_cache_key
+    from idc.storage.token_cache import load_token, token_cache_key
 
     try:
         token = load_token(locations, token_cache_key(session.name, session.start_url))
@@ -776,10 +776,10 @@ def signed_in_token(
 
 
 def _refreshed(session: _SessionAnswers, *, locations: Locations, options: SignInOptions) -> SsoToken | None:
-    """The session's token refreshed (single flight, :mod:`idc.token_refresh`), or None: sign in."""
+    """The session's token refreshed (single flight, :mod:`idc.signin.token_refresh`), or None: sign in."""
     from idc.config import SsoProfile
-    from idc.login import EXPIRY_WINDOW
-    from idc.token_refresh import get_valid_token
+    from idc.signin.login import EXPIRY_WINDOW
+    from idc.signin.token_refresh import get_valid_token
 
     target = _target(session)
     sso = SsoProfile(
@@ -830,8 +830,8 @@ class _Signer:
         return self._sign_in(), False
 
     def _sign_in(self) -> SsoToken:
-        """Sign in (``idc.login``): the AWS CLI's messages go to ``out``; failures name configure."""
-        from idc.login import login, login_command
+        """Sign in (``idc.signin.login``): the AWS CLI's messages go to ``out``; failures name configure."""
+        from idc.signin.login import login, login_command
 
         target = _target(self._session)
         options = self._options
@@ -865,10 +865,10 @@ class _Signer:
 
 
 def _portal_call(client: Any, operation: str, fix: str, **params: Any) -> dict[str, Any]:
-    """One portal call, throttling retried (:mod:`idc.retry`), errors mapped to idc's tree."""
+    """One portal call, throttling retried (:mod:`idc.aws.retry`), errors mapped to idc's tree."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from idc.retry import call_with_retry
+    from idc.aws.retry import call_with_retry
 
     try:
         result: dict[str, Any] = call_with_retry(lambda: getattr(client, operation)(**params))

@@ -15,14 +15,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from idc.aws_clients import ClientFactory, default_client_factory
+from idc.aws.clients import ClientFactory, default_client_factory
 from idc.errors import CacheError, ConfigError
-from idc.locations import Locations
-from idc.role_cache import delete_role_credentials, delete_sso_role_credentials, role_cache_key
-from idc.token_cache import SsoToken, delete_token, list_tokens, load_token, token_cache_key
+from idc.storage.locations import Locations
+from idc.storage.role_cache import delete_role_credentials, delete_sso_role_credentials, role_cache_key
+from idc.storage.token_cache import SsoToken, delete_token, list_tokens, load_token, token_cache_key
 
 if TYPE_CHECKING:
-    from idc.login import SignInSubject
+    from idc.signin.login import SignInSubject
 
 log = logging.getLogger(__name__)
 

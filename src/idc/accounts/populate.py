@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from idc.account_listing import AccountListing
+from idc.accounts.listing import AccountListing
 from idc.errors import ConfigError
 
 if TYPE_CHECKING:

@@ -24,9 +24,9 @@ from collections.abc import Sequence
 from typing import TextIO
 from urllib.parse import quote
 
-from idc.browser import BrowserOpener
-from idc.loopback import DEFAULT_OVERALL_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, CallbackListener
-from idc.oidc import DEFAULT_PKCE_SCOPE, OidcClient, RegisteredClient, TokenGrant
+from idc.aws.oidc import DEFAULT_PKCE_SCOPE, OidcClient, RegisteredClient, TokenGrant
+from idc.signin.browser import BrowserOpener
+from idc.signin.loopback import DEFAULT_OVERALL_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, CallbackListener
 
 log = logging.getLogger(__name__)
 

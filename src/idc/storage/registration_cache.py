@@ -19,13 +19,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from idc import fileio
 from idc.errors import CacheError
-from idc.timestamps import UTC, format_timestamp, parse_timestamp
+from idc.storage import fileio
+from idc.storage.timestamps import UTC, format_timestamp, parse_timestamp
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from idc.locations import Locations
+    from idc.storage.locations import Locations
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-from idc.browser import BrowserOpener
-from idc.errors import LoginFailed
-from idc.oidc import (
+from idc.aws.oidc import (
     EXPIRED_DEVICE_CODE_MESSAGE,
     DeviceAuthorization,
     OidcClient,
@@ -29,6 +27,8 @@ from idc.oidc import (
     RegisteredClient,
     TokenGrant,
 )
+from idc.errors import LoginFailed
+from idc.signin.browser import BrowserOpener
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ start-up, so a cache hit must cost about as much as starting the interpreter: no
   understands what botocore's ``RawConfigParser`` would, and gives up on anything it is not sure of
   (quoted section names, duplicates, continuation lines on the keys it needs);
 - the role credentials at ``~/.aws/cli/cache/<key>.json``, the AWS CLI's key and format
-  (identity-center-protocol.md section 5), through :mod:`idc.fileio` (no symlinks followed).
+  (identity-center-protocol.md section 5), through :mod:`idc.storage.fileio` (no symlinks followed).
 
 It answers only when the credentials keep at least 15 minutes of life. Anything unusual (an unknown
 flag, ``--debug``, a miss, a corrupt file, a profile that is not an SSO role profile) returns None and
@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # typing costs an import; the hot path only needs names for t
     from collections.abc import Mapping
     from datetime import datetime
 
-    from idc.locking import ProcessLock
+    from idc.storage.locking import ProcessLock
 
 MIN_LIFETIME_S = 15 * 60
 """botocore re-runs a credential_process whose credentials expire within 15 minutes (and the AWS
@@ -92,7 +92,7 @@ def try_answer(args: list[str]) -> int | None:
         return None
     if request.command == "exec":
         return _exec(request.program, credentials, environ)
-    from idc.export_formats import render
+    from idc.credentials.export_formats import render
 
     sys.stdout.write(
         render(
@@ -152,9 +152,10 @@ def cached_credentials(
     """Valid role credentials (>= 15 minutes left) for ``profile`` from the AWS CLI's cache, or None.
 
     With ``wait``, a miss waits for a process already fetching these credentials (the role lock,
-    as :mod:`idc.role_credentials` takes it) and reads the cache again. When it is still a miss this
-    process keeps the lock and becomes the fetcher: the full CLI adopts it (:func:`adopt_role_lock`),
-    so fifty cold processes make one fetch and forty-nine cheap waits, not fifty CLI start-ups racing.
+    as :mod:`idc.credentials.role_credentials` takes it) and reads the cache again. When it is still a
+    miss this process keeps the lock and becomes the fetcher: the full CLI adopts it
+    (:func:`adopt_role_lock`), so fifty cold processes make one fetch and forty-nine cheap waits, not
+    fifty CLI start-ups racing.
     """
     home = environ.get("HOME") or os.path.expanduser("~")
     config_file = environ.get("AWS_CONFIG_FILE") or os.path.join(home, ".aws", "config")
@@ -164,7 +165,7 @@ def cached_credentials(
     if target is None or _in_credentials_file(environ, home, profile):
         return None
     account_id, role_name, session_name, start_url, region = target
-    from idc.role_cache import role_cache_key
+    from idc.storage.role_cache import role_cache_key
 
     key = role_cache_key(account_id, role_name, session_name, start_url)
     cache_file = os.path.join(home, ".aws", "cli", "cache", key + ".json")
@@ -187,8 +188,8 @@ def cached_credentials(
 
 
 def _read_role_cache(path: str, region: str | None, now: float | None) -> CachedCredentials | None:
-    from idc.fileio import read_json_or_none
-    from idc.role_cache import RoleCredentials
+    from idc.storage.fileio import read_json_or_none
+    from idc.storage.role_cache import RoleCredentials
 
     data = read_json_or_none(path)
     role = RoleCredentials.from_cache_json(data) if data is not None else None
@@ -204,7 +205,7 @@ def _read_role_cache(path: str, region: str | None, now: float | None) -> Cached
     )
 
 
-# -- the role lock, shared with idc.role_credentials ---------------------------------------------------
+# -- the role lock, shared with idc.credentials.role_credentials ----------------------------------------
 
 HOT_WAIT_S = 60.0
 """How long the hot path waits for another process's fetch before leaving the wait to the full CLI."""
@@ -213,7 +214,8 @@ _held_role_locks: list[ProcessLock] = []
 
 
 def role_lock_path(idc_cache_dir: str, key: str) -> str:
-    """``idc.locking.lock_path_for(locations, "role", key)`` without pathlib (a test keeps them equal)."""
+    """``idc.storage.locking.lock_path_for(locations, "role", key)`` without pathlib (a test keeps them
+    equal)."""
     return os.path.join(idc_cache_dir, "locks", f"role-{_sha1_hex(key.encode('utf-8'))}.lock")
 
 
@@ -229,7 +231,7 @@ def _sha1_hex(data: bytes) -> str:
 
 
 def _acquire_role_lock(idc_cache_dir: str, key: str) -> ProcessLock | None:
-    from idc.locking import ProcessLock
+    from idc.storage.locking import ProcessLock
 
     lock = ProcessLock(role_lock_path(idc_cache_dir, key), timeout=HOT_WAIT_S)
     try:
@@ -243,7 +245,7 @@ def adopt_role_lock(path: str | os.PathLike[str]) -> ProcessLock | None:
     """The role lock this process's hot path already holds for ``path`` (same file), or None.
 
     flock locks belong to an open file: taking the same lock again in this process would wait for
-    itself, so :mod:`idc.role_credentials` adopts the held one instead.
+    itself, so :mod:`idc.credentials.role_credentials` adopts the held one instead.
     """
     try:
         wanted = os.stat(path)
@@ -380,7 +382,7 @@ def _read_sections(config_file: str) -> _Sections | None:
 
 def child_environment(environ: Mapping[str, str], credentials: CachedCredentials) -> dict[str, str]:
     """The environment for an ``idc exec`` child: our credentials, nothing that would override them."""
-    from idc.export_formats import environment_variables
+    from idc.credentials.export_formats import environment_variables
 
     env = dict(environ)
     for name in _SHADOWING_VARIABLES:

@@ -16,7 +16,7 @@ import os
 import sys
 import time
 
-from idc.fileio import ensure_private_dir
+from idc.storage.fileio import ensure_private_dir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from pathlib import Path
     from types import TracebackType
 
-    from idc.locations import Locations
+    from idc.storage.locations import Locations
 
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)

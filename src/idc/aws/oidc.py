@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from idc.aws_clients import ClientFactory
+from idc.aws.clients import ClientFactory
 from idc.errors import LoginFailed, ServiceError
 
 log = logging.getLogger(__name__)

@@ -18,13 +18,13 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 
-from idc import fileio
-from idc.frozen import FrozenValue
-from idc.timestamps import UTC, format_timestamp, parse_timestamp
+from idc.storage import fileio
+from idc.storage.frozen import FrozenValue
+from idc.storage.timestamps import UTC, format_timestamp, parse_timestamp
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from idc.locations import Locations
+    from idc.storage.locations import Locations
 
 #: AWS CLI v2 / botocore ``CachedCredentialFetcher.DEFAULT_EXPIRY_WINDOW_SECONDS``.
 EXPIRY_WINDOW = timedelta(minutes=15)

@@ -1,14 +1,14 @@
 """Role credentials for an SSO profile: role cache -> SSO token -> GetRoleCredentials, single flight.
 
 ``get_role_credentials`` is what ``idc credentials`` and ``idc exec`` do on a cache miss (the hit is
-answered by :mod:`idc.hotpath` before this module is imported):
+answered by :mod:`idc.credentials.hotpath` before this module is imported):
 
-1. the AWS CLI's role cache (``~/.aws/cli/cache``, its key and format, :mod:`idc.role_cache`): credentials
-   with at least 15 minutes left are returned; a corrupt file is a miss and is rewritten;
+1. the AWS CLI's role cache (``~/.aws/cli/cache``, its key and format, :mod:`idc.storage.role_cache`):
+   credentials with at least 15 minutes left are returned; a corrupt file is a miss and is rewritten;
 2. otherwise, under a lock per (account, role, session) so that one process fetches and the others
    reuse its result, the cache is read again, then a valid SSO token is obtained
-   (:func:`idc.token_refresh.get_valid_token`: refresh or auto-login, each single flight too);
-3. portal ``GetRoleCredentials`` (identity-center-protocol.md section 2) through :mod:`idc.retry`
+   (:func:`idc.signin.token_refresh.get_valid_token`: refresh or auto-login, each single flight too);
+3. portal ``GetRoleCredentials`` (identity-center-protocol.md section 2) through :mod:`idc.aws.retry`
    (429 and Retry-After honoured within a time budget);
 4. a 401 (``UnauthorizedException``) after another process replaced the token: the token is read again
    once and the call repeated; a second 401, or no newer token, is ``LoginRequired``;
@@ -27,23 +27,23 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
-from idc.aws_clients import ClientFactory, default_client_factory
+from idc.aws.clients import ClientFactory, default_client_factory
+from idc.aws.retry import RetryPolicy, call_with_retry
+from idc.credentials.hotpath import adopt_role_lock
 from idc.errors import CacheError, ConfigError, IdcError, LoginRequired, ServiceError, shell_word
-from idc.hotpath import adopt_role_lock
-from idc.locations import Locations
-from idc.retry import RetryPolicy, call_with_retry
-from idc.role_cache import (
+from idc.signin.token_refresh import Login, default_login, get_valid_token, login_required
+from idc.storage.locations import Locations
+from idc.storage.role_cache import (
     EXPIRY_WINDOW,
     RoleCredentials,
     load_role_credentials,
     role_cache_key,
     save_role_credentials,
 )
-from idc.token_refresh import Login, default_login, get_valid_token, login_required
 
 if TYPE_CHECKING:
     from idc.config import SsoProfile
-    from idc.token_cache import SsoToken
+    from idc.storage.token_cache import SsoToken
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def get_role_credentials(
     session is over (naming ``idc login --profile P``), ``Throttled``/``ServiceError`` when Identity
     Center cannot answer, ``LockTimeout`` when another process holds the fetch too long.
     """
-    from idc.locking import ProcessLock, lock_path_for
+    from idc.storage.locking import ProcessLock, lock_path_for
 
     account_id, role_name = _role_of(sso)
     key = role_cache_key(account_id, role_name, sso.session_name, sso.start_url)
@@ -189,7 +189,7 @@ def fetch_with_reload(
         pass
     # Another process may have replaced the token (a refresh rotates it, a login replaces it):
     # read it once more before giving up. Nothing is deleted here.
-    from idc.token_cache import load_token, token_cache_key
+    from idc.storage.token_cache import load_token, token_cache_key
 
     try:
         reloaded = load_token(locations, token_cache_key(sso.session_name, sso.start_url))

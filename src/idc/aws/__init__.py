@@ -1,0 +1,1 @@
+"""Calls to AWS APIs: botocore clients, the retry policy, and the SSO OIDC operations."""

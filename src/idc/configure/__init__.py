@@ -1,0 +1,1 @@
+"""``idc configure sso``: the AWS CLI's wizard, as a library the CLI drives."""
