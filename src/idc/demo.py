@@ -286,7 +286,7 @@ class _Story:
         self.use(profile, again=True)
 
     def configure(self) -> str:
-        from idc.configure.wizard import Answers, ScriptedPrompter, configure_sso
+        from idc.configure import Answers, ScriptedPrompter, configure_sso
         from idc.signin.login import SignInOptions
 
         steps = self.steps

@@ -10,13 +10,8 @@ from typing import Any
 
 import pytest
 
-from idc.accounts.listing import (
-    ListingOptions,
-    Progress,
-    cached_listing,
-    list_accounts_and_roles,
-    listing_cache_path,
-)
+from idc.accounts.listing import ListingOptions, Progress, list_accounts_and_roles
+from idc.accounts.listing_cache import cached_listing, listing_cache_path
 from idc.aws.clients import BotocoreClientFactory
 from idc.aws.retry import RetryPolicy
 from idc.errors import LoginRequired
@@ -178,7 +173,7 @@ def test_a_corrupt_cache_is_a_miss_and_is_rewritten(
 def test_token_replaced_by_another_sign_in_is_reloaded_once(
     emulator_factory: Any, aws_home: Any, monkeypatch: Any
 ) -> None:
-    from idc.accounts.listing import listing_for, resolve_target
+    from idc.accounts.target import listing_for, resolve_target
 
     signed = sign_in(emulator_factory(directory(4, 1)), aws_home, monkeypatch)
     signed.emulator.end_sessions()  # the token this process reads first is dead...

@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 import click
 
-from idc.configure.wizard import (
+from idc.configure import (
     Answers,
     Prompter,
     ScriptedPrompter,

@@ -122,7 +122,8 @@ def list_command(
       idc list --sso-session my-sso
       idc list --profile dev --output json | jq -r '.accounts[].accountId'
     """
-    from idc.accounts.listing import ListingOptions, listing_for, resolve_target
+    from idc.accounts.listing import ListingOptions
+    from idc.accounts.target import listing_for, resolve_target
     from idc.storage.locations import Locations
 
     if profile and sso_session:

@@ -64,7 +64,7 @@ def populate_command(
       idc populate --sso-session my-sso --template '{account_id}-{role_name}' --lowercase --dry-run
       idc populate --profile dev --prune --credential-process
     """
-    from idc.accounts.listing import ListingOptions, listing_for, resolve_target
+    from idc.accounts.listing import ListingOptions
     from idc.accounts.populate import (
         PopulateSettings,
         plan_populate,
@@ -73,6 +73,7 @@ def populate_command(
         validate_template,
         write_plan,
     )
+    from idc.accounts.target import listing_for, resolve_target
     from idc.cli.listing import progress_bar
     from idc.config import region_problem
     from idc.errors import ConfigError

@@ -1,0 +1,80 @@
+"""What configure reads from and writes to ``~/.aws/config`` (through :mod:`idc.config.editor`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from idc.errors import ConfigError
+from idc.storage.locations import Locations
+
+if TYPE_CHECKING:
+    from idc.configure.session import SessionAnswers
+
+
+@dataclass(frozen=True)
+class ExistingConfig:
+    """The single-line values of the profiles and sso-sessions already in the config (the defaults)."""
+
+    profiles: dict[str, dict[str, str]]
+    sessions: dict[str, dict[str, str]]
+
+
+def read_existing(locations: Locations) -> ExistingConfig:
+    """The config as botocore reads it (:func:`idc.config.load_config`); nested blocks left out."""
+    from idc.config import load_config
+
+    config = load_config(locations)
+
+    def flat(sections: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
+        return {
+            name: {key: value for key, value in values.items() if isinstance(value, str)}
+            for name, values in sections.items()
+        }
+
+    return ExistingConfig(profiles=flat(config.profiles), sessions=flat(config.sso_sessions))
+
+
+def profile_for(existing: ExistingConfig, session: SessionAnswers, account_id: str, role: str) -> str | None:
+    """The name of a profile already configured for this session (or start URL), account and role."""
+    for name, values in existing.profiles.items():
+        if values.get("sso_account_id") != account_id or values.get("sso_role_name") != role:
+            continue
+        if session.name is not None and values.get("sso_session") == session.name:
+            return name
+        if (
+            session.name is None
+            and "sso_session" not in values
+            and values.get("sso_start_url") == session.start_url
+        ):
+            return name
+    return None
+
+
+def write_sections(
+    locations: Locations,
+    *,
+    profile: tuple[str, dict[str, str | None]] | None,
+    session: tuple[str | None, dict[str, str | None] | None],
+) -> None:
+    """Write the sections through :class:`idc.config.editor.ConfigEditor` (byte-exact elsewhere).
+
+    A value of ``None`` removes that key from the section.
+    """
+    from idc.config.editor import ConfigEditor
+
+    for value_map in (profile[1] if profile else {}, session[1] or {}):
+        for value in value_map.values():
+            if value is not None and any(c in value for c in "\r\n\x00"):
+                raise ConfigError("A configuration value cannot contain a line break.")
+    editor = ConfigEditor(locations.config_file)
+    if profile is not None:
+        name, values = profile
+        if name == "default":
+            editor.set_section("default", name, values)
+        else:
+            editor.set_section("profile", name, values)
+    session_name, session_values = session
+    if session_name is not None and session_values is not None:
+        editor.set_section("sso-session", session_name, session_values)
+    editor.save()
