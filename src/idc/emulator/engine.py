@@ -3,7 +3,8 @@
 :class:`IdentityCenter` owns the directory, the clock, the state store and the fault settings, and is what
 both the API adapter (:mod:`idc.emulator.app`) and the pages (:mod:`idc.emulator.web`) call. The OAuth
 logic lives in :mod:`idc.emulator.oidc_service`, the portal in :mod:`idc.emulator.portal_service`, STS in
-:mod:`idc.emulator.sts_service`; this module holds sign-in sessions and the page-facing surface.
+:mod:`idc.emulator.sts_service`; this module holds sign-in sessions and the page-facing surface. The
+services see the engine only through :class:`idc.emulator.center.Center`, so the imports run one way.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from idc.emulator.assignments import AccountAssignment, AssignmentIndex
+from idc.emulator.center import UserSession
 from idc.emulator.clock import EmulatorClock
 from idc.emulator.directory import Directory, User, load_directory
 from idc.emulator.faults import FaultInjector
@@ -32,16 +33,6 @@ __all__ = [
     "IdentityCenter",
     "UserSession",
 ]
-
-
-@dataclass(frozen=True)
-class UserSession:
-    """An Identity Center sign-in session (the portal's); ending it kills every token issued in it."""
-
-    username: str
-    display_name: str
-    created_at: float
-    expires_at: float
 
 
 class IdentityCenter:

@@ -10,6 +10,10 @@
 - Refresh tokens (RFC 6749 section 6), issued only to clients registered with scopes, as AWS does; they
   rotate on every use, and a reused refresh token revokes its whole family (OAuth 2.0 Security BCP
   section 4.14.2). Everything dies with the sign-in session.
+
+One module of about 500 lines because it is one thing: the three grants share the client registry, the
+token table and one issue path (:meth:`OidcService._issue`); split, each part would reach into the others.
+What it needs from the Identity Center comes through :class:`idc.emulator.center.Center`.
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ from idc.emulator.service_errors import (
 from idc.emulator.state_store import digest
 
 if TYPE_CHECKING:
-    from idc.emulator.engine import IdentityCenter
+    from idc.emulator.center import Center
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 GRANT_TYPES = frozenset({DEVICE_GRANT, "authorization_code", "refresh_token"})
@@ -98,7 +102,7 @@ class _Client:
 
 
 class OidcService:
-    def __init__(self, center: IdentityCenter) -> None:
+    def __init__(self, center: Center) -> None:
         self._center = center
         self._store = center.store
         self._wrong_guesses: deque[float] = deque()

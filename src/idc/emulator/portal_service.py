@@ -19,7 +19,7 @@ from idc.emulator.service_errors import Forbidden, PortalInvalidRequest, Resourc
 from idc.emulator.state_store import digest
 
 if TYPE_CHECKING:
-    from idc.emulator.engine import IdentityCenter
+    from idc.emulator.center import Center
 
 DEFAULT_PAGE_SIZE = 20
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -59,7 +59,7 @@ def _page(
 class PortalService:
     PURGE_EVERY = 10_000  # role credentials issued between two purges of expired state
 
-    def __init__(self, center: IdentityCenter) -> None:
+    def __init__(self, center: Center) -> None:
         self._center = center
         self._issued = 0
 

@@ -28,7 +28,7 @@ from idc.emulator.service_errors import (
 from idc.emulator.state_store import digest
 
 if TYPE_CHECKING:
-    from idc.emulator.engine import IdentityCenter
+    from idc.emulator.center import Center
 
 STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 _AUTH = re.compile(
@@ -56,7 +56,7 @@ def role_session_arn(account_id: str, permission_set: str, username: str) -> tup
 
 
 class StsService:
-    def __init__(self, center: IdentityCenter) -> None:
+    def __init__(self, center: Center) -> None:
         self._center = center
 
     def handle(

@@ -35,12 +35,12 @@ from idc.emulator.web.csrf import (
 from idc.emulator.web.signin_limiter import SignInLimiter
 
 if TYPE_CHECKING:
+    from idc.emulator.center import UserSession
     from idc.emulator.engine import (
         AccountAssignment,
         AuthorizeRequest,
         DeviceAuthorizationView,
         IdentityCenter,
-        UserSession,
     )
 
 _HERE = Path(__file__).parent

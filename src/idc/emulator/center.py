@@ -1,0 +1,58 @@
+"""What the protocol services (:mod:`~idc.emulator.oidc_service`, :mod:`~idc.emulator.portal_service`,
+:mod:`~idc.emulator.sts_service`) need from the Identity Center they serve: its directory, clock, state
+and sign-in sessions.
+
+:class:`~idc.emulator.engine.IdentityCenter` is the one implementation; the services depend on this
+interface, not on the engine, so the engine imports the services and nothing imports back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from idc.emulator.assignments import AssignmentIndex
+from idc.emulator.directory import Directory, Lifetimes
+from idc.emulator.state_store import StateStore
+
+
+@dataclass(frozen=True)
+class UserSession:
+    """An Identity Center sign-in session (the portal's); ending it kills every token issued in it."""
+
+    username: str
+    display_name: str
+    created_at: float
+    expires_at: float
+
+
+class Center(Protocol):
+    """The Identity Center as its services see it."""
+
+    directory: Directory
+    index: AssignmentIndex
+    lifetimes: Lifetimes
+    store: StateStore
+
+    @property
+    def start_url(self) -> str: ...
+
+    def now(self) -> float:
+        """The emulator's clock in epoch seconds."""
+        ...
+
+    def session_by_hash(self, session_hash: str) -> UserSession | None:
+        """The live sign-in session with this hash, or None."""
+        ...
+
+    def require_session(self, session_id: str) -> tuple[str, UserSession]:
+        """(hash, session) of a live sign-in session; a PageError when it has ended."""
+        ...
+
+    def revoke_session(self, db: Any, session_hash: str) -> None:
+        """Inside a transaction: end the session and revoke every token issued in it."""
+        ...
+
+    def purge_expired(self, *, grace: float = 86400) -> int:
+        """Forget what expired more than ``grace`` seconds ago."""
+        ...
