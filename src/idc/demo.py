@@ -362,7 +362,7 @@ class _Story:
 
     def _whoami(self, profile: str) -> str:
         """``idc whoami``: role credentials (cache, else GetRoleCredentials), then STS GetCallerIdentity."""
-        from idc.cli.whoami import caller_identity
+        from idc.aws.sts import caller_identity
         from idc.credentials.role_credentials import get_role_credentials
 
         sso = self._sso(profile)

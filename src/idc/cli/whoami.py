@@ -9,52 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from typing import Any
 
 import click
 
-from idc.storage.role_cache import RoleCredentials
+from idc.aws.sts import caller_identity
 from idc.storage.timestamps import format_timestamp
-
-
-def caller_identity(credentials: RoleCredentials, region: str, profile: str | None = None) -> dict[str, str]:
-    """STS GetCallerIdentity (awsquery ``Action=GetCallerIdentity``, SigV4) with ``credentials``.
-
-    The client is botocore's, signed with the role credentials (a ClientFactory makes unsigned or
-    default-credential clients, so this one is made here), honouring AWS_ENDPOINT_URL_STS.
-    """
-    import botocore.session
-    from botocore.config import Config
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from idc.aws.retry import call_with_retry
-    from idc.errors import ServiceError
-
-    session = botocore.session.get_session()
-    if profile is not None:  # its [services] endpoints apply; a stray AWS_PROFILE does not
-        session.set_config_variable("profile", profile)
-    client = session.create_client(
-        "sts",
-        region_name=region,
-        aws_access_key_id=credentials.access_key_id,
-        aws_secret_access_key=credentials.secret_access_key,
-        aws_session_token=credentials.session_token,
-        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, user_agent_extra="idc"),
-    )
-    try:
-        response: dict[str, Any] = call_with_retry(client.get_caller_identity)
-    except ClientError as error:
-        code = str(error.response.get("Error", {}).get("Code", ""))
-        raise ServiceError(
-            f"STS refused GetCallerIdentity ({code or 'error'}).",
-            hint="Run `idc credentials` with --debug for details.",
-        ) from None
-    except BotoCoreError as error:
-        raise ServiceError(
-            f"Could not reach STS in {region} ({type(error).__name__}).",
-            hint="Check the network (and AWS_ENDPOINT_URL_STS if set) and try again.",
-        ) from None
-    return {"Account": response["Account"], "Arn": response["Arn"], "UserId": response["UserId"]}
 
 
 def _remaining(expiration: dt.datetime) -> str:
