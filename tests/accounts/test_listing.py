@@ -16,7 +16,7 @@ from idc.aws.clients import BotocoreClientFactory
 from idc.aws.retry import RetryPolicy
 from idc.errors import LoginRequired
 
-from .scale_support import PERMISSION_SETS, directory, sign_in
+from .listing_support import PERMISSION_SETS, directory, sign_in
 
 
 def _expected(accounts: int, roles: int) -> list[tuple[str, str, tuple[str, ...]]]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pexpect
 
-from .scale_support import directory, sign_in
+from .listing_support import directory, sign_in
 
 
 def idc(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:

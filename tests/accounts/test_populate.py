@@ -16,7 +16,7 @@ from idc.accounts.listing import AccountListing, AccountRoles
 from idc.accounts.populate import PopulateSettings, plan_populate, profile_names
 from idc.errors import ConfigError
 
-from .scale_support import SESSION, directory, sign_in
+from .listing_support import SESSION, directory, sign_in
 
 MARKER = f"idc populate (sso-session {SESSION})"
 

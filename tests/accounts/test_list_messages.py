@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from idc.cli import app
 from idc.storage.token_cache import token_cache_key, token_cache_path
 
-from .scale_support import SESSION, directory, sign_in
+from .listing_support import SESSION, directory, sign_in
 
 
 def idc(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:

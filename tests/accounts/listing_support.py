@@ -1,4 +1,4 @@
-"""Fixtures for the scale tests: large directories and a user signed in to the local Identity Center.
+"""Fixtures for the accounts tests: large directories and a user signed in to the local Identity Center.
 
 The sign-in is the real thing: idc's login (authorization code + PKCE) with the emulator's page approver
 walking the sign-in and consent pages, so the token in the tmp HOME's ``~/.aws/sso/cache`` is one the
