@@ -35,14 +35,9 @@ def portal_call(client: Any, operation: str, fix: str, **params: Any) -> dict[st
     try:
         result: dict[str, Any] = call_with_retry(lambda: getattr(client, operation)(**params))
     except ClientError as error:
-        response = error.response or {}
-        status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
-        code = (response.get("Error") or {}).get("Code", "")
+        status, code, _ = _error_code(error)
         if status == 401 or code == "UnauthorizedException":
-            raise LoginRequired(
-                "The SSO session has expired or is otherwise invalid (Identity Center refused the token).",
-                fix=fix,
-            ) from None
+            raise _token_refused(fix) from None
         raise ServiceError(f"IAM Identity Center answered {code or status} to {operation}.") from None
     except BotoCoreError as error:
         raise ServiceError(
@@ -101,6 +96,12 @@ class _Counters:
     def throttle(self) -> None:
         with self._lock:
             self.throttled += 1
+
+
+def _token_refused(fix: str) -> LoginRequired:
+    return LoginRequired(
+        "The SSO session has expired or is otherwise invalid (Identity Center refused the token).", fix=fix
+    )
 
 
 def _error_code(error: BaseException) -> tuple[int, str, str]:
@@ -172,10 +173,7 @@ class PacedPortal:
         operation = _API_NAMES[method]
         status, code, message = _error_code(error)
         if status == 401 or code == "UnauthorizedException":
-            return LoginRequired(
-                "The SSO session has expired or is otherwise invalid (Identity Center refused the token).",
-                fix=self._fix,
-            )
+            return _token_refused(self._fix)
         detail = f": {message}" if message else ""
         if status == 404 or code == "ResourceNotFoundException":
             return AccountGone(f"IAM Identity Center answered {code or status} to {operation}{detail}.")
