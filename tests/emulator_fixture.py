@@ -2,7 +2,7 @@
 
 Registered from tests/conftest.py (``pytest_plugins``). Every test gets its own server (uvicorn in a
 thread, or ``subprocess=True`` for a real ``idc emulator`` process); real AWS clients reach it through
-``RunningEmulator.env`` (AWS_ENDPOINT_URL_SSO_OIDC / _SSO / _STS).
+``RunningEmulator.env`` (AWS_ENDPOINT_URL_SSO_OIDC / _SSO / _STS / _SIGNIN).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class RunningEmulator:
             "AWS_ENDPOINT_URL_SSO_OIDC": base_url,
             "AWS_ENDPOINT_URL_SSO": base_url,
             "AWS_ENDPOINT_URL_STS": base_url,
+            "AWS_ENDPOINT_URL_SIGNIN": base_url,
         }
 
     @property

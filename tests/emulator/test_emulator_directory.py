@@ -221,7 +221,7 @@ def test_foreground_server_prints_how_to_use_it_and_stops_cleanly(stop_signal: i
     assert "Region: ap-northeast-1" in lines
     assert (
         f"export AWS_ENDPOINT_URL_SSO_OIDC={base} AWS_ENDPOINT_URL_SSO={base} AWS_ENDPOINT_URL_STS={base}"
-        in lines
+        f" AWS_ENDPOINT_URL_SIGNIN={base}" in lines
     )
     import urllib.request
 

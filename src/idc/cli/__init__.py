@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "populate": "idc.cli.populate:populate_command",
     "credentials": "idc.cli.credentials:credentials",
     "exec": "idc.cli.credentials:exec_command",
+    "console": "idc.cli.console:console",
     "whoami": "idc.cli.whoami:whoami",
     "login": "idc.cli.login:login",
     "logout": "idc.cli.login:logout",

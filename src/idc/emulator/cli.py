@@ -97,7 +97,8 @@ def emulator(
         f"Region: {server.region}",
         f"Portal: {base}{server.engine.start_path}",
         "Point AWS tools at it:",
-        f"export AWS_ENDPOINT_URL_SSO_OIDC={base} AWS_ENDPOINT_URL_SSO={base} AWS_ENDPOINT_URL_STS={base}",
+        f"export AWS_ENDPOINT_URL_SSO_OIDC={base} AWS_ENDPOINT_URL_SSO={base} AWS_ENDPOINT_URL_STS={base}"
+        f" AWS_ENDPOINT_URL_SIGNIN={base}",
         "Administer it (idc emulator stats|end-sessions|advance-clock|fault|clear-faults):",
         f"export {URL_ENV}={base}",
         f"export {TOKEN_ENV}={server.admin_token}",

@@ -1,0 +1,57 @@
+"""``idc console``: open the AWS Management Console as a profile's role."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.command("console")
+@click.option("--profile", metavar="PROFILE", help="Profile in ~/.aws/config (default: AWS_PROFILE).")
+@click.option(
+    "--service", "-s", metavar="S", help="Land on this service: s3, ec2, iam, lambda, ddb, cfn, sm, ssm..."
+)
+@click.option(
+    "--destination", metavar="URL", help="Land on this console URL (or a path such as /s3/buckets)."
+)
+@click.option("--region", metavar="R", help="Console region (default: the profile's region).")
+@click.option("--print", "print_only", is_flag=True, help="Write the sign-in URL to stdout; open nothing.")
+@click.option("--auto-login", is_flag=True, help="Sign in when the SSO session is over.")
+def console(
+    profile: str | None,
+    service: str | None,
+    destination: str | None,
+    region: str | None,
+    print_only: bool,
+    auto_login: bool,
+) -> None:
+    """Open the AWS Management Console signed in as the profile's role.
+
+    The role credentials come from the same cache as `idc credentials`; the browser is the one login
+    uses (BROWSER honoured). Where no browser can be opened the sign-in URL is printed. The URL signs
+    anyone in for 15 minutes: treat it as a password. AWS_ENDPOINT_URL_SIGNIN replaces the federation
+    endpoint (the local Identity Center serves one).
+
+    \b
+    Examples:
+      idc console --profile AdministratorAccess
+      idc console --profile AdministratorAccess --service s3 --region eu-west-1
+      idc console --profile AdministratorAccess --print | xclip
+
+    \b
+    Exit codes: 0 opened or printed; 2 --service and --destination together;
+    3 profile problem; 4 SSO session over; 6 federation endpoint error.
+    """
+    from idc.cli.credentials import obtain
+    from idc.console.launcher import deliver_console_url
+    from idc.console.partitions import partition_of
+    from idc.console.signin_url import ConsoleTarget, console_signin_url
+
+    if service and destination:
+        raise click.UsageError("give --service or --destination, not both")
+    role, sso = obtain(profile, auto_login)
+    console_region = region or sso.region or partition_of(sso.sso_region).default_region
+    target = ConsoleTarget(region=console_region, service=service, destination=destination)
+    url = console_signin_url(role, target, issuer=sso.start_url)
+    deliver_console_url(url, print_only=print_only, out=sys.stdout, err=sys.stderr)

@@ -1,0 +1,146 @@
+"""The console sign-in URL for role credentials (IAM User Guide, custom identity broker access).
+
+1. POST ``Action=getSigninToken&Session={"sessionId","sessionKey","sessionToken"}`` to the federation
+   endpoint of the console's partition (form-encoded, as aws-sso-util sends it: the session keys stay
+   out of URLs and server logs); the answer is ``{"SigninToken": ...}``.
+2. ``<endpoint>?Action=login&Issuer=...&Destination=...&SigninToken=...`` is the URL to open.
+
+The URL signs anyone in for up to 15 minutes: it is a secret. Nothing here logs it or puts it in an
+exception. ``AWS_ENDPOINT_URL_SIGNIN`` (botocore's name for the Signin service, serviceId "Signin")
+replaces the endpoint's origin, as the local Identity Center's banner sets it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+from idc.console.partitions import partition_of
+from idc.console.shortcuts import GLOBAL_PATHS, service_path
+from idc.errors import ConfigError, ServiceError
+from idc.storage.role_cache import RoleCredentials
+
+log = logging.getLogger(__name__)
+
+SIGNIN_ENDPOINT_ENV = "AWS_ENDPOINT_URL_SIGNIN"
+FEDERATION_TIMEOUT_S = 15.0
+
+Post = Callable[[str, bytes], tuple[int, bytes]]
+"""POST a form body to a URL; return (status, body). Raises OSError when the endpoint is unreachable."""
+
+
+@dataclass(frozen=True)
+class ConsoleTarget:
+    """Where in the console to land: a region and either a service shortcut or a destination."""
+
+    region: str
+    service: str | None = None
+    destination: str | None = None
+
+
+def federation_endpoint(region: str, environ: Mapping[str, str] | None = None) -> str:
+    """The federation endpoint for ``region``'s partition, or ``$AWS_ENDPOINT_URL_SIGNIN/federation``."""
+    env = os.environ if environ is None else environ
+    override = env.get(SIGNIN_ENDPOINT_ENV, "").strip()
+    ignore = env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").strip().lower() == "true"
+    if override and not ignore:
+        return f"{override.rstrip('/')}/federation"
+    return partition_of(region).federation_endpoint(region)
+
+
+def destination_url(target: ConsoleTarget) -> str:
+    """The console URL to land on (``--destination`` wins; a path is joined onto the console host)."""
+    region = target.region
+    origin = partition_of(region).console_origin(region)
+    if target.destination:
+        parts = urlsplit(target.destination)
+        if parts.scheme:
+            if parts.scheme != "https":
+                raise ConfigError(
+                    "--destination must be an https:// console URL or a path such as /s3/buckets.",
+                    hint="For example `idc console --destination /s3/buckets`.",
+                )
+            return target.destination
+        path = target.destination.lstrip("/")
+        separator = "&" if "?" in path else "?"
+        return f"{origin}/{path}" if "region=" in path else f"{origin}/{path}{separator}region={region}"
+    if target.service:
+        try:
+            path = service_path(target.service)
+        except ValueError:
+            raise ConfigError(
+                f"--service {target.service!r} is not a console service name.",
+                hint="Use a shortcut such as s3, ec2, iam, lambda, ddb, cfn, sm, ssm, or --destination.",
+            ) from None
+        if path in GLOBAL_PATHS:
+            return f"{origin}/{path}/home"
+        return f"{origin}/{path}/home?region={region}"
+    return f"{origin}/console/home?region={region}"
+
+
+def console_signin_url(
+    credentials: RoleCredentials,
+    target: ConsoleTarget,
+    *,
+    issuer: str,
+    post: Post | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> str:
+    """The one-time console sign-in URL for ``credentials``, landing on ``target`` (a secret)."""
+    destination = destination_url(target)
+    endpoint = federation_endpoint(target.region, environ)
+    session = json.dumps(
+        {
+            "sessionId": credentials.access_key_id,
+            "sessionKey": credentials.secret_access_key,
+            "sessionToken": credentials.session_token,
+        }
+    )
+    form = urlencode({"Action": "getSigninToken", "Session": session}).encode()
+    log.debug("getSigninToken at %s", endpoint)
+    try:
+        status, body = (post or urllib_post)(endpoint, form)
+    except OSError as error:
+        raise ServiceError(
+            f"Could not reach the AWS federation endpoint {endpoint} ({type(error).__name__}).",
+            hint=f"Check the network (and {SIGNIN_ENDPOINT_ENV} if set) and try again.",
+        ) from None
+    token = _signin_token(status, body)
+    if token is None:
+        raise ServiceError(
+            f"The AWS federation endpoint refused the role credentials (HTTP {status}).",
+            hint="Run `idc console` again; run with --debug for details.",
+        )
+    query = urlencode({"Action": "login", "Issuer": issuer, "Destination": destination, "SigninToken": token})
+    return f"{endpoint}?{query}"
+
+
+def _signin_token(status: int, body: bytes) -> str | None:
+    if status != 200:
+        return None
+    try:
+        token = json.loads(body).get("SigninToken")
+    except (ValueError, AttributeError):
+        return None
+    return token if isinstance(token, str) and token else None
+
+
+def urllib_post(url: str, form: bytes) -> tuple[int, bytes]:
+    """The default transport: the standard library, HTTPS with the system's trust store."""
+    import urllib.error
+    import urllib.request
+
+    if not url.startswith(("https://", "http://")):
+        raise urllib.error.URLError("the federation endpoint must be an http(s) URL")
+    request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
+        url, data=form, method="POST", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=FEDERATION_TIMEOUT_S) as response:  # noqa: S310
+            return int(response.status), bytes(response.read())
+    except urllib.error.HTTPError as refused:
+        return int(refused.code), refused.read()

@@ -1,0 +1,98 @@
+"""Partitions, federation endpoints, console destinations and service shortcuts: literal tables."""
+
+from __future__ import annotations
+
+import pytest
+
+from idc.console import ConsoleTarget, destination_url, federation_endpoint, partition_of, service_path
+from idc.errors import ConfigError
+
+ENDPOINTS = {
+    "us-east-1": "https://signin.aws.amazon.com/federation",
+    "eu-west-1": "https://eu-west-1.signin.aws.amazon.com/federation",
+    "ap-southeast-2": "https://ap-southeast-2.signin.aws.amazon.com/federation",
+    "cn-north-1": "https://signin.amazonaws.cn/federation",
+    "cn-northwest-1": "https://cn-northwest-1.signin.amazonaws.cn/federation",
+    "us-gov-west-1": "https://signin.amazonaws-us-gov.com/federation",
+    "us-gov-east-1": "https://us-gov-east-1.signin.amazonaws-us-gov.com/federation",
+    "eusc-de-east-1": "https://eusc-de-east-1.signin.amazonaws-eusc.eu/federation",
+}
+
+
+@pytest.mark.parametrize(("region", "endpoint"), ENDPOINTS.items(), ids=list(ENDPOINTS))
+def test_federation_endpoint_per_region(region: str, endpoint: str) -> None:
+    assert federation_endpoint(region, environ={}) == endpoint
+
+
+@pytest.mark.parametrize(
+    ("region", "partition"),
+    [
+        ("us-east-1", "aws"),
+        ("me-central-1", "aws"),
+        ("cn-north-1", "aws-cn"),
+        ("us-gov-west-1", "aws-us-gov"),
+        ("eusc-de-east-1", "aws-eusc"),
+    ],
+)
+def test_partition_of_region(region: str, partition: str) -> None:
+    assert partition_of(region).name == partition
+
+
+def test_signin_endpoint_env_replaces_the_origin_unless_configured_endpoints_are_ignored() -> None:
+    env = {"AWS_ENDPOINT_URL_SIGNIN": "http://127.0.0.1:4000/"}
+    assert federation_endpoint("eu-west-1", env) == "http://127.0.0.1:4000/federation"
+    env["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] = "true"
+    assert federation_endpoint("eu-west-1", env) == ENDPOINTS["eu-west-1"]
+
+
+SHORTCUTS = {
+    "s3": "s3",
+    "ec2": "ec2/v2",
+    "iam": "iamv2",
+    "lambda": "lambda",
+    "l": "lambda",
+    "ddb": "dynamodbv2",
+    "cfn": "cloudformation",
+    "sm": "secretsmanager",
+    "ssm": "systems-manager",
+    "param": "systems-manager/parameters",
+    "r53": "route53/v2",
+    "orgs": "organizations/v2",
+    "sfn": "states",
+    "cloudshell": "cloudshell",  # not a shortcut: taken as a path
+}
+
+
+@pytest.mark.parametrize(("name", "path"), SHORTCUTS.items(), ids=list(SHORTCUTS))
+def test_service_shortcuts(name: str, path: str) -> None:
+    assert service_path(name) == path
+
+
+@pytest.mark.parametrize("name", ["../etc", "s3?x=1", "https://evil.example", ""])
+def test_service_names_that_are_not_paths_are_refused(name: str) -> None:
+    with pytest.raises(ValueError):
+        service_path(name)
+    with pytest.raises(ConfigError):
+        destination_url(ConsoleTarget("eu-west-1", service=name or " "))
+
+
+DESTINATIONS = [
+    ("default", ConsoleTarget("eu-west-1"), "https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1"),
+    ("s3", ConsoleTarget("eu-west-1", service="s3"), "https://eu-west-1.console.aws.amazon.com/s3/home?region=eu-west-1"),
+    ("ec2-cn", ConsoleTarget("cn-north-1", service="ec2"), "https://console.amazonaws.cn/ec2/v2/home?region=cn-north-1"),
+    ("iam-gov", ConsoleTarget("us-gov-west-1", service="iam"), "https://console.amazonaws-us-gov.com/iamv2/home?region=us-gov-west-1"),
+    ("global", ConsoleTarget("us-east-1", service="ga"), "https://us-east-1.console.aws.amazon.com/globalaccelerator/home"),
+    ("path", ConsoleTarget("eu-west-1", destination="/s3/buckets"), "https://eu-west-1.console.aws.amazon.com/s3/buckets?region=eu-west-1"),
+    ("path-with-region", ConsoleTarget("eu-west-1", destination="s3/buckets?region=us-east-2"), "https://eu-west-1.console.aws.amazon.com/s3/buckets?region=us-east-2"),
+    ("url", ConsoleTarget("eu-west-1", destination="https://console.aws.amazon.com/billing/home"), "https://console.aws.amazon.com/billing/home"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("target", "url"), [d[1:] for d in DESTINATIONS], ids=[d[0] for d in DESTINATIONS])
+def test_destinations(target: ConsoleTarget, url: str) -> None:
+    assert destination_url(target) == url
+
+
+def test_a_plain_http_destination_is_refused() -> None:
+    with pytest.raises(ConfigError, match="https://"):
+        destination_url(ConsoleTarget("eu-west-1", destination="http://console.aws.amazon.com/"))
