@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "credentials": "idc.cli.credentials:credentials",
     "exec": "idc.cli.credentials:exec_command",
     "console": "idc.cli.console:console",
+    "serve": "idc.cli.serve:serve",
     "whoami": "idc.cli.whoami:whoami",
     "login": "idc.cli.login:login",
     "logout": "idc.cli.login:logout",

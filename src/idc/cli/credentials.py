@@ -120,23 +120,42 @@ def credentials(profile: str | None, fmt: str, auto_login: bool) -> None:
 )
 @click.option("--profile", metavar="PROFILE", help="Profile in ~/.aws/config (default: AWS_PROFILE).")
 @click.option("--auto-login", is_flag=True, help="Sign in when the SSO session is over.")
+@click.option(
+    "--server",
+    is_flag=True,
+    help="Serve credentials that refresh themselves (a container credentials endpoint on 127.0.0.1) "
+    "instead of putting keys that expire into COMMAND's environment.",
+)
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
-def exec_command(profile: str | None, auto_login: bool, command: tuple[str, ...]) -> int:
+def exec_command(profile: str | None, auto_login: bool, server: bool, command: tuple[str, ...]) -> int:
     """Run COMMAND with the profile's role credentials in its environment.
 
     Sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION and
     the profile's region (AWS_REGION, AWS_DEFAULT_REGION); removes AWS_PROFILE so SDKs use exactly
     these. Exits with COMMAND's exit status.
 
-    \b
-    Example:
-      idc exec --profile AdministratorAccess -- aws s3 ls
+    With --server, for commands that outlive an hour (terraform, dev servers): idc serves the
+    credentials on 127.0.0.1 (a random port and a random 256-bit token) while COMMAND runs and sets
+    AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN instead of keys; SDKs
+    fetch fresh credentials before theirs expire. It removes inherited AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE, AWS_DEFAULT_PROFILE,
+    AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE and web identity
+    variables, which SDKs would prefer to the endpoint (a [default] profile with credentials of its
+    own would too). SIGTERM, SIGHUP, SIGQUIT, SIGUSR1/2 reach COMMAND; Ctrl-C reaches it from the
+    terminal.
 
     \b
-    Exit codes: COMMAND's own once it runs; before that idc's: 3 profile problem,
-    4 SSO session over, 6 Identity Center error, 126 not executable, 127 not
-    found.
+    Examples:
+      idc exec --profile AdministratorAccess -- aws s3 ls
+      idc exec --profile AdministratorAccess --server -- terraform apply
+
+    \b
+    Exit codes: COMMAND's own once it runs (128+N when signal N ended it); before
+    that idc's: 3 profile problem, 4 SSO session over, 6 Identity Center error,
+    126 not executable, 127 not found.
     """
+    if server:
+        return _exec_with_server(profile, auto_login, list(command))
     from idc.credentials.hotpath import CachedCredentials, child_environment, run_program
 
     role, sso = obtain(profile, auto_login)
@@ -144,3 +163,16 @@ def exec_command(profile: str | None, auto_login: bool, command: tuple[str, ...]
         role.access_key_id, role.secret_access_key, role.session_token, role.expiration, sso.region
     )
     return run_program(list(command), child_environment(os.environ, cached))
+
+
+def _exec_with_server(profile: str | None, auto_login: bool, command: list[str]) -> int:
+    from idc.credentials.child_process import run_child, server_child_environment
+    from idc.credentials.server import CredentialsServer
+
+    _, sso = obtain(profile, auto_login)  # a login problem shows now, before COMMAND starts
+    endpoint = CredentialsServer([sso.profile_name]).start()
+    try:
+        env = server_child_environment(os.environ, endpoint.environment(sso.profile_name), sso.region)
+        return run_child(command, env)
+    finally:
+        endpoint.stop()

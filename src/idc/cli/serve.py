@@ -1,0 +1,97 @@
+"""``idc serve``: the container credentials endpoint in the foreground, for several profiles."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import signal
+import sys
+import threading
+from typing import Any
+
+import click
+
+TOKEN_ENV = "IDC_CREDENTIALS_TOKEN"
+
+
+@click.command("serve")
+@click.option(
+    "--profile",
+    "profiles",
+    metavar="PROFILE",
+    multiple=True,
+    required=True,
+    help="Profile to serve at /credentials/PROFILE (repeat for more).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port (default: a random free one).")
+def serve(profiles: tuple[str, ...], host: str, port: int) -> int:
+    """Serve role credentials to SDKs that refresh them (the container credentials endpoint).
+
+    Prints the export lines to use: an SDK (boto3, the AWS CLI, Go, JS, Java...) with
+    AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN set fetches credentials
+    here and fresh ones before they expire, for as long as your SSO session lasts. The token is
+    random (256 bits) unless IDC_CREDENTIALS_TOKEN sets it (for docker compose); requests without it
+    get 403. When the SSO session ends, SDKs get an error naming `idc login --profile P`; after that
+    login the server answers again by itself. Ctrl-C stops it.
+
+    \b
+    Examples:
+      idc serve --profile AdministratorAccess
+      idc serve --profile dev --profile prod --port 9911
+      IDC_CREDENTIALS_TOKEN=... idc serve --profile dev --host 0.0.0.0   # containers; see README
+
+    \b
+    Exit codes: 0 stopped; 2 usage (port taken); 3 profile problem.
+    """
+    from idc.credentials.server import CredentialsServer
+    from idc.errors import IdcError
+
+    token = os.environ.get(TOKEN_ENV, "").strip() or None
+    if token is not None and len(token) < 32:
+        raise click.UsageError(f"{TOKEN_ENV} must be at least 32 characters (use `openssl rand -hex 32`)")
+    if not _is_loopback(host):
+        click.echo(
+            f"idc: warning: serving credentials on {host}: anyone who can reach port {port or 'N'} "
+            "and has the token gets these roles' credentials.",
+            err=True,
+        )
+    try:
+        endpoint = CredentialsServer(profiles, token=token, host=host, port=port)
+    except OSError as error:
+        raise click.UsageError(f"cannot listen on {host}:{port} ({error.strerror})") from None
+    for name in profiles:
+        try:
+            endpoint.prime(name)
+        except IdcError as problem:
+            click.echo(f"idc: warning: profile {name}: {problem}", err=True)
+    click.echo(f"Serving role credentials on {endpoint.host}:{endpoint.port} (Ctrl-C stops).", err=True)
+    for name in profiles:
+        env = endpoint.environment(name)
+        line = " ".join(f"{key}={value}" for key, value in env.items())
+        click.echo(f"# profile {name}\nexport {line}")
+    sys.stdout.flush()
+    _run_until_stopped(endpoint)
+    return 0
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _run_until_stopped(endpoint: Any) -> None:
+    def stop(signum: int, frame: object) -> None:
+        threading.Thread(target=endpoint.stop, daemon=True).start()
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        endpoint.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,218 @@
+"""``idc serve`` and ``idc exec --server``: real idc processes, real SDK clients of the endpoint.
+
+The emulator hands out role credentials of 905 seconds: 5 seconds after each fetch they are inside
+the 15-minute window in which idc and botocore refresh, so refreshes happen within a test's time.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from credential_helpers import IDC, sign_in
+
+from idc.emulator.directory import default_directory, directory_to_dict
+
+pytestmark = pytest.mark.timeout(180)
+
+LIFETIME = 905
+STALE_AFTER = LIFETIME - 15 * 60 + 1
+
+
+@pytest.fixture
+def emulator(emulator_factory):
+    """The default directory, with role credentials of :data:`LIFETIME` seconds."""
+    directory = directory_to_dict(default_directory())
+    directory["permission_sets"][0]["session_duration"] = LIFETIME
+    return emulator_factory(directory)
+
+
+class Served:
+    def __init__(self, process: subprocess.Popen[str], exports: dict[str, str]) -> None:
+        self.process = process
+        self.url = exports["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
+        self.token = exports["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+        self.env = exports
+
+
+@pytest.fixture
+def served(signed_in):
+    process = subprocess.Popen(
+        [*IDC, "serve", "--profile", "dev"],
+        env=signed_in.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "# profile dev"
+    export = process.stdout.readline().strip()
+    assert export.startswith("export ")
+    exports = dict(item.split("=", 1) for item in export.removeprefix("export ").split())
+    yield Served(process, exports)
+    process.terminate()
+    process.wait(10)
+
+
+def get(url: str, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read())
+
+
+def sdk_credentials(served: Served) -> Any:
+    """What botocore's own ContainerProvider gets from the endpoint (the SDK's code, not ours)."""
+    from botocore.credentials import ContainerProvider
+
+    provider = ContainerProvider(environ=served.env)
+    credentials = provider.load()
+    assert credentials is not None
+    return credentials.get_frozen_credentials()
+
+
+def caller_arn(emulator, credentials: Any) -> str:
+    import boto3
+
+    client = boto3.session.Session().client(
+        "sts",
+        region_name="eu-west-1",
+        endpoint_url=emulator.base_url,
+        aws_access_key_id=credentials.access_key,
+        aws_secret_access_key=credentials.secret_key,
+        aws_session_token=credentials.token,
+    )
+    return str(client.get_caller_identity()["Arn"])
+
+
+def test_serve_refuses_requests_without_the_token_or_with_a_foreign_host(served: Served) -> None:
+    assert len(served.token) >= 43  # 256 bits, base64url
+    for headers in ({}, {"Authorization": "wrong"}, {"Authorization": served.token[:-1]}):
+        status, body = get(served.url, headers)
+        assert status == 403
+        assert body["message"] == body["Message"] == "invalid Authorization token"
+    rebound = {"Authorization": served.token, "Host": "attacker.example:80"}
+    assert get(served.url, rebound)[0] == 403
+    status, body = get(served.url, {"Authorization": served.token})
+    assert status == 200
+    assert set(body) == {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}
+    assert get(served.url.replace("/dev", "/other"), {"Authorization": served.token})[0] == 404
+
+
+def test_fifty_concurrent_sdk_clients_make_one_fetch(served: Served, emulator) -> None:
+    time.sleep(STALE_AFTER)  # the primed credentials are now inside the refresh window
+    before = emulator.stats().get("GetRoleCredentials", 0)
+    results: list[Any] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(50)
+
+    def client() -> None:
+        try:
+            start.wait()
+            results.append(sdk_credentials(served))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=client) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert len(results) == 50
+    assert len({c.access_key for c in results}) == 1
+    assert emulator.stats().get("GetRoleCredentials", 0) - before == 1
+    assert ":assumed-role/AWSReservedSSO_AdministratorAccess_" in caller_arn(emulator, results[0])
+
+
+def test_ended_session_names_login_then_recovers_after_login(served: Served, emulator, signed_in) -> None:
+    from botocore.exceptions import CredentialRetrievalError
+
+    emulator.end_sessions()
+    time.sleep(STALE_AFTER)
+    with pytest.raises(CredentialRetrievalError) as failure:
+        sdk_credentials(served)
+    assert "idc login --profile dev" in str(failure.value)
+    sign_in(emulator, signed_in)  # what `idc login --profile dev` does, without restarting the server
+    credentials = sdk_credentials(served)
+    assert caller_arn(emulator, credentials).endswith("/demo")
+    assert served.process.poll() is None
+
+
+CHILD = """
+import json, sys, threading, time
+import boto3
+from botocore.exceptions import ClientError
+
+sessions = [boto3.session.Session() for _ in range(3)]
+clients = [session.client("sts") for session in sessions]
+first = sessions[0].get_credentials().get_frozen_credentials()
+print("ready", flush=True)
+calls, errors, keys = [], [], set()
+deadline = time.time() + float(sys.argv[1])
+
+def loop(session, client):
+    while time.time() < deadline:
+        try:
+            calls.append(client.get_caller_identity()["Arn"])
+            keys.add(session.get_credentials().access_key)
+        except Exception as error:
+            errors.append(repr(error))
+        time.sleep(0.5)
+
+threads = [threading.Thread(target=loop, args=pair) for pair in zip(sessions, clients)]
+for t in threads: t.start()
+for t in threads: t.join()
+stale = boto3.session.Session().client(
+    "sts", aws_access_key_id=first.access_key, aws_secret_access_key=first.secret_key,
+    aws_session_token=first.token)
+try:
+    stale.get_caller_identity()
+    first_expired = False
+except ClientError as error:
+    first_expired = error.response["Error"]["Code"] == "ExpiredToken"
+print(json.dumps({"calls": len(calls), "errors": errors, "keys": len(keys | {first.access_key}),
+                  "first_expired": first_expired, "env": sorted(k for k in __import__("os").environ
+                  if k.startswith("AWS_"))}), flush=True)
+sys.exit(7)
+"""
+
+
+def test_exec_server_child_outlives_its_first_credentials(signed_in, emulator, tmp_path: Path) -> None:
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    env = dict(
+        signed_in.env, AWS_ACCESS_KEY_ID="AKIASTATIC", AWS_SECRET_ACCESS_KEY="static", AWS_PROFILE="dev"
+    )
+    process = subprocess.Popen(
+        [*IDC, "exec", "--profile", "dev", "--server", "--", sys.executable, str(script), "22"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "ready"
+    # The first credentials now expire (for STS) 15 s after they were issued; idc and botocore see
+    # them refresh-worthy after 5 s, so the child must switch before they die.
+    emulator.advance_clock(LIFETIME - 15)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 7, err
+    report = json.loads(out)
+    assert report["errors"] == []
+    assert report["calls"] >= 3 * 15
+    assert report["first_expired"] is True  # STS refuses the first credentials: the child outlived them
+    assert report["keys"] == 2
+    assert emulator.stats().get("GetRoleCredentials") == report["keys"]  # one fetch per expiry, 3 clients
+    assert "AWS_ACCESS_KEY_ID" not in report["env"] and "AWS_PROFILE" not in report["env"]
+    assert {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN"} <= set(report["env"])
