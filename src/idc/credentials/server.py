@@ -232,6 +232,9 @@ class CredentialsServer:
 def _handler_for(server: CredentialsServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive: SDKs reuse the connection
+        # Headers and body go out as two writes: without TCP_NODELAY, Nagle's algorithm and the
+        # client's delayed ACK hold the body back ~40 ms on a kept-alive connection.
+        disable_nagle_algorithm = True
         server_version = "idc"
         sys_version = ""
 
