@@ -7,12 +7,14 @@ the 15-minute window in which idc and botocore refresh, so refreshes happen with
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -216,3 +218,59 @@ def test_exec_server_child_outlives_its_first_credentials(signed_in, emulator, t
     assert emulator.stats().get("GetRoleCredentials") == report["keys"]  # one fetch per expiry, 3 clients
     assert "AWS_ACCESS_KEY_ID" not in report["env"] and "AWS_PROFILE" not in report["env"]
     assert {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN"} <= set(report["env"])
+
+
+def test_a_cached_answer_never_imports_botocore(aws_home) -> None:
+    """The endpoint answers a role-cache hit with the standard library only (a miss imports botocore)."""
+    from credential_helpers import write_config, write_role_cache
+
+    write_config(aws_home.config_file, "https://d-0000000000.awsapps.com/start", "eu-west-1")
+    write_role_cache(aws_home.cli_cache, expires_in=timedelta(hours=1))
+    probe = (
+        "import json, sys, urllib.request\n"
+        "from idc.credentials.server import CredentialsServer\n"
+        "server = CredentialsServer(['dev']).start()\n"
+        "request = urllib.request.Request(server.url_for('dev'), headers={'Authorization': server.token})\n"
+        "body = json.loads(urllib.request.urlopen(request).read())\n"
+        "print(json.dumps([body['AccessKeyId'], sorted({m.split('.')[0] for m in sys.modules})]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], env=aws_home.env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    key, roots = json.loads(done.stdout)
+    assert key == "ASIACACHED"
+    assert {"botocore", "boto3", "click"} & set(roots) == set()
+
+
+WAIT_FOR_TERM = (
+    "import signal, sys, time\n"
+    "signal.signal(signal.SIGTERM, lambda *a: sys.exit(42))\n"
+    "print('ready', flush=True)\n"
+    "time.sleep(60)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("script", "signal_to_idc", "status"),
+    [
+        (WAIT_FOR_TERM, signal.SIGTERM, 42),
+        ("import os, signal; print('ready', flush=True); os.kill(os.getpid(), signal.SIGKILL)", None, 137),
+        ("print('ready', flush=True); raise SystemExit(3)", None, 3),
+    ],
+    ids=["sigterm-reaches-child", "killed-child-is-128+9", "child-exit-code"],
+)
+def test_exec_server_signals_and_exit_status(
+    signed_in, script: str, signal_to_idc: int | None, status: int
+) -> None:
+    process = subprocess.Popen(
+        [*IDC, "exec", "--profile", "dev", "--server", "--", sys.executable, "-c", script],
+        env=signed_in.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "ready"
+    if signal_to_idc is not None:
+        process.send_signal(signal_to_idc)
+    process.communicate(timeout=30)
+    assert process.returncode == status
