@@ -274,3 +274,66 @@ def test_exec_server_signals_and_exit_status(
         process.send_signal(signal_to_idc)
     process.communicate(timeout=30)
     assert process.returncode == status
+
+
+# -- the AWS SDK for JavaScript v3 ------------------------------------------------------------------
+
+NODE_CALLER = """
+const { STSClient, GetCallerIdentityCommand } = require("@aws-sdk/client-sts");
+const client = new STSClient({ region: "eu-west-1", endpoint: process.env.AWS_ENDPOINT_URL_STS });
+client.send(new GetCallerIdentityCommand({})).then(
+  (answer) => { console.log(JSON.stringify({ arn: answer.Arn })); },
+  (error) => { console.log(JSON.stringify({ error: String(error && error.message) })); },
+);
+"""
+
+
+@pytest.fixture(scope="module")
+def node_sdk(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory with @aws-sdk/client-sts installed from the npm registry (skipped when unreachable)."""
+    import shutil
+
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("node") is None:
+        pytest.skip("node and npm are not installed")
+    directory = tmp_path_factory.mktemp("node-sdk")
+    done = subprocess.run(
+        [npm, "install", "--no-audit", "--no-fund", "--silent", "@aws-sdk/client-sts@3"],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"npm could not install @aws-sdk/client-sts: {done.stderr.strip()[-200:]}")
+    (directory / "caller.js").write_text(NODE_CALLER)
+    return directory
+
+
+def node_caller(node_sdk: Path, env: dict[str, str]) -> dict[str, str]:
+    done = subprocess.run(
+        ["node", "caller.js"], cwd=node_sdk, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    answer: dict[str, str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return answer
+
+
+@pytest.mark.slow
+def test_javascript_sdk_uses_the_endpoint_and_recovers_after_login(
+    node_sdk: Path, served: Served, emulator, signed_in
+) -> None:
+    """JS v3 gets credentials from the endpoint, fails without the token or after the session ended,
+    and works again after a login without a restart. It cannot name the login command: its fromHttp
+    turns a 4xx into ``String(error)`` (``Server responded with status: 401``), dropping the body's
+    Code and Message, and the default chain then reports "Could not load credentials from any providers"."""
+    env = {**signed_in.env, **served.env}
+    assert node_caller(node_sdk, env)["arn"].endswith("/demo")
+    wrong = node_caller(node_sdk, {**env, "AWS_CONTAINER_AUTHORIZATION_TOKEN": "wrong"})
+    assert "Could not load credentials" in wrong["error"]
+    emulator.end_sessions()
+    time.sleep(STALE_AFTER)
+    ended = node_caller(node_sdk, env)
+    assert "Could not load credentials" in ended["error"]
+    sign_in(emulator, signed_in)
+    assert node_caller(node_sdk, env)["arn"].endswith("/demo")
