@@ -1,4 +1,9 @@
-"""Handing the console sign-in URL to the user: their browser, or stdout where none can open it."""
+"""Handing the console sign-in URL to the user: their browser, or stdout where none can open it.
+
+The URL is a secret for 15 minutes. A browser takes it on its command line (``BROWSER``, xdg-open), so
+another user of the same machine could read it in the process list while the browser starts; on shared
+machines use ``--print`` and paste it.
+"""
 
 from __future__ import annotations
 

@@ -6,7 +6,8 @@ the approval pages over HTTP.
 
 The URLs idc opens hold only public values (the authorize URL carries the client id, the state and
 the PKCE *challenge*; the device URL carries the user code, which the user reads anyway), so they may
-appear in a child's argv. Nothing secret is ever passed to a browser.
+appear in a child's argv. The one exception is ``idc console``'s sign-in URL, a 15-minute secret that
+reaches the browser the only way a browser takes a URL, as every peer's does (:mod:`idc.console.launcher`).
 
 The browser runs detached: its own session, stdio on /dev/null, so it never holds our stdout open (a
 ``credential_process`` caller reads stdout until EOF) and never dies with our terminal.

@@ -51,6 +51,9 @@ class ConsolePages:
     async def federation_endpoint(self, request: Request) -> Response:
         params = dict(request.query_params)
         if request.method == "POST":
+            declared = request.headers.get("content-length", "0")
+            if not declared.isdigit() or int(declared) > _MAX_FORM_BYTES:
+                return JSONResponse({"message": "request too large"}, status_code=413)
             body = await request.body()
             if len(body) > _MAX_FORM_BYTES:
                 return JSONResponse({"message": "request too large"}, status_code=413)
