@@ -215,7 +215,11 @@ def test_exec_server_child_outlives_its_first_credentials(signed_in, emulator, t
     assert report["calls"] >= 3 * 15
     assert report["first_expired"] is True  # STS refuses the first credentials: the child outlived them
     assert report["keys"] == 2
-    assert emulator.stats().get("GetRoleCredentials") == report["keys"]  # one fetch per expiry, 3 clients
+    # One fetch per credentials generation for the three clients (without sharing: one per client).
+    # idc fetches before the child starts; on a loaded machine a child slower than 5 s to start asks
+    # when those are already due for refresh, and its first key is the second fetch.
+    fetches = emulator.stats().get("GetRoleCredentials")
+    assert report["keys"] <= fetches <= report["keys"] + 1
     assert "AWS_ACCESS_KEY_ID" not in report["env"] and "AWS_PROFILE" not in report["env"]
     assert {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN"} <= set(report["env"])
 
