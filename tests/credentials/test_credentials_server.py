@@ -341,3 +341,16 @@ def test_javascript_sdk_uses_the_endpoint_and_recovers_after_login(
     assert "Could not load credentials" in ended["error"]
     sign_in(emulator, signed_in)
     assert node_caller(node_sdk, env)["arn"].endswith("/demo")
+
+
+@pytest.mark.parametrize(("program", "status"), [("no-such-program-idc", 127), ("/etc/hostname", 126)])
+def test_exec_server_command_that_cannot_start(signed_in, program: str, status: int) -> None:
+    done = subprocess.run(
+        [*IDC, "exec", "--profile", "dev", "--server", "--", program],
+        env=signed_in.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == status
+    assert program in done.stderr

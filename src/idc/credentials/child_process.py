@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 from collections.abc import Mapping
+
+from idc.credentials.hotpath import start_failure
 
 STRIPPED_VARIABLES = (
     "AWS_ACCESS_KEY_ID",
@@ -49,15 +50,8 @@ def run_child(program: list[str], env: Mapping[str, str]) -> int:
     """
     try:
         child = subprocess.Popen(program, env=dict(env))
-    except FileNotFoundError:
-        sys.stderr.write(f"idc: command not found: {program[0]}\n")
-        return 127
-    except PermissionError:
-        sys.stderr.write(f"idc: permission denied: {program[0]}\n")
-        return 126
     except OSError as error:
-        sys.stderr.write(f"idc: cannot run {program[0]}: {error.strerror}\n")
-        return 126
+        return start_failure(program, error)
     previous: dict[int, object] = {}
 
     def forward(signum: int, frame: object) -> None:

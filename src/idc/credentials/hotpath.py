@@ -411,15 +411,20 @@ def run_program(program: list[str], env: dict[str, str]) -> int:
         import subprocess
 
         return subprocess.call(program, env=env)
-    except FileNotFoundError:
+    except OSError as error:
+        return start_failure(program, error)
+
+
+def start_failure(program: list[str], error: OSError) -> int:
+    """Say on stderr why ``program`` could not start; the shell's status for it (127 or 126)."""
+    if isinstance(error, FileNotFoundError):
         sys.stderr.write(f"idc: command not found: {program[0]}\n")
         return 127
-    except PermissionError:
+    if isinstance(error, PermissionError):
         sys.stderr.write(f"idc: permission denied: {program[0]}\n")
         return 126
-    except OSError as error:
-        sys.stderr.write(f"idc: cannot run {program[0]}: {error.strerror}\n")
-        return 126
+    sys.stderr.write(f"idc: cannot run {program[0]}: {error.strerror}\n")
+    return 126
 
 
 def _exec(program: list[str], credentials: CachedCredentials, environ: Mapping[str, str]) -> int:
