@@ -28,6 +28,7 @@ LIBRARY = {
     "credentials",
     "accounts",
     "configure",
+    "console",
 }
 
 #: Which parts of idc each part may import (its own modules are always allowed). Top to bottom.
@@ -39,6 +40,7 @@ ALLOWED: dict[str, set[str]] = {
     "configure": {"accounts", "signin", "aws", "config", "storage", "errors", "debug_log"},
     "accounts": {"signin", "aws", "config", "storage", "errors", "debug_log"},
     "credentials": {"signin", "aws", "config", "storage", "errors", "debug_log"},
+    "console": {"signin", "storage", "errors", "debug_log"},
     "signin": {"aws", "config", "storage", "errors", "debug_log"},
     "aws": {"storage", "errors", "debug_log"},
     "config": {"storage", "errors"},
@@ -59,6 +61,7 @@ INNER: dict[str, set[str]] = {
     "idc.emulator.oidc_service": {"idc.emulator.engine"},
     "idc.emulator.portal_service": {"idc.emulator.engine"},
     "idc.emulator.sts_service": {"idc.emulator.engine"},
+    "idc.emulator.federation_service": {"idc.emulator.engine"},
     "idc.emulator.center": {"idc.emulator.engine"},
 }
 

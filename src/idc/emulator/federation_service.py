@@ -27,7 +27,7 @@ from idc.emulator.state_store import digest
 from idc.emulator.sts_service import role_session_arn
 
 if TYPE_CHECKING:
-    from idc.emulator.engine import IdentityCenter
+    from idc.emulator.center import Center
 
 SIGNIN_TOKEN_LIFETIME = 15 * 60
 """The IAM User Guide: "The URL that the federation endpoint provides is valid for 15 minutes"."""
@@ -74,7 +74,7 @@ class ConsoleSession:
 class FederationService:
     """``getSigninToken`` and ``login`` over one Identity Center's state."""
 
-    def __init__(self, center: IdentityCenter) -> None:
+    def __init__(self, center: Center) -> None:
         self._center = center
         with center.store.transaction() as db:
             # One statement at a time: executescript would COMMIT in the middle of the transaction.
