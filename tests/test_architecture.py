@@ -52,7 +52,7 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 #: Third-party packages only some parts may import.
-RESTRICTED = {"click": {"cli", "emulator.cli"}}
+RESTRICTED = {"click": {"cli", "emulator.cli"}, "keyring": {"storage.keychain"}}
 #: Parts that import the standard library only (besides the idc parts ALLOWED names).
 STDLIB_ONLY = {"storage", "errors", "debug_log", "__main__", "entry"}
 #: Modules of a part that must not import another module of the same part.
@@ -124,7 +124,8 @@ def violations(imports: list[Import]) -> list[str]:
         allowed = RESTRICTED.get(top)
         if allowed is not None and not any(inside == a or inside.startswith(a + ".") for a in allowed):
             found.append(f"{where}: only {', '.join(sorted(allowed))} may import {top}")
-        if source in STDLIB_ONLY and top not in sys.stdlib_module_names and top != "__future__":
+        stdlib = top in sys.stdlib_module_names or top == "__future__"
+        if source in STDLIB_ONLY and not stdlib and allowed is None:  # a RESTRICTED one is checked above
             found.append(f"{where}: {source} imports the standard library only")
     return found
 

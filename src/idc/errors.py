@@ -12,6 +12,7 @@
     ├── ServiceError              exit 6   Identity Center or STS answered with an error we cannot fix
     │   └── Throttled                      (429 past the retry budget), or could not be reached
     ├── CacheError                exit 7   a cache file cannot be read or written
+    │   └── KeychainUnavailable            the OS keychain holding a session's sign-in cannot be used
     └── LockTimeout               exit 8   another idc process held a lock for longer than we wait
 
 Usage errors from the command line exit 2; an interrupted command exits 130. ``idc exec`` exits with
@@ -100,6 +101,10 @@ class CacheError(IdcError):
     """A cache file could not be read or written."""
 
     exit_status = ExitStatus.CACHE
+
+
+class KeychainUnavailable(CacheError):
+    """The OS keychain (Secret Service, macOS Keychain, Windows Credential Locker) cannot be used."""
 
 
 class LockTimeout(IdcError):

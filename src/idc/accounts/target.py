@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from idc.accounts.listing import AccountListing, ListingOptions, ProgressCallback
 from idc.accounts.listing_cache import DEFAULT_MAX_AGE_S, cached_listing
 from idc.aws.clients import ClientFactory, default_client_factory
-from idc.errors import CacheError, ConfigError, LoginRequired, shell_word
+from idc.errors import CacheError, ConfigError, KeychainUnavailable, LoginRequired, shell_word
 from idc.storage.locations import Locations
 
 if TYPE_CHECKING:
@@ -107,6 +107,7 @@ def _session_target(session: SsoSession) -> ListingTarget:
         start_url=session.start_url,
         sso_region=session.sso_region,
         registration_scopes=session.registration_scopes,
+        token_storage=session.token_storage,
     )
     return ListingTarget(sso, fix=f"idc login --sso-session {shell_word(session.name)}")
 
@@ -122,6 +123,8 @@ def access_token_for(
     except LoginRequired as error:
         # get_valid_token names `--profile`; a session target is signed in with `--sso-session`.
         raise LoginRequired(error.message, fix=target.fix) from None
+    except KeychainUnavailable:
+        raise  # its hint says how to reach the keychain, not how to sign in
     except CacheError as error:
         # A corrupt token file: signing in again rewrites it; name the command for this target.
         raise CacheError(error.message, hint=f"Run `{target.fix}` to sign in again.") from None

@@ -22,7 +22,15 @@ from idc.config.validate import (
     shown,
     start_url_problem,
 )
-from idc.config.values import Profile, SsoProfile, SsoSession, parse_registration_scopes
+from idc.config.values import (
+    KEYCHAIN_ROLE_KEYS,
+    TOKEN_STORAGE_KEY,
+    TOKEN_STORAGES,
+    Profile,
+    SsoProfile,
+    SsoSession,
+    parse_registration_scopes,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -162,6 +170,7 @@ class AwsConfig:
         self._check(start_url_problem, "sso_start_url", start_url, where, SESSION_COMMAND)
         self._check(region_problem, "sso_region", sso_region, where, SESSION_COMMAND)
         scopes = self._text_or_none(values, "sso_registration_scopes", where)
+        self._token_storage(values, where)
         return SsoSession(
             name=name,
             start_url=start_url,
@@ -178,6 +187,7 @@ class AwsConfig:
         profile = self.profiles.get(name)
         if profile is None:
             raise self._profile_not_found(name, implicit=not profile_name)
+        profile = _with_keychain_role_keys(profile)
         if any(key in profile for key in _PROFILE_REQUIRED):
             resolved, session_name = self._resolve_role_profile(name, profile)
         elif "sso_session" in profile:
@@ -219,6 +229,7 @@ class AwsConfig:
                 self._check(problem, key, value, where(key), fix(key))
         start_url, sso_region = values["sso_start_url"], values["sso_region"]
         assert start_url is not None and sso_region is not None  # required above
+        storage = self._token_storage(session, f'sso-session "{session_name}"') if session else "file"
         return SsoProfile(
             profile_name=name,
             session_name=session_name,
@@ -229,6 +240,7 @@ class AwsConfig:
             registration_scopes=parse_registration_scopes(scopes) if scopes is not None else (),
             region=values["region"],
             output=values["output"],
+            token_storage=storage,
         )
 
     def sign_in_subject(self, profile_name: str | None = None) -> SsoProfile:
@@ -243,6 +255,7 @@ class AwsConfig:
         profile = self.profiles.get(name)
         if profile is None:
             raise self._profile_not_found(name, implicit=not profile_name)
+        profile = _with_keychain_role_keys(profile)
         session_name = profile.get("sso_session")
         has_role = [key for key in _PROFILE_REQUIRED if key in profile]
         partial = 0 < len(has_role) < len(_PROFILE_REQUIRED)
@@ -264,6 +277,7 @@ class AwsConfig:
                 account_id=None,
                 role_name=None,
                 registration_scopes=session.registration_scopes,
+                token_storage=session.token_storage,
             )
         where = f'profile "{name}"'
         fix = f"{CONFIGURE_COMMAND} --profile {_word(name)}"
@@ -382,12 +396,36 @@ class AwsConfig:
         assert value is not None
         return value
 
+    def _token_storage(self, values: Mapping[str, Value], where: str) -> str:
+        value = self._text_or_none(values, TOKEN_STORAGE_KEY, where)
+        if value is None:
+            return "file"
+        if value not in TOKEN_STORAGES:
+            raise _error(
+                f"The {TOKEN_STORAGE_KEY} {shown(value)} of {where} is not one of: "
+                f"{', '.join(TOKEN_STORAGES)}.",
+                f"Run `{SESSION_COMMAND} --token-storage file` (or keychain) to fix it.",
+            )
+        return value
+
     @staticmethod
     def _check(problem: object, key: str, value: str, where: str, command: str) -> None:
         assert callable(problem)
         reason = problem(value)
         if reason:
             raise _error(f"The {key} {shown(value)} of {where} {reason}.", f"Run `{command}` to fix it.")
+
+
+def _with_keychain_role_keys(profile: dict[str, Value]) -> dict[str, Value]:
+    """A keychain session's profile keeps account and role as ``idc_sso_*`` (out of botocore's sight):
+    read them as the ``sso_*`` keys they stand for."""
+    if not any(idc_key in profile for idc_key in KEYCHAIN_ROLE_KEYS.values()):
+        return profile
+    resolved = dict(profile)
+    for key, idc_key in KEYCHAIN_ROLE_KEYS.items():
+        if key not in resolved and idc_key in resolved:
+            resolved[key] = resolved[idc_key]
+    return resolved
 
 
 def _plain(value: object) -> str:

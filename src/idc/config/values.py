@@ -15,6 +15,14 @@ if TYPE_CHECKING:
     Value = str | dict[str, str]
 
 
+TOKEN_STORAGE_KEY = "idc_token_storage"
+"""Where an ``[sso-session]`` keeps its sign-in: ``file`` (default, ``~/.aws/sso/cache``) or ``keychain``."""
+TOKEN_STORAGES = ("file", "keychain")
+KEYCHAIN_ROLE_KEYS = {"sso_account_id": "idc_sso_account_id", "sso_role_name": "idc_sso_role_name"}
+"""Where a profile of a keychain session keeps its account and role: botocore's SSO provider, which
+runs before ``credential_process``, would take the profile over if it saw ``sso_account_id``."""
+
+
 class Profile(FrozenValue):
     """A ``[profile NAME]`` (or ``[default]``) section, values as botocore reads them.
 
@@ -74,6 +82,12 @@ class SsoSession(FrozenValue):
         """Same name as :attr:`SsoProfile.session_name`, so a session can be signed in to directly."""
         return self.name
 
+    @property
+    def token_storage(self) -> str:
+        """``idc_token_storage`` (``file`` or ``keychain``; checked by the config reader)."""
+        value = self.values.get(TOKEN_STORAGE_KEY)
+        return value if isinstance(value, str) else "file"
+
     def __hash__(self) -> int:
         return hash(("SsoSession", self.name, self.start_url, self.sso_region))
 
@@ -96,6 +110,7 @@ class SsoProfile(FrozenValue):
         "registration_scopes",
         "region",
         "output",
+        "token_storage",
     )
 
     profile_name: str
@@ -107,6 +122,7 @@ class SsoProfile(FrozenValue):
     registration_scopes: tuple[str, ...]
     region: str | None
     output: str | None
+    token_storage: str
 
     def __init__(
         self,
@@ -119,6 +135,7 @@ class SsoProfile(FrozenValue):
         registration_scopes: tuple[str, ...] = (),
         region: str | None = None,
         output: str | None = None,
+        token_storage: str = "file",  # noqa: S107 - a storage kind, not a secret
     ) -> None:
         self._set_fields(
             profile_name=profile_name,
@@ -130,6 +147,7 @@ class SsoProfile(FrozenValue):
             registration_scopes=tuple(registration_scopes),
             region=region,
             output=output,
+            token_storage=token_storage,
         )
 
     @property

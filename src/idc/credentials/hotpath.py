@@ -293,8 +293,9 @@ def resolve_role_profile(
         return None  # botocore's precedence between the two spellings is subtle: let it decide
     if values is None:
         return None
-    account_id = values.get("sso_account_id")
-    role_name = values.get("sso_role_name")
+    # a keychain session's profiles keep them as idc_sso_* (idc.config.values.KEYCHAIN_ROLE_KEYS)
+    account_id = values.get("sso_account_id") or values.get("idc_sso_account_id")
+    role_name = values.get("sso_role_name") or values.get("idc_sso_role_name")
     if not account_id or not role_name:
         return None
     session_name = values.get("sso_session")

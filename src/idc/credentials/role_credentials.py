@@ -189,10 +189,13 @@ def fetch_with_reload(
         pass
     # Another process may have replaced the token (a refresh rotates it, a login replaces it):
     # read it once more before giving up. Nothing is deleted here.
-    from idc.storage.token_cache import load_token, token_cache_key
+    from idc.storage.token_cache import token_cache_key
+    from idc.storage.token_store import token_store_for
 
     try:
-        reloaded = load_token(locations, token_cache_key(sso.session_name, sso.start_url))
+        reloaded = token_store_for(locations, sso).load_token(
+            token_cache_key(sso.session_name, sso.start_url)
+        )
     except IdcError:
         reloaded = None
     if reloaded is None or reloaded.access_token == token.access_token or reloaded.expires_at <= clock():

@@ -26,7 +26,6 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol, TextIO
 
 from idc.aws.clients import ClientFactory, default_client_factory
@@ -39,19 +38,15 @@ from idc.aws.oidc import (
     TokenGrant,
     client_name,
 )
-from idc.errors import CacheError, LoginFailed, ServiceError, shell_word
+from idc.errors import CacheError, KeychainUnavailable, LoginFailed, ServiceError, shell_word
 from idc.signin.browser import BrowserOpener, SystemBrowserOpener, browser_unavailable_reason
 from idc.signin.device_flow import DeviceFlow
 from idc.signin.loopback import DEFAULT_OVERALL_TIMEOUT, REDIRECT_URI_WITHOUT_PORT
 from idc.signin.pkce_flow import PkceFlow
 from idc.storage.locations import Locations
-from idc.storage.registration_cache import (
-    ClientRegistration,
-    load_registration,
-    registration_cache_key,
-    save_registration,
-)
-from idc.storage.token_cache import SsoToken, load_token, save_token, token_cache_key
+from idc.storage.registration_cache import ClientRegistration, registration_cache_key
+from idc.storage.token_cache import SsoToken, token_cache_key
+from idc.storage.token_store import TokenStore, Version, token_store_for
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +58,8 @@ LOCK_TIMEOUT = DEFAULT_OVERALL_TIMEOUT + 60.0
 
 Clock = Callable[[], dt.datetime]
 
-# Versions of token files this process wrote: a token we wrote ourselves is never "a concurrent login".
-_WRITTEN_HERE: set[tuple[int, int, int] | None] = set()
+# Versions of tokens this process wrote: a token we wrote ourselves is never "a concurrent login".
+_WRITTEN_HERE: set[Version | None] = set()
 
 
 def utc_now() -> dt.datetime:
@@ -92,6 +87,7 @@ class SsoSessionTarget:
     start_url: str
     sso_region: str
     registration_scopes: tuple[str, ...] = ()
+    token_storage: str = "file"
 
 
 def login_command(sso: SignInSubject) -> str:
@@ -169,7 +165,7 @@ def ensure_logged_in(
     """
     options = options or SignInOptions()
     key = token_cache_key(sso.session_name, sso.start_url)
-    current = _load(locations, key)
+    current = _load(token_store_for(locations, sso), key)
     if current is not None and _is_fresh(current, options.clock()):
         return current
     return _single_flight(sso, locations, options, out or sys.stderr, reuse_any_valid=True)
@@ -184,7 +180,8 @@ def _single_flight(
     from idc.storage.locking import ProcessLock, lock_path_for
 
     key = token_cache_key(sso.session_name, sso.start_url)
-    seen = _fingerprint(locations, key)
+    store = token_store_for(locations, sso)
+    seen = store.token_version(key)
     name = f"session {sso.session_name!r}" if sso.session_name else sso.start_url
     lock = ProcessLock(
         lock_path_for(locations, "login", key),
@@ -192,11 +189,11 @@ def _single_flight(
         description=f"the sign-in to {name}",
     )
     with lock:
-        current = _load(locations, key)
+        current = _load(store, key)
         if current is not None and _is_fresh(current, options.clock()):
-            now_print = _fingerprint(locations, key)
+            now_print = store.token_version(key)
             written_meanwhile = now_print != seen or (
-                now_print not in _WRITTEN_HERE and _written_after_process_start(locations, key)
+                now_print not in _WRITTEN_HERE and _written_after_process_start(store, key)
             )
             if reuse_any_valid or written_meanwhile:
                 log.debug("a concurrent sign-in wrote a fresh token; reusing it")
@@ -204,7 +201,7 @@ def _single_flight(
                 out.flush()
                 return current
         try:
-            token = _sign_in(sso, locations, options, out)
+            token = _sign_in(sso, store, options, out)
         except LoginFailed as error:
             raise LoginFailed(error.message, hint=_retry_hint(sso, error.hint)) from None
         except ServiceError as error:  # unreachable or refusing: name this profile's command too
@@ -212,8 +209,8 @@ def _single_flight(
                 raise
             hint = error.hint.replace("`idc login`", f"`{login_command(sso)}`")
             raise type(error)(error.message, hint=hint) from None
-        save_token(locations, key, token)
-        _WRITTEN_HERE.add(_fingerprint(locations, key))
+        store.save_token(key, token)
+        _WRITTEN_HERE.add(store.token_version(key))
     out.write(f"Successfully logged into Start URL: {sso.start_url}\n")
     out.flush()
     return token
@@ -227,9 +224,11 @@ def _retry_hint(sso: SignInSubject, hint: str | None) -> str:
     return f"Run `{command}` to try again."
 
 
-def _load(locations: Locations, key: str) -> SsoToken | None:
+def _load(store: TokenStore, key: str) -> SsoToken | None:
     try:
-        return load_token(locations, key)
+        return store.load_token(key)
+    except KeychainUnavailable:
+        raise  # say so before a sign-in whose token could not be kept
     except CacheError as error:
         # A corrupt token file is a miss: the sign-in rewrites it.
         log.debug("ignoring unreadable token cache: %s", error.message)
@@ -240,29 +239,13 @@ def _is_fresh(token: SsoToken, now: dt.datetime) -> bool:
     return token.expires_at - now > EXPIRY_WINDOW
 
 
-def _token_path(locations: Locations, key: str) -> Path:
-    return locations.sso_cache_dir / f"{key}.json"
-
-
-def _fingerprint(locations: Locations, key: str) -> tuple[int, int, int] | None:
-    """Identity of the token file's current version (inode, size, mtime): changes on every rewrite."""
-    try:
-        st = os.stat(_token_path(locations, key), follow_symlinks=False)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def _written_after_process_start(locations: Locations, key: str) -> bool:
-    """True when the token file was written after this process started (so by a concurrent login)."""
+def _written_after_process_start(store: TokenStore, key: str) -> bool:
+    """True when the token was written after this process started (so by a concurrent login)."""
     started = _process_start_time()
     if started is None:
         return False
-    try:
-        mtime = os.stat(_token_path(locations, key), follow_symlinks=False).st_mtime
-    except OSError:
-        return False
-    return mtime >= started
+    written = store.token_written_at(key)
+    return written is not None and written >= started
 
 
 def _process_start_time() -> float | None:
@@ -306,15 +289,15 @@ def _choose_flow(
     return False, None
 
 
-def _sign_in(sso: SignInSubject, locations: Locations, options: SignInOptions, out: TextIO) -> SsoToken:
+def _sign_in(sso: SignInSubject, store: TokenStore, options: SignInOptions, out: TextIO) -> SsoToken:
     oidc = OidcClient(options.client_factory or default_client_factory(), sso.sso_region)
     use_pkce, opener = _choose_flow(sso, options, out)
-    registration = _registration(oidc, sso, locations, options.clock, pkce=use_pkce)
+    registration = _registration(oidc, sso, store, options.clock, pkce=use_pkce)
     try:
         grant = _run_flow(oidc, registration, sso, options, opener, out, pkce=use_pkce)
     except InvalidClient:
         log.debug("the server does not know the cached registration; registering again")
-        registration = _registration(oidc, sso, locations, options.clock, pkce=use_pkce, force=True)
+        registration = _registration(oidc, sso, store, options.clock, pkce=use_pkce, force=True)
         grant = _run_flow(oidc, registration, sso, options, opener, out, pkce=use_pkce)
     return _token(sso, registration, grant, options.clock())
 
@@ -352,18 +335,18 @@ def _run_flow(
 def _registration(
     oidc: OidcClient,
     sso: SignInSubject,
-    locations: Locations,
+    store: TokenStore,
     clock: Clock,
     *,
     pkce: bool,
     force: bool = False,
 ) -> RegisteredClient:
-    """The cached registration for this grant, or a new one (botocore's rules, botocore's cache file)."""
+    """The cached registration for this grant, or a new one (botocore's rules, in the session's store)."""
     scopes = tuple(sso.registration_scopes)
     key = registration_cache_key(sso.sso_region, list(scopes) or None, sso.session_name, sso.start_url)
     now = clock()
     if not force:
-        cached = load_registration(locations, key)  # None when absent or unreadable: register again
+        cached = store.load_registration(key)  # None when absent or unreadable: register again
         if cached is not None:
             client = _from_cache(cached)
             if client.expires_at - now > EXPIRY_WINDOW and client.for_auth_code == pkce:
@@ -379,7 +362,7 @@ def _registration(
         )
     else:
         client = oidc.register_client(client_name(sso.session_name, now), scopes=scopes)
-    save_registration(locations, key, _to_cache(client))
+    store.save_registration(key, _to_cache(client))
     return client
 
 

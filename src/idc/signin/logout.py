@@ -1,8 +1,9 @@
 """Signing out, as ``aws sso logout`` does, for one session or for all of them.
 
 For each cached SSO token: the portal's Logout API (``POST /logout``; an already invalid token is fine),
-then the token file goes. SSO role credentials in ``~/.aws/cli/cache`` (``"ProviderType": "sso"``) go
-too. Client registrations stay (the AWS CLI keeps them as well: they identify the tool, not the user).
+then the token file goes (the keychain item, for a session that keeps its sign-in in the OS keychain).
+SSO role credentials in ``~/.aws/cli/cache`` (``"ProviderType": "sso"``) go too. Client registrations
+stay (the AWS CLI keeps them as well: they identify the tool, not the user).
 
 For one session, the role credentials removed are those of the profiles in the config that use it (their
 cache key is a hash of account, role and session, so only the config can name them).
@@ -16,10 +17,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from idc.aws.clients import ClientFactory, default_client_factory
-from idc.errors import CacheError, ConfigError
+from idc.errors import CacheError, ConfigError, KeychainUnavailable
 from idc.storage.locations import Locations
 from idc.storage.role_cache import delete_role_credentials, delete_sso_role_credentials, role_cache_key
-from idc.storage.token_cache import SsoToken, delete_token, list_tokens, load_token, token_cache_key
+from idc.storage.token_cache import SsoToken, delete_token, list_tokens, token_cache_key
+from idc.storage.token_store import KEYCHAIN, TokenStore, storage_of, token_store
 
 if TYPE_CHECKING:
     from idc.signin.login import SignInSubject
@@ -50,6 +52,11 @@ def logout(
         tokens = list_tokens(locations)
         outcomes = [_server_logout(factory, token) for _key, token in tokens]
         removed = sum(delete_token(locations, key) for key, _token in tokens)
+        for name in _keychain_sessions(locations, environ):
+            store = token_store(locations, KEYCHAIN, session_name=name)
+            outcome, gone = _logout_one(factory, store, token_cache_key(name, ""))
+            outcomes.append(outcome)
+            removed += gone
         return LogoutReport(
             removed,
             delete_sso_role_credentials(locations),
@@ -58,17 +65,47 @@ def logout(
         )
 
     session_name, start_url = _identify(session)
-    key = token_cache_key(session_name, start_url)
-    try:
-        token = load_token(locations, key)
-    except CacheError as error:  # a corrupt token file is still removed: that is the point of logout
-        log.debug("token file unreadable (%s); removing it", error.message)
-        token = None
-    outcome = _server_logout(factory, token) if token is not None else _REFUSED
-    removed = int(delete_token(locations, key))
+    store = _store_of(locations, session, environ)
+    outcome, removed = _logout_one(factory, store, token_cache_key(session_name, start_url))
     role_keys = _role_cache_keys(locations, session_name, start_url, environ)
     roles = sum(delete_role_credentials(locations, role_key) for role_key in role_keys)
     return LogoutReport(removed, roles, int(outcome == _DONE), int(outcome == _UNREACHABLE))
+
+
+def _logout_one(factory: ClientFactory, store: TokenStore, key: str) -> tuple[str, int]:
+    """Log one token out on the server and remove it: (outcome, tokens removed)."""
+    try:
+        token = store.load_token(key)
+    except KeychainUnavailable:
+        raise  # nothing can be removed from a keychain we cannot reach: say so
+    except CacheError as error:  # a corrupt token is still removed: that is the point of logout
+        log.debug("token unreadable (%s); removing it", error.message)
+        token = None
+    outcome = _server_logout(factory, token) if token is not None else _REFUSED
+    return outcome, int(store.delete_token(key))
+
+
+def _store_of(
+    locations: Locations, session: SignInSubject | str, environ: Mapping[str, str] | None
+) -> TokenStore:
+    """The store of a resolved profile or session; for a bare session name, the config says."""
+    if not isinstance(session, str):
+        return token_store(locations, storage_of(session), session_name=session.session_name)
+    storage = KEYCHAIN if session in _keychain_sessions(locations, environ) else "file"
+    return token_store(locations, storage, session_name=session)
+
+
+def _keychain_sessions(locations: Locations, environ: Mapping[str, str] | None) -> list[str]:
+    """The ``[sso-session]`` names whose sign-in is in the OS keychain."""
+    from idc.config import load_config
+
+    try:
+        config = load_config(locations, environ=environ)
+    except ConfigError:
+        return []
+    return [
+        name for name, values in config.sso_sessions.items() if values.get("idc_token_storage") == KEYCHAIN
+    ]
 
 
 def _identify(session: SignInSubject | str) -> tuple[str | None, str]:

@@ -1,6 +1,7 @@
 """A valid SSO access token for a profile: load it, refresh it ahead of expiry, single flight.
 
-The token lives in ``~/.aws/sso/cache`` (shared with AWS CLI v2 and boto3). It is refreshed with
+The token lives in ``~/.aws/sso/cache`` (shared with AWS CLI v2 and boto3), or in the OS keychain for a
+session with ``idc_token_storage = keychain`` (:mod:`idc.storage.token_store`). It is refreshed with
 sso-oidc ``CreateToken`` (``grantType=refresh_token``, identity-center-protocol.md section 1) when it
 enters botocore's refresh windows (``botocore.tokens.SSOTokenProvider``): advisory 15 minutes and
 mandatory 10 minutes before ``expiresAt``, at most one attempt per 60 seconds. Where idc does better:
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from idc.aws.clients import ClientFactory, default_client_factory
 from idc.aws.retry import RetryPolicy, call_with_retry
-from idc.errors import CacheError, LoginRequired, ServiceError, shell_word
+from idc.errors import CacheError, KeychainUnavailable, LoginRequired, ServiceError, shell_word
 from idc.storage.locations import Locations
 
 if TYPE_CHECKING:
@@ -135,18 +136,20 @@ def get_valid_token(
             out=out or sys.stderr,
             policy=refresh_policy,
         )
-    except (LoginRequired, CacheError):
-        if not auto_login:
+    except (LoginRequired, CacheError) as error:
+        if not auto_login or isinstance(error, KeychainUnavailable):
             raise
         log.debug("no usable token; signing in (auto-login)")
         return (login or default_login(locations, client_factory, clock, out))(sso)
 
 
 def _load(sso: SsoProfile, locations: Locations, key: str) -> SsoToken | None:
-    from idc.storage.token_cache import load_token
+    from idc.storage.token_store import token_store_for
 
     try:
-        return load_token(locations, key)
+        return token_store_for(locations, sso).load_token(key)
+    except KeychainUnavailable:
+        raise  # its own fix (unlock the keychain), not a sign-in
     except CacheError as error:
         # H3's message names the file; the fix is always a fresh sign-in, which rewrites it.
         raise CacheError(error.message, hint=f"Run `{login_command(sso)}` to sign in again.") from None
@@ -179,7 +182,7 @@ def _refresh_single_flight(
     policy: RetryPolicy | None,
 ) -> SsoToken:
     from idc.storage.locking import ProcessLock, lock_path_for
-    from idc.storage.token_cache import save_token
+    from idc.storage.token_store import token_store_for
 
     with ProcessLock(lock_path_for(locations, "token", key), timeout=lock_timeout):
         # Another process may have refreshed (or signed in) while this one waited.
@@ -234,7 +237,7 @@ def _refresh_single_flight(
         if current is not None and current.access_token != token.access_token:
             log.debug("a sign-in replaced the token during the refresh; keeping it")
             return current
-        save_token(locations, key, fresh)
+        token_store_for(locations, sso).save_token(key, fresh)
         log.debug("token refreshed; expires %s", fresh.expires_at.isoformat())
         return fresh
 
