@@ -142,6 +142,11 @@ class PopulateSettings:
     credential_process: bool = False
     prune: bool = False
     credential_command: str = CREDENTIAL_COMMAND
+    token_storage: str = "file"
+
+    @property
+    def keychain(self) -> bool:
+        return self.token_storage == "keychain" and self.sso_session is not None
 
     @property
     def marker(self) -> str:
@@ -169,7 +174,7 @@ class Section:
     def companion_of(self) -> str | None:
         """The base profile a ``credential_process`` companion runs, else None."""
         command = self.get("credential_process")
-        if not command or self.get("sso_account_id"):
+        if not command or self.get("sso_account_id") or self.get("idc_sso_account_id"):
             return None
         try:
             words = shlex.split(command)
@@ -242,7 +247,12 @@ def _profile_section(planned: PlannedProfile, settings: PopulateSettings) -> Sec
         values.append(("sso_session", settings.sso_session))
     else:
         values += [("sso_start_url", settings.start_url), ("sso_region", settings.sso_region)]
-    values += [("sso_account_id", planned.account_id), ("sso_role_name", planned.role_name)]
+    if settings.keychain:
+        # botocore's SSO provider would take a profile with sso_account_id over (and find no token)
+        values += [("idc_sso_account_id", planned.account_id), ("idc_sso_role_name", planned.role_name)]
+        values.append(("credential_process", f"{settings.credential_command} --profile {planned.name}"))
+    else:
+        values += [("sso_account_id", planned.account_id), ("sso_role_name", planned.role_name)]
     if settings.region:
         values.append(("region", settings.region))
     if settings.output:
@@ -260,15 +270,20 @@ def _companion_section(base: str, settings: PopulateSettings) -> Section:
 
 
 def _block_comment(settings: PopulateSettings) -> str:
+    from idc.config.keychain_profiles import COMMENT_MARKER, KEYCHAIN_COMMENT
+
     what = f"sso-session {settings.sso_session}" if settings.sso_session else settings.start_url
+    why = f"# {COMMENT_MARKER} {KEYCHAIN_COMMENT}.\n" if settings.keychain else ""
     return (
         f"# A profile for every account and role of {what}, written by `idc populate`.\n"
         "# Edits inside this block are replaced when it runs again; add your own profiles outside it.\n"
+        f"{why}"
     )
 
 
 def _assignment(section: Section) -> tuple[str, str] | None:
-    account, role = section.get("sso_account_id"), section.get("sso_role_name")
+    account = section.get("sso_account_id") or section.get("idc_sso_account_id")
+    role = section.get("sso_role_name") or section.get("idc_sso_role_name")
     return (account, role) if account and role else None
 
 
@@ -328,7 +343,7 @@ def plan_populate(
             skipped.append(planned.name)
             continue
         new_sections[planned.name] = _profile_section(planned, settings)
-        if settings.credential_process:
+        if settings.credential_process and not settings.keychain:  # keychain profiles run idc already
             companion = _companion_section(planned.name, settings)
             if companion.name in taken_outside:
                 skipped.append(companion.name)

@@ -31,6 +31,12 @@ def _session_options(function: Callable[..., Any], *, legacy: bool = True) -> Ca
             click.option(
                 "--scopes", metavar="LIST", help="Registration scopes (default sso:account:access)."
             ),
+            click.option(
+                "--token-storage",
+                type=click.Choice(["file", "keychain"]),
+                help="Keep the session's sign-in in ~/.aws/sso/cache (file, the default) or in the OS "
+                "keychain; switching moves it (no new sign-in).",
+            ),
         ]
     ):
         function = option(function)
@@ -92,6 +98,7 @@ def sso(
     start_url: str | None,
     sso_region: str | None,
     scopes: str | None,
+    token_storage: str | None,
     account_id: str | None,
     role_name: str | None,
     region: str | None,
@@ -130,6 +137,7 @@ def sso(
         region=region,
         output=output,
         profile=profile,
+        token_storage=token_storage,
     )
     prompter = _prompter()
     configure_sso(
@@ -151,6 +159,7 @@ def sso_session_command(
     start_url: str | None,
     sso_region: str | None,
     scopes: str | None,
+    token_storage: str | None,
     no_browser: bool,
     use_device_code: bool,
     force_login: bool,
@@ -167,8 +176,15 @@ def sso_session_command(
       idc configure sso-session
       idc configure sso-session --sso-session my-sso --sso-region us-east-1 \\
           --start-url https://d-1234567890.awsapps.com/start --no-login
+      idc configure sso-session --sso-session my-sso --token-storage keychain
     """
-    answers = Answers(sso_session=sso_session, start_url=start_url, sso_region=sso_region, scopes=scopes)
+    answers = Answers(
+        sso_session=sso_session,
+        start_url=start_url,
+        sso_region=sso_region,
+        scopes=scopes,
+        token_storage=token_storage,
+    )
     if force_login and no_login:
         raise click.UsageError("Give --force-login or --no-login, not both.")
     prompter = _prompter()

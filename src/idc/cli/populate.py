@@ -96,6 +96,7 @@ def populate_command(
         output=output,
         credential_process=credential_process,
         prune=prune,
+        token_storage=target.sso.token_storage,
     )
     with progress_bar("Listing accounts") as progress:
         listing = listing_for(

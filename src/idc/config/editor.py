@@ -9,6 +9,8 @@ and edits physical lines:
   does not exist is appended;
 - ``remove_section(kind, name)`` removes every section botocore would read under that name, keeping the
   comments and blank lines that follow it (they usually introduce the next section);
+- ``set_comment(kind, name, marker, text)`` keeps one ``# <marker> <text>`` line under a section's
+  header (why idc wrote the section that way);
 - ``replace_block(marker, text)`` replaces what lies between ``# BEGIN <marker>`` and ``# END <marker>``
   (appending the block when there is none), for generated profiles;
 - ``text()`` is the new content; ``save()`` writes it atomically (temp + fsync + rename: an interrupted
@@ -243,6 +245,27 @@ class ConfigEditor:
         except BaseException:
             self._restore(saved)
             raise
+
+    def set_comment(self, kind: str, name: str, marker: str, text: str | None) -> None:
+        """Make ``# {marker} {text}`` the first line under the section's header (one such line: an
+        older one starting with ``# {marker}`` goes); ``text`` None removes it. No-op without section."""
+        if kind == "default":
+            name = "default"
+        section = self._effective.get(_section_key(kind, name))
+        if section is None:
+            return
+        following = [s.start for s in self._sections if s.start > section.start]
+        stop = min(following) if following else len(self._lines)
+        prefix = f"# {marker}"
+        for index in range(stop - 1, section.start, -1):
+            if self._lines[index].lstrip().startswith(prefix):
+                del self._lines[index]
+        if text is not None:
+            line = f"{prefix} {text}"
+            if any(c in line for c in "\r\n\x00"):
+                raise _fail("A comment cannot contain a line break.")
+            self._lines.insert(section.start + 1, line + self._line_ending(section.start))
+        self._scan()
 
     def remove_section(self, kind: str, name: str) -> bool:
         """Remove every section botocore reads as this profile/session; False when there was none."""

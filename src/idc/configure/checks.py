@@ -14,6 +14,7 @@ from idc.config.validate import (
     shown,
     start_url_problem,
 )
+from idc.config.values import TOKEN_STORAGES
 from idc.configure.prompts import FLAGS, Answers
 from idc.errors import ConfigError
 
@@ -110,6 +111,10 @@ def check_answers(answers: Answers) -> None:
             check_session_name(answers.sso_session.strip())
         except ConfigError as error:
             raise ConfigError(f"--sso-session: {error.message}", hint=error.hint) from None
+    if answers.token_storage is not None and answers.token_storage not in TOKEN_STORAGES:
+        raise ConfigError(
+            f"--token-storage: {shown(answers.token_storage)} is not one of: {', '.join(TOKEN_STORAGES)}."
+        )
 
 
 def parse_scopes(value: str | None) -> tuple[str, ...]:

@@ -32,6 +32,7 @@ class Answers:
     region: str | None = None
     output: str | None = None
     profile: str | None = None
+    token_storage: str | None = None  # file | keychain; None: keep the session's
 
 
 FLAGS: dict[str, str] = {f.name: "--" + f.name.replace("_", "-") for f in fields(Answers)}

@@ -20,8 +20,17 @@ from idc.configure.checks import (
     parse_scopes,
 )
 from idc.configure.prompts import FLAGS, Answers, Prompter, Question, question_for
+from idc.configure.token_storage import FILE, KEYCHAIN, STORAGES, TOKEN_STORAGE_KEY
 from idc.configure.writing import ExistingConfig
-from idc.errors import CacheError, ConfigError, LoginFailed, LoginRequired, ServiceError, shell_word
+from idc.errors import (
+    CacheError,
+    ConfigError,
+    KeychainUnavailable,
+    LoginFailed,
+    LoginRequired,
+    ServiceError,
+    shell_word,
+)
 from idc.storage.locations import Locations
 
 if TYPE_CHECKING:
@@ -44,6 +53,8 @@ class SessionAnswers:
     start_url: str
     sso_region: str
     scopes: str | None
+    token_storage: str = FILE  # where the sign-in is to be kept (idc.configure.token_storage)
+    stored_in: str = FILE  # where the session keeps it now
 
 
 def ask_session(
@@ -114,7 +125,23 @@ def ask_session(
             question_for("scopes", "SSO registration scopes", current_scopes, check_scopes),
             answers.scopes,
         )
-    return SessionAnswers(name=name, start_url=start_url, sso_region=sso_region, scopes=scopes)
+    stored_in = defaults.get(TOKEN_STORAGE_KEY, FILE) if name is not None else FILE
+    if stored_in not in STORAGES:
+        stored_in = FILE  # a bad value is replaced by what is written now
+    token_storage = answers.token_storage or stored_in
+    if name is None and token_storage == KEYCHAIN:
+        raise ConfigError(
+            "--token-storage keychain needs an sso-session (the legacy format keeps no session).",
+            hint="Pass --sso-session NAME.",
+        )
+    return SessionAnswers(
+        name=name,
+        start_url=start_url,
+        sso_region=sso_region,
+        scopes=scopes,
+        token_storage=token_storage,
+        stored_in=stored_in,
+    )
 
 
 def sign_in_target(session: SessionAnswers) -> SsoSessionTarget:
@@ -125,6 +152,7 @@ def sign_in_target(session: SessionAnswers) -> SsoSessionTarget:
         start_url=session.start_url,
         sso_region=session.sso_region,
         registration_scopes=parse_scopes(session.scopes or DEFAULT_SCOPES) if session.name else (),
+        token_storage=session.token_storage,
     )
 
 
@@ -142,6 +170,8 @@ def rerun_command(kind: str, answers: Answers, session: SessionAnswers, options:
         value = getattr(answers, key)
         if value is not None:
             words += [FLAGS[key], value.strip()]
+    if session.token_storage != session.stored_in:
+        words += ["--token-storage", session.token_storage]
     if options.use_device_code:
         words.append("--use-device-code")
     if options.no_browser:
@@ -162,11 +192,15 @@ def signed_in_token(
     its access tokens, and nobody needs to approve a refresh.
     """
     from idc.signin.login import EXPIRY_WINDOW
-    from idc.storage.registration_cache import load_registration, registration_cache_key
-    from idc.storage.token_cache import load_token, token_cache_key
+    from idc.storage.registration_cache import registration_cache_key
+    from idc.storage.token_cache import token_cache_key
+    from idc.storage.token_store import token_store
 
+    store = token_store(locations, session.stored_in, session_name=session.name)
     try:
-        token = load_token(locations, token_cache_key(session.name, session.start_url))
+        token = store.load_token(token_cache_key(session.name, session.start_url))
+    except KeychainUnavailable:
+        raise
     except CacheError:
         return None  # the sign-in rewrites it
     if token is None or (token.start_url, token.region) != (session.start_url, session.sso_region):
@@ -174,10 +208,7 @@ def signed_in_token(
     if session.name is not None:
         scopes = list(sign_in_target(session).registration_scopes) or None
         key = registration_cache_key(session.sso_region, scopes, session.name, session.start_url)
-        try:
-            registration = load_registration(locations, key)
-        except CacheError:
-            return None
+        registration = store.load_registration(key)
         if registration is None or registration.client_id != token.client_id:
             return None
     if token.expires_at - options.clock() > EXPIRY_WINDOW:
@@ -200,6 +231,7 @@ def _refreshed(session: SessionAnswers, *, locations: Locations, options: SignIn
         start_url=session.start_url,
         sso_region=session.sso_region,
         registration_scopes=tuple(target.registration_scopes),
+        token_storage=session.stored_in,
     )
     try:
         token = get_valid_token(

@@ -30,6 +30,7 @@ from idc.configure.checks import (
 )
 from idc.configure.prompts import Answers, Prompter, question_for
 from idc.configure.session import Signer, ask_session, rerun_command
+from idc.configure.token_storage import settle_storage
 from idc.configure.writing import profile_for, read_existing, write_sections
 from idc.errors import ConfigError, LoginRequired, shell_word
 from idc.storage.locations import Locations
@@ -157,7 +158,13 @@ def configure_sso(
             "sso_region": session.sso_region,
             "sso_registration_scopes": session.scopes or DEFAULT_SCOPES,
         }
-    write_sections(locations, profile=(profile, values), session=(session.name, session_values))
+    settle_storage(session, locations, prompter, moved=reused)
+    write_sections(
+        locations,
+        profile=(profile, values),
+        session=(session.name, session_values),
+        token_storage=session.token_storage,
+    )
 
     prompter.say("")
     if profile.lower() == "default":
@@ -203,19 +210,22 @@ def configure_sso_session(
     existing = read_existing(locations)
     session = ask_session(answers, prompter, existing, {}, required=True)
     assert session.name is not None  # required=True never yields the legacy format
+    reused = True  # without a sign-in, the token the session has is the one to keep
     if login:
         options = sign_in or SignInOptions()
         fix = rerun_command("sso-session", answers, session, options)
-        Signer(session, locations, options, prompter, sign_in_out or prompter.out, fix).token(
-            force=force_login
-        )
+        signer = Signer(session, locations, options, prompter, sign_in_out or prompter.out, fix)
+        _token, reused = signer.token(force=force_login)
+    settle_storage(session, locations, prompter, moved=reused)
     scopes = session.scopes or DEFAULT_SCOPES
     values: dict[str, str | None] = {
         "sso_start_url": session.start_url,
         "sso_region": session.sso_region,
         "sso_registration_scopes": scopes,
     }
-    write_sections(locations, profile=None, session=(session.name, values))
+    write_sections(
+        locations, profile=None, session=(session.name, values), token_storage=session.token_storage
+    )
     prompter.say("")
     prompter.say(f"Completed configuring SSO session: {session.name}")
     if not login:

@@ -38,7 +38,9 @@ def read_existing(locations: Locations) -> ExistingConfig:
 def profile_for(existing: ExistingConfig, session: SessionAnswers, account_id: str, role: str) -> str | None:
     """The name of a profile already configured for this session (or start URL), account and role."""
     for name, values in existing.profiles.items():
-        if values.get("sso_account_id") != account_id or values.get("sso_role_name") != role:
+        # a keychain session's profiles keep them as idc_sso_* (idc.config.keychain_profiles)
+        account = values.get("sso_account_id") or values.get("idc_sso_account_id")
+        if account != account_id or (values.get("sso_role_name") or values.get("idc_sso_role_name")) != role:
             continue
         if session.name is not None and values.get("sso_session") == session.name:
             return name
@@ -56,12 +58,21 @@ def write_sections(
     *,
     profile: tuple[str, dict[str, str | None]] | None,
     session: tuple[str | None, dict[str, str | None] | None],
+    token_storage: str | None = None,
 ) -> None:
     """Write the sections through :class:`idc.config.editor.ConfigEditor` (byte-exact elsewhere).
 
-    A value of ``None`` removes that key from the section.
+    A value of ``None`` removes that key from the section. With ``token_storage``, the session records
+    it (``idc_token_storage``; absent for file storage, the default) and every profile of the session
+    takes the form that storage needs (:func:`idc.config.keychain_profiles.convert_profiles`).
     """
     from idc.config.editor import ConfigEditor
+    from idc.config.keychain_profiles import convert_profiles
+    from idc.config.values import TOKEN_STORAGE_KEY
+
+    if token_storage is not None and session[0] is not None and session[1] is not None:
+        stored = token_storage if token_storage != "file" else None
+        session = (session[0], {**session[1], TOKEN_STORAGE_KEY: stored})
 
     for value_map in (profile[1] if profile else {}, session[1] or {}):
         for value in value_map.values():
@@ -77,4 +88,6 @@ def write_sections(
     session_name, session_values = session
     if session_name is not None and session_values is not None:
         editor.set_section("sso-session", session_name, session_values)
+        if token_storage is not None:
+            convert_profiles(editor, session_name, token_storage)
     editor.save()
