@@ -15,7 +15,7 @@ import shutil
 import signal
 import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -100,8 +100,6 @@ def secret_service(tmp_path: Path) -> Iterator[SecretService]:
             pytest.fail(f"gnome-keyring did not start on a private D-Bus session (got {line!r})")
         yield SecretService(line[len("BUS=") :])
     finally:
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         process.wait(timeout=10)
