@@ -11,7 +11,12 @@ interleaved (one of each per round) so machine noise hits them alike:
 - ``aws-sso-util credential-process --profile bench``, a cache hit on the same cache, installed from
   PyPI at run time in an isolated venv on the same interpreter and run through its console script;
 - boto3's own SSO provider: ``boto3.Session(profile_name=...).get_credentials().get_frozen_credentials()``
-  in a fresh process (boto3 keeps role credentials in memory only, so it calls GetRoleCredentials).
+  in a fresh process (boto3 keeps role credentials in memory only, so it calls GetRoleCredentials);
+- with gnome-keyring and dbus-run-session installed, a session that keeps its sign-in in the OS keychain
+  (``idc_token_storage = keychain``, gnome-keyring on a private D-Bus session bus): ``idc credentials``
+  of its profile on a role-cache hit and on a miss (the token read from the keychain, GetRoleCredentials),
+  next to the same miss for a file session; and what a hit would cost if role credentials lived in the
+  keychain too (a fresh interpreter importing keyring and reading one item: the README's decision).
 
 Wall time is the median over ``--runs`` runs; peak memory is the largest max RSS of five runs under GNU
 ``time`` (a fork()ing C parent, so the figure is the command's own). Then ``--parallel`` (50) ``idc
@@ -30,11 +35,13 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -42,6 +49,8 @@ from pathlib import Path
 PROFILE = "bench"
 SESSION_PROFILE = "bench-session"
 SESSION = "bench"
+KEYCHAIN_PROFILE = "bench-keychain"
+KEYCHAIN_SESSION = "bench-keychain"
 ACCOUNT = "123456789012"
 ROLE = "AdministratorAccess"
 
@@ -53,10 +62,13 @@ class Row:
     walls: list[float] = field(default_factory=list)
     rss_kb: list[int] = field(default_factory=list)
     failures: int = 0
+    before: Path | None = None  # a file removed before each run (a role-cache entry: a miss)
 
 
 def run_once(row: Row, env: dict[str, str]) -> None:
     """One timed run (wall clock, stdout discarded)."""
+    if row.before is not None:
+        row.before.unlink(missing_ok=True)
     started = time.perf_counter()
     result = subprocess.run(row.argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     row.walls.append(time.perf_counter() - started)
@@ -71,6 +83,8 @@ def measure_rss(row: Row, env: dict[str, str], scratch: Path) -> None:
     time_bin = "/usr/bin/time"
     if not os.access(time_bin, os.X_OK):
         return
+    if row.before is not None:
+        row.before.unlink(missing_ok=True)
     subprocess.run(
         [time_bin, "-f", "%M", "-o", str(out), *row.argv],
         env=env,
@@ -107,7 +121,7 @@ def install_aws_sso_util(directory: Path) -> str | None:
     return str(script) if script.exists() else None
 
 
-def sign_in(emulator: object, session: str | None, scopes: tuple[str, ...]) -> None:
+def sign_in(emulator: object, session: str | None, scopes: tuple[str, ...], storage: str = "file") -> None:
     """A real device-code sign-in of the demo user (idc.signin.login + the emulator's page approver)."""
     from idc.aws.clients import BotocoreClientFactory
     from idc.emulator.page_approver import PageApprover
@@ -115,7 +129,7 @@ def sign_in(emulator: object, session: str | None, scopes: tuple[str, ...]) -> N
     from idc.storage.locations import Locations
 
     approver = PageApprover()
-    target = SsoSessionTarget(session, emulator.start_url, emulator.region, scopes)  # type: ignore[attr-defined]
+    target = SsoSessionTarget(session, emulator.start_url, emulator.region, scopes, storage)  # type: ignore[attr-defined]
     with open(os.devnull, "w") as quiet:
         login(
             target,
@@ -126,6 +140,65 @@ def sign_in(emulator: object, session: str | None, scopes: tuple[str, ...]) -> N
             out=quiet,
         )
     approver.wait()
+
+
+@contextlib.contextmanager
+def private_secret_service(directory: Path) -> Iterator[str | None]:
+    """gnome-keyring, unlocked, on a private D-Bus session bus: its address (None: not installed)."""
+    if not (shutil.which("dbus-run-session") and shutil.which("gnome-keyring-daemon")):
+        print("(gnome-keyring or dbus-run-session missing: the keychain rows are skipped)", file=sys.stderr)
+        yield None
+        return
+    keyring_home = directory / "keyring-home"
+    keyring_home.mkdir()
+    shell = (
+        "printf %s throwaway | gnome-keyring-daemon --unlock --components=secrets >/dev/null; "
+        'echo "$DBUS_SESSION_BUS_ADDRESS"; exec sleep 86400'
+    )
+    bus = subprocess.Popen(
+        ["dbus-run-session", "--", "sh", "-c", shell],
+        env={"PATH": os.environ["PATH"], "HOME": str(keyring_home)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert bus.stdout is not None
+        yield bus.stdout.readline().strip() or None
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(bus.pid, signal.SIGTERM)
+        bus.wait(timeout=10)
+
+
+def keychain_rows(home: Path, emulator: object, env: dict[str, str]) -> list[Row]:
+    """Sign a keychain session in (token in the keychain) and give the rows that measure it."""
+    from idc.storage.keychain import Keychain
+    from idc.storage.role_cache import role_cache_key
+
+    sign_in(emulator, KEYCHAIN_SESSION, ("sso:account:access",), "keychain")
+    idc = venv_bin("idc")
+    warm = subprocess.run([idc, "credentials", "--profile", KEYCHAIN_PROFILE], env=env, capture_output=True)
+    if warm.returncode != 0:
+        raise SystemExit(f"idc credentials (keychain session) failed: {warm.stderr.decode().strip()}")
+    cache = home / ".aws" / "cli" / "cache"
+    keychain_entry = cache / f"{role_cache_key(ACCOUNT, ROLE, KEYCHAIN_SESSION, '')}.json"
+    file_entry = cache / f"{role_cache_key(ACCOUNT, ROLE, SESSION, '')}.json"
+    # The alternative not taken: role credentials in the keychain, read by a fresh process.
+    Keychain().set("bench-role-credentials", keychain_entry.read_text())
+    keyring_read = "import keyring; assert keyring.get_password('idc', 'bench-role-credentials')"
+    argv = [idc, "credentials", "--profile", KEYCHAIN_PROFILE]
+    return [
+        Row("idc credentials, keychain session (hit)", argv),
+        Row("idc credentials, keychain session (miss)", argv, before=keychain_entry),
+        Row(
+            "idc credentials, file session (miss)",
+            [idc, "credentials", "--profile", SESSION_PROFILE],
+            before=file_entry,
+        ),
+        Row("role credentials read from the keychain", [sys.executable, "-c", keyring_read]),
+    ]
 
 
 def parallel_cold(
@@ -177,6 +250,10 @@ def main() -> int:
 
     from idc.emulator.server import EmulatorServer
 
+    stack = contextlib.ExitStack()
+    bus_address = stack.enter_context(private_secret_service(workdir))
+    if bus_address:
+        os.environ["DBUS_SESSION_BUS_ADDRESS"] = bus_address
     server = EmulatorServer().start()
     try:
         os.environ.update(
@@ -199,7 +276,18 @@ def main() -> int:
             f"[sso-session {SESSION}]\n"
             f"sso_start_url = {server.start_url}\n"
             f"sso_region = {server.region}\n"
+            "sso_registration_scopes = sso:account:access\n\n"
+            f"[profile {KEYCHAIN_PROFILE}]\n"
+            f"credential_process = idc credentials --profile {KEYCHAIN_PROFILE}\n"
+            f"sso_session = {KEYCHAIN_SESSION}\n"
+            f"idc_sso_account_id = {ACCOUNT}\n"
+            f"idc_sso_role_name = {ROLE}\n"
+            "region = us-east-1\n\n"
+            f"[sso-session {KEYCHAIN_SESSION}]\n"
+            f"sso_start_url = {server.start_url}\n"
+            f"sso_region = {server.region}\n"
             "sso_registration_scopes = sso:account:access\n"
+            "idc_token_storage = keychain\n"
         )
         emulator = _Admin(server)
         # The legacy profile (no refresh token, as the AWS CLI) for the peers; an sso-session one
@@ -234,6 +322,8 @@ def main() -> int:
             f"boto3.Session(profile_name={PROFILE!r}).get_credentials().get_frozen_credentials()\n"
         )
         rows.append(Row("boto3 SSO provider (GetRoleCredentials)", [sys.executable, "-c", boto3_probe]))
+        if bus_address:
+            rows += keychain_rows(home, emulator, env)
 
         for row in rows:  # warm-up: bytecode caches, page cache
             for _ in range(2):
@@ -256,6 +346,7 @@ def main() -> int:
         refresh = parallel_cold(args.parallel, env, cli_cache, emulator, token_file)
     finally:
         server.stop()
+        stack.close()
         shutil.rmtree(workdir, ignore_errors=True)
 
     base_wall = statistics.median(rows[0].walls)
