@@ -385,3 +385,30 @@ def test_thousand_accounts_at_twenty_tps_zero_failures(
     assert again["written"] is False and again["listing"]["fromCache"] is True
     assert aws_home.config_file.stat().st_mtime_ns == 1_000_000_000
     assert emulator.stats()["ListAccountRoles"] == 1000
+
+
+def test_a_keychain_session_gets_credential_process_profiles(tmp_path: Path) -> None:
+    """botocore's SSO provider runs before credential_process and takes any profile with
+    sso_account_id: a keychain session's profiles keep account and role as idc_sso_* keys."""
+    from idc.config.loader import AwsConfig, parse_config_text
+
+    settings = PopulateSettings(
+        start_url="https://d-0000000000.awsapps.com/start",
+        sso_region="eu-west-1",
+        sso_session=SESSION,
+        credential_process=True,  # no companions: the profiles run idc themselves
+        token_storage="keychain",
+    )
+    session = f"[sso-session {SESSION}]\nsso_start_url = {settings.start_url}\nsso_region = eu-west-1\n"
+    session += "idc_token_storage = keychain\n"
+    listing = _listing(("111111111111", "dev", ("Admin",)))
+    plan = plan_populate(tmp_path / "config", session, listing, settings)
+    block = plan.new_text[len(session) :]
+    assert "# idc: this session's sign-in is in the OS keychain" in block
+    assert "[profile dev.Admin]\nsso_session = org\nidc_sso_account_id = 111111111111\n" in block
+    assert "idc_sso_role_name = Admin\ncredential_process = idc credentials --profile dev.Admin\n" in block
+    assert "\nsso_account_id" not in block and "-cp]" not in block
+    sso = AwsConfig(parse_config_text(plan.new_text, source="config")).resolve_sso("dev.Admin")
+    assert (sso.account_id, sso.role_name, sso.token_storage) == ("111111111111", "Admin", "keychain")
+    again = plan_populate(tmp_path / "config", plan.new_text, listing, settings)
+    assert again.new_text == plan.new_text and again.unchanged == 1

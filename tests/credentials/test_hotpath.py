@@ -255,12 +255,26 @@ def test_cache_hit_imports_only_a_few_stdlib_modules(home) -> None:
     assert roots & HEAVY == set()
 
 
-def test_cache_hit_sys_modules_in_a_subprocess(home) -> None:
+KEYCHAIN_PROFILE = f"""[profile kc]
+# idc: this session's sign-in is in the OS keychain (a comment line the hot path skips)
+credential_process = idc credentials --profile kc
+sso_session = {SESSION}
+idc_sso_account_id = {ACCOUNT}
+idc_sso_role_name = {ROLE}
+"""
+
+
+@pytest.mark.parametrize("profile", ["dev", "kc"], ids=["file-session", "keychain-session"])
+def test_cache_hit_sys_modules_in_a_subprocess(home, profile: str) -> None:
+    """A keychain session's profile is answered from the role cache too: keyring is never imported."""
+    write_config(
+        home.config_file, START_URL, REGION, extra="idc_token_storage = keychain\n\n" + KEYCHAIN_PROFILE
+    )
     write_role_cache(home.cli_cache, expires_in=timedelta(hours=1))
     probe = (
         "import sys\n"
         "from idc.entry import main\n"
-        "code = main(['credentials', '--profile', 'dev'])\n"
+        f"code = main(['credentials', '--profile', {profile!r}])\n"
         "sys.stderr.write(repr((code, sorted({m.split('.')[0] for m in sys.modules}))))\n"
     )
     result = subprocess.run(
@@ -269,7 +283,7 @@ def test_cache_hit_sys_modules_in_a_subprocess(home) -> None:
     code, roots = eval(result.stderr)
     assert code == 0
     assert set(roots) - STDLIB - {"idc"} == set()
-    assert set(roots) & HEAVY == set()
+    assert set(roots) & (HEAVY | {"keyring", "secretstorage", "jeepney"}) == set()
 
 
 # -- idc exec --------------------------------------------------------------------------------------

@@ -503,3 +503,19 @@ def test_lock_wait_is_bounded(tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_set_comment_keeps_one_marked_line_under_the_header(newline: str) -> None:
+    text = "[profile a]\nregion = eu-west-1\n# user's note\n\n[profile b]\nregion = us-east-1\n"
+    editor = ConfigEditor.from_text("config", text.replace("\n", newline))
+    editor.set_comment("profile", "a", "idc:", "first")
+    editor.set_comment("profile", "a", "idc:", "second")  # replaces, never stacks
+    expected = (
+        "[profile a]\n# idc: second\nregion = eu-west-1\n# user's note\n\n[profile b]\nregion = us-east-1\n"
+    )
+    assert editor.text() == expected.replace("\n", newline)
+    assert editor.section_values("profile", "a") == {"region": "eu-west-1"}
+    editor.set_comment("profile", "a", "idc:", None)
+    editor.set_comment("profile", "missing", "idc:", "ignored")
+    assert editor.text() == text.replace("\n", newline)
