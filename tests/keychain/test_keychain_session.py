@@ -268,6 +268,20 @@ def test_switching_storage_moves_the_sign_in(
     assert f"sso_account_id = {ACCOUNT}" in config and "idc_sso_account_id" not in config
 
 
+def test_logout_of_every_session_reaches_the_keychain(
+    env: dict[str, str], aws_home: Any, emulator: Any, secret_service: SecretService
+) -> None:
+    done = configure(env, emulator, "--token-storage", "keychain")
+    assert done.returncode == 0, done.stderr
+    assert keychain_token(secret_service) is not None
+    out = idc(["logout"], env)
+    assert out.returncode == 0, out.stderr
+    assert keychain_token(secret_service) is None
+    assert not list(aws_home.cli_cache.glob("*.json"))
+    assert emulator.stats().get("Logout") == 1  # the session ended on the server too
+    assert idc(["credentials", "--profile", PROFILE], env).returncode == 4
+
+
 def test_a_locked_keyring_is_one_line(
     env: dict[str, str], aws_home: Any, emulator: Any, secret_service: SecretService
 ) -> None:
