@@ -161,6 +161,8 @@ def test_gone_assignments_kept_without_prune_removed_with_it(
 ) -> None:
     # Five accounts today; tomorrow (a second Identity Center with the same start URL) only three.
     signed = signed_in_with_user_config(emulator_factory(directory(5, 1)), aws_home, monkeypatch)
+    installed = installed_env(signed.env, aws_home.home)
+    signed.env.update(installed)
     populate(signed.env, "--credential-process")
     text = aws_home.config_file.read_text()
     assert (
@@ -175,6 +177,7 @@ def test_gone_assignments_kept_without_prune_removed_with_it(
     outside_before = moved[moved.index("# END " + MARKER) :]
 
     signed = sign_in_again(emulator_factory(directory(3, 1)), aws_home, monkeypatch, moved)
+    signed.env.update(installed)
     kept = populate(signed.env, "--credential-process")
     assert kept["keptStale"] == ["acct-0003.AdministratorAccess", "acct-0004.AdministratorAccess"]
     assert kept["removed"] == []
@@ -192,6 +195,66 @@ def test_gone_assignments_kept_without_prune_removed_with_it(
     assert "[profile acct-0002.AdministratorAccess-cp]" in text
     assert text[text.index("# END " + MARKER) :] == outside_before
     assert text.startswith("# BEGIN " + MARKER + "\n")
+
+
+VENV_IDC = Path(sys.executable).parent / "idc"  # the idc script of the environment running the tests
+
+
+def path_without_idc(env: dict[str, str]) -> str:
+    """The PATH of a shell where idc is not installed (no virtualenv active either)."""
+    return os.pathsep.join(
+        e for e in env.get("PATH", "").split(os.pathsep) if e and not (Path(e) / "idc").exists()
+    )
+
+
+def installed_env(env: dict[str, str], home: Path) -> dict[str, str]:
+    """PATH and VIRTUAL_ENV as after `uv tool install`: an idc in ~/.local/bin linking to the tool's env."""
+    bin_dir = home / ".local" / "bin"
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    (bin_dir / "idc").symlink_to(VENV_IDC)
+    return {"PATH": os.pathsep.join([str(bin_dir), path_without_idc(env)]), "VIRTUAL_ENV": ""}
+
+
+@pytest.mark.parametrize("how", ["installed", "uv-run-from-a-clone"])
+def test_credential_process_runs_from_a_shell_without_idc_on_path(
+    emulator_factory: Any, aws_home: Any, monkeypatch: Any, how: str
+) -> None:
+    # `uv run idc populate` puts the clone's .venv/bin on PATH for itself only: a plain `idc` written
+    # into the config fails later in `aws` with "No such file or directory: 'idc'".
+    signed = sign_in(emulator_factory(directory(1, 1)), aws_home, monkeypatch)
+    if how == "installed":
+        signed.env.update(installed_env(signed.env, aws_home.home))
+        expected = "idc credentials"
+    else:
+        venv = str(VENV_IDC.parent.parent)
+        path = os.pathsep.join([str(VENV_IDC.parent), path_without_idc(signed.env)])
+        signed.env.update(VIRTUAL_ENV=venv, PATH=path)
+        expected = f"{VENV_IDC} credentials"
+    result = subprocess.run(
+        [str(VENV_IDC), "populate", "--sso-session", SESSION, "--credential-process"],
+        env=signed.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        f"[profile acct-0000.AdministratorAccess-cp]\ncredential_process = {expected} --profile "
+        "acct-0000.AdministratorAccess\n"
+    ) in aws_home.config_file.read_text()
+
+    # Another shell (the user's next terminal): only what the user installed is on PATH.
+    later = {**signed.env, "VIRTUAL_ENV": ""}
+    if how != "installed":
+        later["PATH"] = path_without_idc(signed.env)
+    code = (
+        "import botocore.session\n"
+        "s = botocore.session.Session(profile='acct-0000.AdministratorAccess-cp')\n"
+        "print(s.get_credentials().get_frozen_credentials().access_key)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], env=later, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().startswith("ASIA")
 
 
 def sign_in_again(emulator: Any, aws_home: Any, monkeypatch: Any, config_text: str) -> Any:

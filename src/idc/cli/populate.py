@@ -6,6 +6,7 @@ Thin: resolve the target, list (paced, cached), plan the block, show or write it
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -33,7 +34,8 @@ OUTPUT_FORMATS = ("json", "text", "table", "yaml", "yaml-stream")
 @click.option(
     "--credential-process",
     is_flag=True,
-    help="Also write NAME-cp profiles running `idc credentials --profile NAME` (for tools without SSO).",
+    help="Also write NAME-cp profiles running `idc credentials --profile NAME` (for tools without SSO;"
+    " idc's absolute path when it is not on PATH).",
 )
 @click.option("--prune", is_flag=True, help="Remove generated profiles whose assignment is gone.")
 @click.option("--dry-run", is_flag=True, help="Show the change as a unified diff; write nothing.")
@@ -76,6 +78,7 @@ def populate_command(
     from idc.accounts.target import listing_for, resolve_target
     from idc.cli.listing import progress_bar
     from idc.config import region_problem
+    from idc.credentials.invocation import credential_command
     from idc.errors import ConfigError
     from idc.storage.locations import Locations
 
@@ -97,6 +100,9 @@ def populate_command(
         credential_process=credential_process,
         prune=prune,
         token_storage=target.sso.token_storage,
+        credential_command=credential_command(
+            argv0=sys.argv[0], executable=sys.executable, environ=os.environ
+        ),
     )
     with progress_bar("Listing accounts") as progress:
         listing = listing_for(
