@@ -130,6 +130,32 @@ class _Steps:
 
 
 @contextlib.contextmanager
+def _signals_end_the_demo() -> Iterator[None]:
+    """SIGTERM and SIGHUP end the demo like Ctrl-C does: its ``finally`` removes the throwaway HOME.
+
+    Their default action kills the process on the spot, leaving a HOME with tokens in the temp folder.
+    The exit status stays the conventional 128 + signal number.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def end(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    wanted = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {signum: signal.signal(signum, end) for signum in wanted}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@contextlib.contextmanager
 def demo_environment(home: Path, endpoints: dict[str, str]) -> Iterator[dict[str, str]]:
     """Point this process (and its children) at ``home`` and the local server; restore on exit."""
     saved = dict(os.environ)
@@ -186,38 +212,39 @@ def run_demo(
     stream = out if out is not None else sys.stdout
     report = DemoReport()
     started = time.monotonic()
-    home = Path(tempfile.mkdtemp(prefix="idc-demo-"))
-    try:
-        (home / ".aws").mkdir(mode=0o700)
-        with EmulatorServer(port=0) as server:
-            endpoints = {
-                "AWS_ENDPOINT_URL_SSO_OIDC": server.base_url,
-                "AWS_ENDPOINT_URL_SSO": server.base_url,
-                "AWS_ENDPOINT_URL_STS": server.base_url,
-            }
-            with demo_environment(home, endpoints) as env:
-                story = _Story(
-                    server=server,
-                    env=env,
-                    out=stream,
-                    report=report,
-                    browser=browser,
-                    opener_factory=opener_factory,
-                )
-                try:
-                    story.run(home)
-                except DemoFailed:
-                    raise
-                except IdcError as error:
-                    raise story.steps.fail(error.message, cause=error) from None
-                except Exception as error:
-                    # Chained, so --debug still shows where it came from.
-                    raise story.steps.fail(f"unexpected {type(error).__name__}") from error
-    finally:
-        if keep_home:
-            stream.write(f"\nThe demo's HOME is kept at {home}\n")
-        else:
-            shutil.rmtree(home, ignore_errors=True)
+    with _signals_end_the_demo():
+        home = Path(tempfile.mkdtemp(prefix="idc-demo-"))
+        try:
+            (home / ".aws").mkdir(mode=0o700)
+            with EmulatorServer(port=0) as server:
+                endpoints = {
+                    "AWS_ENDPOINT_URL_SSO_OIDC": server.base_url,
+                    "AWS_ENDPOINT_URL_SSO": server.base_url,
+                    "AWS_ENDPOINT_URL_STS": server.base_url,
+                }
+                with demo_environment(home, endpoints) as env:
+                    story = _Story(
+                        server=server,
+                        env=env,
+                        out=stream,
+                        report=report,
+                        browser=browser,
+                        opener_factory=opener_factory,
+                    )
+                    try:
+                        story.run(home)
+                    except DemoFailed:
+                        raise
+                    except IdcError as error:
+                        raise story.steps.fail(error.message, cause=error) from None
+                    except Exception as error:
+                        # Chained, so --debug still shows where it came from.
+                        raise story.steps.fail(f"unexpected {type(error).__name__}") from error
+        finally:
+            if keep_home:
+                stream.write(f"\nThe demo's HOME is kept at {home}\n")
+            else:
+                shutil.rmtree(home, ignore_errors=True)
     report.seconds = time.monotonic() - started
     return report
 

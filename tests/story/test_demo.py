@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import os
+import re
+import signal
 import subprocess
 import sys
 import time
@@ -98,3 +100,52 @@ def test_a_step_that_does_not_work_fails_the_demo_in_one_line(aws_home: Any) -> 
     assert failed.value.exit_status == ExitStatus.LOGIN_FAILED
     assert dict(os.environ) == environ  # HOME and the endpoint variables are restored
     assert list((aws_home.home / ".aws").iterdir()) == []
+
+
+def test_sigterm_removes_the_throwaway_home(aws_home: Any, tmp_path: Path) -> None:
+    # A demo killed by `kill`, a closed terminal or a CI timeout must not leave tokens in the temp folder.
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = child_env(aws_home.env, {"TMPDIR": str(scratch)})
+    with subprocess.Popen(
+        [command("idc"), "demo"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as demo:
+        assert demo.stdout is not None
+        for line in demo.stdout:
+            if "Successfully logged into Start URL" in line:
+                break
+        assert list(scratch.iterdir())  # the HOME, with a token in it
+        demo.send_signal(signal.SIGTERM)
+        demo.communicate(timeout=30)
+    assert demo.returncode == 128 + signal.SIGTERM
+    assert list(scratch.iterdir()) == []
+
+
+def test_the_demo_needs_no_test_tool(aws_home: Any, tmp_path: Path) -> None:
+    """`uv run --no-dev idc demo` (the README's first command) has no dev group: none of it may load."""
+    tomllib = pytest.importorskip("tomllib")  # 3.11+
+    project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    dev = [re.split(r"[\[<>=!~; ]", spec, maxsplit=1)[0] for spec in project["dependency-groups"]["dev"]]
+    blocked = sorted({name.lower().replace("-", "_") for name in dev} | {"boto3", "moto", "playwright"})
+    # A sitecustomize in every Python the demo starts (its botocore children too) refuses those imports.
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import sys\n"
+        f"BLOCKED = {blocked!r}\n"
+        "class Refuse:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in BLOCKED:\n"
+        "            raise ImportError(f'{name} is a test tool (dev group)')\n"
+        "sys.meta_path.insert(0, Refuse())\n"
+    )
+    env = child_env(aws_home.env, {"PYTHONPATH": str(hook)})
+    probe = subprocess.run(
+        [sys.executable, "-c", "import pytest"], env=env, capture_output=True, text=True, check=False
+    )
+    assert "is a test tool" in probe.stderr  # the hook works
+    done = subprocess.run(
+        [command("idc"), "demo"], env=env, capture_output=True, text=True, timeout=110, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "All 8 steps worked" in done.stdout

@@ -15,7 +15,8 @@ def test_quick_start_is_exactly_the_two_commands() -> None:
     text = README.read_text()
     section = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```\n(.*?)```", section, flags=re.S)
-    assert blocks[0].splitlines() == ["uv run idc demo", "uv run pytest"]
+    # --no-dev: the demo must not install the test tools (test_demo checks it loads none of them)
+    assert blocks[0].splitlines() == ["uv run --no-dev idc demo", "uv run pytest"]
 
 
 def test_every_command_is_in_the_readme() -> None:
