@@ -230,6 +230,23 @@ BAD_INPUT = [
         id="bad-sso-region",
     ),
     pytest.param(
+        [
+            "--sso-session",
+            "s",
+            "--start-url",
+            "https://d-1.awsapps.com/start",
+            "--sso-region",
+            "ap-northest-1",
+        ],
+        '--sso-region: The SSO region "ap-northest-1" is not an AWS Region (did you mean ap-northeast-1?)',
+        id="sso-region-typo",
+    ),
+    pytest.param(
+        ["--region", "xx-nowhere-9"],
+        '--region: The default client Region "xx-nowhere-9" is not an AWS Region',
+        id="client-region-nowhere",
+    ),
+    pytest.param(
         ["--account-id", "12345"],
         '--account-id: The account ID "12345" is not a 12-digit AWS account ID',
         id="short-account-id",

@@ -85,8 +85,12 @@ def populate_command(
     if profile and sso_session:
         raise click.UsageError("Give --profile or --sso-session, not both.")
     validate_template(template)
-    if region is not None and region_problem(region):
-        raise ConfigError(f"--region {region!r} is not an AWS region.", hint="Use a name like eu-west-1.")
+    if region is not None:
+        from idc.aws.regions import check_region_name
+
+        problem = region_problem(region) or check_region_name(region).problem
+        if problem:
+            raise ConfigError(f"--region {region!r} {problem}.", hint="Use a name like eu-west-1.")
     locations = Locations.from_environ()
     target = resolve_target(locations, profile=profile, sso_session=sso_session)
     settings = PopulateSettings(

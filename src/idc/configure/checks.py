@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import fields
 from typing import TYPE_CHECKING
@@ -45,11 +47,28 @@ def check_start_url(value: str) -> str:
 
 
 def check_sso_region(value: str) -> str:
-    return _checked("The SSO region", value, region_problem(value))
+    return _checked_region("The SSO region", value)
 
 
 def check_region(value: str) -> str:
-    return _checked("The default client Region", value, region_problem(value))
+    return _checked_region("The default client Region", value)
+
+
+def _checked_region(what: str, value: str) -> str:
+    """Shape first (no botocore import for a plain typo), then the Regions botocore knows."""
+    from idc.aws.regions import check_region_name
+
+    _checked(what, value, region_problem(value))
+    result = check_region_name(value)
+    if result.warning:
+        _warn_once(result.warning)
+    return _checked(what, value, result.problem)
+
+
+@functools.lru_cache(maxsize=None)
+def _warn_once(message: str) -> None:
+    # A value given as a flag is checked up front and again when its question is answered.
+    sys.stderr.write(f"idc: warning: {message}\n")
 
 
 def _checked(what: str, value: str, problem: str | None) -> str:
