@@ -407,3 +407,15 @@ def test_login_without_a_profile_uses_the_only_sso_session(world: SignInWorld) -
         "(profiles: dev, ops; sso-sessions: dev, ops). "
         "Run `idc login --profile NAME` (or `idc configure sso` to create one).\n"
     )
+
+
+def test_a_mistyped_start_url_says_so_and_what_to_run(world: SignInWorld) -> None:
+    # StartDeviceAuthorization is where Identity Center checks the start URL ("Invalid start url").
+    typo = world.emulator.start_url.replace("/start", "/strat")
+    world.write_config(session_config(typo, world.emulator.region))
+    result = _idc(world, "login", "--profile", "dev", "--use-device-code", "--no-browser")
+    assert result.returncode == 3, result.stderr
+    line = result.stderr.strip()
+    assert "\n" not in line
+    assert f"IAM Identity Center in {world.emulator.region} does not know the start URL {typo}" in line
+    assert "`idc configure sso-session --sso-session dev`" in line

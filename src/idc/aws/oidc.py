@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from idc.aws.clients import ClientFactory
-from idc.errors import LoginFailed, ServiceError
+from idc.errors import ConfigError, LoginFailed, ServiceError
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,13 @@ class PollOutcome(enum.Enum):
 
 class InvalidClient(ServiceError):
     """The server does not know (or no longer accepts) the client registration: register again."""
+
+
+class StartUrlRejected(ConfigError):
+    """StartDeviceAuthorization refused the start URL: a typo in it, or the wrong SSO region.
+
+    The caller adds the hint: it knows which command changes the start URL of what it signs in.
+    """
 
 
 @dataclass(frozen=True)
@@ -144,11 +151,19 @@ class OidcClient:
 
     # -- StartDeviceAuthorization ---------------------------------------------------------------
     def start_device_authorization(self, client: RegisteredClient, start_url: str) -> DeviceAuthorization:
-        """StartDeviceAuthorization (RFC 8628 section 3.1)."""
+        """StartDeviceAuthorization (RFC 8628 section 3.1).
+
+        Identity Center answers InvalidRequestException for a start URL it does not know ("Invalid
+        start url"): that is the user's start URL or region, said as such (:class:`StartUrlRejected`).
+        """
         response = self._call(
             "StartDeviceAuthorization",
             self.botocore_client.start_device_authorization,
             {"clientId": client.client_id, "clientSecret": client.client_secret, "startUrl": start_url},
+            invalid_request=StartUrlRejected(
+                f"IAM Identity Center in {self.region} does not know the start URL {start_url} "
+                "(StartDeviceAuthorization: InvalidRequestException)."
+            ),
         )
         interval = response.get("interval")
         return DeviceAuthorization(
@@ -235,6 +250,7 @@ class OidcClient:
         kwargs: dict[str, Any],
         *,
         keep_polling: bool = False,
+        invalid_request: Exception | None = None,
     ) -> dict[str, Any]:
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -242,6 +258,9 @@ class OidcClient:
             log.debug("sso-oidc %s (%s)", operation, self.region)
             return method(**kwargs)
         except ClientError as error:
+            code = error.response.get("Error", {}).get("Code")
+            if invalid_request is not None and code == "InvalidRequestException":
+                raise invalid_request from None
             raise _map_client_error(operation, error, keep_polling=keep_polling) from None
         except BotoCoreError as error:
             # Connection errors, timeouts, bad endpoint: botocore's message names the URL, not secrets.

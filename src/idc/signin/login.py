@@ -35,10 +35,11 @@ from idc.aws.oidc import (
     InvalidClient,
     OidcClient,
     RegisteredClient,
+    StartUrlRejected,
     TokenGrant,
     client_name,
 )
-from idc.errors import CacheError, KeychainUnavailable, LoginFailed, ServiceError, shell_word
+from idc.errors import CacheError, ConfigError, KeychainUnavailable, LoginFailed, ServiceError, shell_word
 from idc.signin.browser import BrowserOpener, SystemBrowserOpener, browser_unavailable_reason
 from idc.signin.device_flow import DeviceFlow
 from idc.signin.loopback import DEFAULT_OVERALL_TIMEOUT, REDIRECT_URI_WITHOUT_PORT
@@ -98,6 +99,14 @@ def login_command(sso: SignInSubject) -> str:
     if sso.session_name:
         return f"idc login --sso-session {shell_word(sso.session_name)}"
     return "idc login"
+
+
+def configure_command(sso: SignInSubject) -> str:
+    """The command that changes this session's (or legacy profile's) start URL and region (for hints)."""
+    if sso.session_name:
+        return f"idc configure sso-session --sso-session {shell_word(sso.session_name)}"
+    profile = getattr(sso, "profile_name", None)
+    return f"idc configure sso --profile {shell_word(profile)}" if profile else "idc configure sso"
 
 
 @dataclass(frozen=True)
@@ -295,6 +304,9 @@ def _sign_in(sso: SignInSubject, store: TokenStore, options: SignInOptions, out:
     registration = _registration(oidc, sso, store, options.clock, pkce=use_pkce)
     try:
         grant = _run_flow(oidc, registration, sso, options, opener, out, pkce=use_pkce)
+    except StartUrlRejected as error:
+        hint = f"Check the start URL and SSO region: `{configure_command(sso)}` changes them."
+        raise ConfigError(error.message, hint=hint) from None
     except InvalidClient:
         log.debug("the server does not know the cached registration; registering again")
         registration = _registration(oidc, sso, store, options.clock, pkce=use_pkce, force=True)
