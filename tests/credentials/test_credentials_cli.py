@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from credential_helpers import ACCOUNT, ROLE, browser_script, run_idc, write_config
+from credential_helpers import ACCOUNT, ROLE, browser_script, run_idc, write_config, write_role_cache
 
 
 def test_credentials_fetches_once_then_answers_from_the_cache(signed_in, emulator) -> None:
@@ -151,3 +151,27 @@ def test_credentials_are_handed_out_when_the_role_cache_cannot_keep_them(signed_
     )
     assert creds["SecretAccessKey"] not in result.stderr
     assert emulator.stats().get("GetRoleCredentials") == 1
+
+
+def test_credentials_sts_refuses_are_dropped_and_refresh_replaces_them(signed_in, emulator) -> None:
+    """Cached role credentials STS no longer accepts (revoked, or from another instance): whoami says so,
+    drops them and names `idc credentials --refresh`; `--refresh` fetches new ones past the cache."""
+    stale = write_role_cache(signed_in.cli_cache, expires_in=timedelta(hours=1), start_url=emulator.start_url)
+    served = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
+    assert json.loads(served.stdout)["AccessKeyId"] == "ASIACACHED"  # nothing says they are dead yet
+
+    refused = run_idc(["whoami", "--profile", "dev"], signed_in.env, script=True)
+    assert refused.returncode == 6, refused.stderr
+    assert refused.stderr.count("\n") == 1 and "Traceback" not in refused.stderr
+    assert "STS refused the role credentials of profile dev (InvalidClientTokenId)" in refused.stderr
+    assert "`idc credentials --profile dev --refresh`" in refused.stderr
+    assert not stale.exists()  # dropped: the next `idc credentials` fetches new ones
+    assert emulator.stats().get("GetRoleCredentials") is None
+
+    write_role_cache(signed_in.cli_cache, expires_in=timedelta(hours=1), start_url=emulator.start_url)
+    fresh = run_idc(["credentials", "--profile", "dev", "--refresh"], signed_in.env, script=True)
+    assert fresh.returncode == 0, fresh.stderr
+    assert json.loads(fresh.stdout)["AccessKeyId"] != "ASIACACHED"
+    assert emulator.stats().get("GetRoleCredentials") == 1
+    again = run_idc(["whoami", "--profile", "dev"], signed_in.env, script=True)
+    assert again.returncode == 0, again.stderr

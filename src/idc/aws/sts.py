@@ -8,7 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from idc.errors import ServiceError
 from idc.storage.role_cache import RoleCredentials
+
+DEAD_CREDENTIALS = frozenset(
+    {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "UnrecognizedClientException"}
+)
+"""STS error codes saying the credentials themselves are no good (revoked, expired, unknown)."""
+
+
+class CredentialsRefused(ServiceError):
+    """STS refused the role credentials themselves (``code`` in :data:`DEAD_CREDENTIALS`)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"STS refused the role credentials ({code}).")
+        self.code = code
 
 
 def caller_identity(credentials: RoleCredentials, region: str, profile: str | None = None) -> dict[str, str]:
@@ -22,7 +36,6 @@ def caller_identity(credentials: RoleCredentials, region: str, profile: str | No
     from botocore.exceptions import BotoCoreError, ClientError
 
     from idc.aws.retry import call_with_retry
-    from idc.errors import ServiceError
 
     session = botocore.session.get_session()
     if profile is not None:  # its [services] endpoints apply; a stray AWS_PROFILE does not
@@ -39,6 +52,8 @@ def caller_identity(credentials: RoleCredentials, region: str, profile: str | No
         response: dict[str, Any] = call_with_retry(client.get_caller_identity)
     except ClientError as error:
         code = str(error.response.get("Error", {}).get("Code", ""))
+        if code in DEAD_CREDENTIALS:
+            raise CredentialsRefused(code) from None
         raise ServiceError(
             f"STS refused GetCallerIdentity ({code or 'error'}).",
             hint="Run `idc credentials` with --debug for details.",

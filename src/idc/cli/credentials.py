@@ -49,7 +49,9 @@ def resolve_profile(name: str | None, locations: Locations) -> tuple[SsoProfile,
     return sso, auto
 
 
-def obtain(profile: str | None, auto_login: bool) -> tuple[RoleCredentials, SsoProfile]:
+def obtain(
+    profile: str | None, auto_login: bool, *, refresh: bool = False
+) -> tuple[RoleCredentials, SsoProfile]:
     """Role credentials for the profile, the way ``idc credentials`` gets them on a cache miss."""
     from idc.aws.clients import BotocoreClientFactory
     from idc.credentials.role_credentials import get_role_credentials
@@ -62,6 +64,7 @@ def obtain(profile: str | None, auto_login: bool) -> tuple[RoleCredentials, SsoP
         client_factory=BotocoreClientFactory(profile=sso.profile_name),
         auto_login=auto_login or configured_auto,
         out=sys.stderr,
+        refresh=refresh,
     )
     return credentials, sso
 
@@ -82,7 +85,12 @@ def obtain(profile: str | None, auto_login: bool) -> tuple[RoleCredentials, SsoP
     help=f"Sign in (browser or device code, on stderr) when the SSO session is over; "
     f"also `{AUTO_LOGIN_KEY} = true` in the profile or {AUTO_LOGIN_ENV}=1.",
 )
-def credentials(profile: str | None, fmt: str, auto_login: bool) -> None:
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Get new role credentials even if the cached ones look valid (AWS refuses them).",
+)
+def credentials(profile: str | None, fmt: str, auto_login: bool, refresh: bool) -> None:
     """Print the role credentials of an SSO profile.
 
     The default format is credential_process JSON, so other tools and SDKs can use idc:
@@ -95,13 +103,14 @@ def credentials(profile: str | None, fmt: str, auto_login: bool) -> None:
     Examples:
       idc credentials --profile AdministratorAccess
       eval "$(idc credentials --profile AdministratorAccess --format env)"
+      idc credentials --profile AdministratorAccess --refresh
 
     \b
     Exit codes: 0 printed; 3 profile problem; 4 SSO session over (run the
     `idc login --profile P` it names); 6 Identity Center error or unreachable.
     Only credentials go to stdout; messages go to stderr. All codes: `idc --help`.
     """
-    role, _ = obtain(profile, auto_login)
+    role, _ = obtain(profile, auto_login, refresh=refresh)
     text = render(
         fmt,
         access_key_id=role.access_key_id,

@@ -12,7 +12,8 @@ import sys
 
 import click
 
-from idc.aws.sts import caller_identity
+from idc.aws.sts import CredentialsRefused, caller_identity
+from idc.errors import ServiceError, shell_word
 from idc.storage.timestamps import format_timestamp
 
 
@@ -49,7 +50,19 @@ def whoami(profile: str | None, output: str, auto_login: bool) -> None:
     from idc.cli.credentials import obtain
 
     role, sso = obtain(profile, auto_login)
-    identity = caller_identity(role, sso.region or sso.sso_region, sso.profile_name)
+    try:
+        identity = caller_identity(role, sso.region or sso.sso_region, sso.profile_name)
+    except CredentialsRefused as refused:
+        from idc.credentials.role_credentials import forget_role_credentials
+        from idc.storage.locations import Locations
+
+        forget_role_credentials(sso, locations=Locations.from_environ())
+        name = shell_word(sso.profile_name)
+        raise ServiceError(
+            f"STS refused the role credentials of profile {sso.profile_name} ({refused.code}); "
+            "they are removed from the cache.",
+            hint=f"Run `idc credentials --profile {name} --refresh` (or this command again) for new ones.",
+        ) from None
     expiration = format_timestamp(role.expiration)
     if output == "json":
         document = {"Profile": sso.profile_name, **identity, "Expiration": expiration}

@@ -36,6 +36,7 @@ from idc.storage.locations import Locations
 from idc.storage.role_cache import (
     EXPIRY_WINDOW,
     RoleCredentials,
+    delete_role_credentials,
     load_role_credentials,
     role_cache_key,
     save_role_credentials,
@@ -81,8 +82,12 @@ def get_role_credentials(
     lock_timeout: float | None = None,
     retry_policy: RetryPolicy = PORTAL_POLICY,
     out: TextIO | None = None,
+    refresh: bool = False,
 ) -> RoleCredentials:
     """Credentials of the profile's role with at least ``min_lifetime`` left (when the server allows).
+
+    ``refresh``: fetch new ones even when the cached ones look fresh (``idc credentials --refresh``:
+    AWS refuses them, the role's permissions changed).
 
     Raises ``ConfigError`` for a profile without account or role, ``LoginRequired`` when the SSO
     session is over (naming ``idc login --profile P``), ``Throttled``/``ServiceError`` when Identity
@@ -92,7 +97,7 @@ def get_role_credentials(
 
     account_id, role_name = _role_of(sso)
     key = role_cache_key(account_id, role_name, sso.session_name, sso.start_url)
-    cached = load_role_credentials(locations, key)
+    cached = None if refresh else load_role_credentials(locations, key)
     if cached is not None and cached.is_fresh(clock(), min_lifetime):
         return cached
 
@@ -106,7 +111,7 @@ def get_role_credentials(
     if not lock.held:
         lock.acquire()
     try:
-        cached = load_role_credentials(locations, key)
+        cached = None if refresh else load_role_credentials(locations, key)
         if cached is not None and cached.is_fresh(clock(), min_lifetime):
             log.debug("another process fetched the credentials while this one waited")
             return cached
@@ -147,6 +152,16 @@ def get_role_credentials(
     if not credentials.is_fresh(clock(), min_lifetime):
         log.debug("Identity Center issued credentials with less than %s left", min_lifetime)
     return credentials
+
+
+def forget_role_credentials(sso: SsoProfile, *, locations: Locations) -> bool:
+    """Drop the profile's cached role credentials (STS refused them): the next use fetches new ones."""
+    account_id, role_name = _role_of(sso)
+    dropped = delete_role_credentials(
+        locations, role_cache_key(account_id, role_name, sso.session_name, sso.start_url)
+    )
+    log.debug("dropped the cached credentials of role %s in account %s: %s", role_name, account_id, dropped)
+    return dropped
 
 
 def _role_of(sso: SsoProfile) -> tuple[str, str]:
