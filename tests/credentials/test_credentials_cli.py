@@ -8,7 +8,15 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from credential_helpers import ACCOUNT, ROLE, browser_script, run_idc, write_config, write_role_cache
+from credential_helpers import (
+    ACCOUNT,
+    ROLE,
+    browser_script,
+    run_idc,
+    secrets_in,
+    write_config,
+    write_role_cache,
+)
 
 
 def test_credentials_fetches_once_then_answers_from_the_cache(signed_in, emulator) -> None:
@@ -175,3 +183,36 @@ def test_credentials_sts_refuses_are_dropped_and_refresh_replaces_them(signed_in
     assert emulator.stats().get("GetRoleCredentials") == 1
     again = run_idc(["whoami", "--profile", "dev"], signed_in.env, script=True)
     assert again.returncode == 0, again.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        pytest.param(
+            ["credentials", "--profile", "dev"], ["GetRoleCredentials", "cached"], id="credentials-miss"
+        ),
+        pytest.param(
+            ["whoami", "--profile", "dev"], ["GetRoleCredentials", "GetCallerIdentity"], id="whoami"
+        ),
+        pytest.param(
+            ["list", "--profile", "dev", "--refresh"], ["ListAccounts", "ListAccountRoles"], id="list"
+        ),
+    ],
+)
+def test_debug_logs_what_each_command_does_never_a_secret(signed_in, args: list[str], expected) -> None:
+    result = run_idc(["--debug", *args], signed_in.env, script=True)
+    assert result.returncode == 0, result.stderr
+    logged = [line for line in result.stderr.splitlines() if " idc." in line and " DEBUG " in line]
+    text = "\n".join(logged)
+    assert any("profile dev" in line for line in logged), text  # what it resolved
+    for word in expected:
+        assert word in text, (word, text)
+    for secret in secrets_in(signed_in):
+        assert secret not in result.stderr
+
+
+def test_debug_logs_a_cache_hit(signed_in) -> None:
+    assert run_idc(["credentials", "--profile", "dev"], signed_in.env).returncode == 0
+    hit = run_idc(["--debug", "credentials", "--profile", "dev"], signed_in.env, script=True)
+    assert hit.returncode == 0, hit.stderr
+    assert "from the cache" in hit.stderr and "GetRoleCredentials" not in hit.stderr

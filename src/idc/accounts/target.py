@@ -95,6 +95,13 @@ def _nothing_to_list(config: AwsConfig, why: str) -> ConfigError:
 
 
 def _profile_target(sso: SsoProfile) -> ListingTarget:
+    log.debug(
+        "listing for profile %s: sso-session %s, start URL %s, sso region %s",
+        sso.profile_name,
+        sso.session_name or "(legacy)",
+        sso.start_url,
+        sso.sso_region,
+    )
     return ListingTarget(sso, fix=f"idc login --profile {shell_word(sso.profile_name)}")
 
 
@@ -108,6 +115,9 @@ def _session_target(session: SsoSession) -> ListingTarget:
         sso_region=session.sso_region,
         registration_scopes=session.registration_scopes,
         token_storage=session.token_storage,
+    )
+    log.debug(
+        "listing for sso-session %s: start URL %s, sso region %s", session.name, sso.start_url, sso.sso_region
     )
     return ListingTarget(sso, fix=f"idc login --sso-session {shell_word(session.name)}")
 

@@ -9,9 +9,12 @@ here lazily: nothing on the credential hot path imports this module.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 # (service name, region) -> botocore client
 ClientFactory = Callable[[str, str], Any]
@@ -74,7 +77,31 @@ class BotocoreClientFactory:
         )
         if service in _UNSIGNED_SERVICES:
             config = config.merge(Config(signature_version=UNSIGNED))
-        return self._session.create_client(service, region_name=region, config=config)
+        return log_calls(self._session.create_client(service, region_name=region, config=config))
+
+
+def log_calls(client: Any) -> Any:
+    """Log each API call of ``client`` for ``--debug``: operation, endpoint, HTTP status, duration.
+
+    Only names and numbers: parameters and bodies carry tokens and secrets, so they are never logged.
+    """
+    import time
+
+    service = client.meta.service_model.service_name
+    endpoint = client.meta.endpoint_url
+
+    def before(model: Any, context: dict[str, Any], **_: Any) -> None:
+        context["idc_started"] = time.monotonic()
+        log.debug("%s %s -> %s (%s)", service, model.name, endpoint, client.meta.region_name)
+
+    def after(model: Any, http_response: Any, context: dict[str, Any], **_: Any) -> None:
+        elapsed = time.monotonic() - context.get("idc_started", time.monotonic())
+        status = getattr(http_response, "status_code", "?")
+        log.debug("%s %s: HTTP %s in %.0f ms", service, model.name, status, elapsed * 1000)
+
+    client.meta.events.register("before-call", before)
+    client.meta.events.register("after-call", after)
+    return client
 
 
 _default: BotocoreClientFactory | None = None

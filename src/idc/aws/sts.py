@@ -35,6 +35,7 @@ def caller_identity(credentials: RoleCredentials, region: str, profile: str | No
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from idc.aws.clients import log_calls
     from idc.aws.retry import call_with_retry
 
     session = botocore.session.get_session()
@@ -48,6 +49,7 @@ def caller_identity(credentials: RoleCredentials, region: str, profile: str | No
         aws_session_token=credentials.session_token,
         config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, user_agent_extra="idc"),
     )
+    log_calls(client)
     try:
         response: dict[str, Any] = call_with_retry(client.get_caller_identity)
     except ClientError as error:

@@ -96,10 +96,24 @@ def get_role_credentials(
     from idc.storage.locking import ProcessLock, lock_path_for
 
     account_id, role_name = _role_of(sso)
+    log.debug(
+        "profile %s: role %s in account %s, sso-session %s, start URL %s, sso region %s",
+        sso.profile_name,
+        role_name,
+        account_id,
+        sso.session_name or "(legacy)",
+        sso.start_url,
+        sso.sso_region,
+    )
     key = role_cache_key(account_id, role_name, sso.session_name, sso.start_url)
     cached = None if refresh else load_role_credentials(locations, key)
     if cached is not None and cached.is_fresh(clock(), min_lifetime):
+        log.debug("role credentials from the cache (%s.json), valid until %s", key, cached.expiration)
         return cached
+    log.debug(
+        "role credentials: %s; fetching new ones",
+        "--refresh" if refresh else "none in the cache" if cached is None else "the cached ones are too old",
+    )
 
     factory = client_factory or default_client_factory()
     if lock_timeout is None:
@@ -143,6 +157,7 @@ def get_role_credentials(
             )
         try:
             save_role_credentials(locations, key, credentials)
+            log.debug("role credentials cached in %s.json, valid until %s", key, credentials.expiration)
         except CacheError as error:
             # The credentials are good; only the cache cannot keep them (a read-only or root-owned
             # ~/.aws/cli/cache after a `sudo aws ...`): hand them out and say so, on stderr.
