@@ -132,3 +132,20 @@ def test_two_sessions_and_no_default_names_what_to_pass(
     assert "there is no default profile (profiles: dev; sso-sessions: org, other)" in result.stderr
     assert "Pass --sso-session NAME or --profile NAME" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_a_token_expired_on_the_server_is_refreshed_not_a_login(
+    emulator_factory: Any, aws_home: Any, monkeypatch: Any
+) -> None:
+    # The server's clock is past the access token's hour (a suspended laptop, a skewed clock): the
+    # cached expiresAt still looks fine here, the portal says 401. The refresh token still works.
+    signed = sign_in(emulator_factory(directory(2, 1)), aws_home, monkeypatch)
+    path = Path(token_cache_path(signed.locations, token_cache_key(SESSION, signed.emulator.start_url)))
+    before = json.loads(path.read_text())
+    signed.emulator.advance_clock(3700)
+    result = idc(["list", "--sso-session", SESSION, "--refresh"], signed.env)
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)["accounts"]) == 2
+    after = json.loads(path.read_text())
+    assert after["accessToken"] != before["accessToken"]
+    assert signed.emulator.stats()["CreateToken"] >= 1

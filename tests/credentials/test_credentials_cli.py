@@ -216,3 +216,12 @@ def test_debug_logs_a_cache_hit(signed_in) -> None:
     hit = run_idc(["--debug", "credentials", "--profile", "dev"], signed_in.env, script=True)
     assert hit.returncode == 0, hit.stderr
     assert "from the cache" in hit.stderr and "GetRoleCredentials" not in hit.stderr
+
+
+def test_a_token_expired_on_the_server_is_refreshed_for_credentials(signed_in, emulator) -> None:
+    """The portal refuses a token whose cached expiresAt still has time left: refresh, not a login."""
+    emulator.advance_clock(3700)  # past the access token's hour on the server, inside the session
+    result = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["AccessKeyId"]
+    assert emulator.stats().get("CreateToken") == 1

@@ -123,13 +123,20 @@ def _session_target(session: SsoSession) -> ListingTarget:
 
 
 def access_token_for(
-    target: ListingTarget, *, locations: Locations, client_factory: ClientFactory | None = None
+    target: ListingTarget,
+    *,
+    locations: Locations,
+    client_factory: ClientFactory | None = None,
+    refused: str | None = None,
 ) -> str:
-    """A valid access token for ``target``, refreshed when needed (``get_valid_token``)."""
+    """A valid access token for ``target``, refreshed when needed (``get_valid_token``); ``refused``:
+    the one the portal just refused, refreshed with the refresh token rather than returned again."""
     from idc.signin.token_refresh import get_valid_token
 
     try:
-        token = get_valid_token(target.sso, locations=locations, client_factory=client_factory)
+        token = get_valid_token(
+            target.sso, locations=locations, client_factory=client_factory, refused=refused
+        )
     except LoginRequired as error:
         # get_valid_token names `--profile`; a session target is signed in with `--sso-session`.
         raise LoginRequired(error.message, fix=target.fix) from None
@@ -172,8 +179,9 @@ def listing_for(
     try:
         return attempt(token)
     except LoginRequired:
-        # Refused: another process may have signed in again meanwhile. Reload once; never a new login.
-        fresh = access_token_for(target, locations=locations, client_factory=factory)
+        # Refused: another process may have signed in again meanwhile, or the token is over on the
+        # server only (its clock is ahead): reload, or refresh with the refresh token; never a login.
+        fresh = access_token_for(target, locations=locations, client_factory=factory, refused=token)
         if fresh == token:
             raise
         log.debug("the token was replaced while listing; listing again with the new one")

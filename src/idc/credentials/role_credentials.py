@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from idc.aws.clients import ClientFactory, default_client_factory
 from idc.aws.retry import RetryPolicy, call_with_retry
 from idc.credentials.hotpath import adopt_role_lock
-from idc.errors import CacheError, ConfigError, IdcError, LoginRequired, ServiceError, shell_word
+from idc.errors import CacheError, ConfigError, LoginRequired, ServiceError, shell_word
 from idc.signin.token_refresh import Login, default_login, get_valid_token, login_required
 from idc.storage.locations import Locations
 from idc.storage.role_cache import (
@@ -217,21 +217,19 @@ def fetch_with_reload(
         return fetch_role_credentials(sso, token, client_factory=client_factory, clock=clock, policy=policy)
     except _Unauthorized:
         pass
-    # Another process may have replaced the token (a refresh rotates it, a login replaces it):
-    # read it once more before giving up. Nothing is deleted here.
-    from idc.storage.token_cache import token_cache_key
-    from idc.storage.token_store import token_store_for
-
+    # Another process may have replaced the token (a refresh rotates it, a login replaces it), or the
+    # token is over on the server only (its clock is ahead, a suspended laptop): take the cached token
+    # if it is another one, else refresh this one with its refresh token. Never a new sign-in here.
     try:
-        reloaded = token_store_for(locations, sso).load_token(
-            token_cache_key(sso.session_name, sso.start_url)
+        reloaded = get_valid_token(
+            sso, locations=locations, client_factory=client_factory, clock=clock, refused=token.access_token
         )
-    except IdcError:
+    except CacheError:
         reloaded = None
-    if reloaded is None or reloaded.access_token == token.access_token or reloaded.expires_at <= clock():
-        log.debug("GetRoleCredentials: 401 and no newer token in the cache")
+    if reloaded is None or reloaded.access_token == token.access_token:
+        log.debug("GetRoleCredentials: 401 and no newer token")
         raise login_required(sso)
-    log.debug("GetRoleCredentials: 401; another process replaced the token, trying it once")
+    log.debug("GetRoleCredentials: 401; trying once with the newer token")
     try:
         return fetch_role_credentials(
             sso, reloaded, client_factory=client_factory, clock=clock, policy=policy

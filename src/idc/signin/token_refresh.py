@@ -102,8 +102,13 @@ def get_valid_token(
     lock_timeout: float = LOCK_TIMEOUT,
     out: TextIO | None = None,
     refresh_policy: RetryPolicy | None = None,
+    refused: str | None = None,
 ) -> SsoToken:
     """The cached token for ``sso``, refreshed when it is inside the refresh window.
+
+    ``refused``: an access token the service just refused (401) although its ``expiresAt`` has time
+    left (the server's clock is ahead, it was revoked): when the cache still holds it, it is refreshed
+    with the refresh token now, and never handed out again.
 
     Raises ``LoginRequired`` (naming ``idc login --profile P``) when there is no usable token and it
     cannot be refreshed, ``ServiceError`` when a needed refresh failed for a reason a login would not
@@ -117,15 +122,18 @@ def get_valid_token(
     key = token_cache_key(sso.session_name, sso.start_url)
     try:
         token = _load(sso, locations, key)
-        if token is not None and token.expires_at - clock() > ADVISORY_REFRESH:
+        stale = token is not None and token.access_token == refused
+        if token is not None and not stale and token.expires_at - clock() > ADVISORY_REFRESH:
             return token
         if token is None:
             raise login_required(sso)
         if not _refreshable(token, clock()):
-            if _usable(token, clock()):
+            if not stale and _usable(token, clock()):
                 log.debug("token is inside the refresh window but cannot be refreshed; using it")
                 return token
             raise login_required(sso)
+        if stale:
+            log.debug("the service refused the cached access token; refreshing it")
         return _refresh_single_flight(
             sso,
             locations=locations,
@@ -135,6 +143,7 @@ def get_valid_token(
             lock_timeout=lock_timeout,
             out=out or sys.stderr,
             policy=refresh_policy,
+            refused=refused,
         )
     except (LoginRequired, CacheError) as error:
         if not auto_login or isinstance(error, KeychainUnavailable):
@@ -180,9 +189,13 @@ def _refresh_single_flight(
     lock_timeout: float,
     out: TextIO,
     policy: RetryPolicy | None,
+    refused: str | None = None,
 ) -> SsoToken:
     from idc.storage.locking import ProcessLock, lock_path_for
     from idc.storage.token_store import token_store_for
+
+    def usable(token: SsoToken, now: dt.datetime) -> bool:
+        return token.access_token != refused and _usable(token, now)
 
     with ProcessLock(lock_path_for(locations, "token", key), timeout=lock_timeout):
         # Another process may have refreshed (or signed in) while this one waited.
@@ -190,11 +203,11 @@ def _refresh_single_flight(
         now = clock()
         if token is None:
             raise login_required(sso)
-        if token.expires_at - now > ADVISORY_REFRESH:
+        if token.access_token != refused and token.expires_at - now > ADVISORY_REFRESH:
             log.debug("token was refreshed by another process")
             return token
         if not _refreshable(token, now):
-            if _usable(token, now):
+            if usable(token, now):
                 return token
             raise login_required(sso)
 
@@ -204,7 +217,7 @@ def _refresh_single_flight(
             log.debug(
                 "a refresh was attempted %ss ago (%s); not trying again yet", now - last.at, last.outcome
             )
-            if _usable(token, now):
+            if usable(token, now):
                 return token
             if last.outcome == "error":
                 raise _unreachable(sso)
@@ -213,18 +226,18 @@ def _refresh_single_flight(
         _record_attempt(locations, key, _Attempt(now, "error"))
         try:
             if policy is None:
-                policy = OPPORTUNISTIC_REFRESH_POLICY if _usable(token, now) else REFRESH_POLICY
+                policy = OPPORTUNISTIC_REFRESH_POLICY if usable(token, now) else REFRESH_POLICY
             fresh = _create_token(sso, token, client_factory, clock, policy)
         except _DeadGrant as dead:
             _record_attempt(locations, key, _Attempt(now, "dead"))
             log.debug("refresh refused (%s)", dead.code)
-            if _usable(token, clock()):
+            if usable(token, clock()):
                 _warn(out, sso, token, clock())
                 return token
             raise login_required(sso) from None
         except ServiceError as error:
             log.debug("refresh failed: %s", error.message)
-            if _usable(token, clock()):
+            if usable(token, clock()):
                 return token
             raise
         _record_attempt(locations, key, _Attempt(now, "ok"))
