@@ -65,7 +65,7 @@ def _checked_region(what: str, value: str) -> str:
     return _checked(what, value, result.problem)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _warn_once(message: str) -> None:
     # A value given as a flag is checked up front and again when its question is answered.
     sys.stderr.write(f"idc: warning: {message}\n")
