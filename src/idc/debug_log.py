@@ -1,4 +1,9 @@
-"""``--debug`` logging that never shows a secret.
+"""``--debug`` logging that never shows a secret, and the terminal's one-line notices.
+
+Notices are what a person at a terminal should see while idc waits (throttled, retrying in 2 s): the
+library logs them at INFO on :data:`NOTICE_LOGGER`; on a terminal :func:`enable_terminal_notices` shows
+each on one line that the next one overwrites (an empty notice clears it). Without a terminal they go
+nowhere (a ``credential_process`` caller, a script), and with ``--debug`` they are ordinary log lines.
 
 Only idc's own loggers go to DEBUG. botocore's wire logs are left at WARNING because they print
 request and response bodies (tokens, client secrets: aws-cli #5971). Every record still passes through
@@ -9,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import TextIO
 
 SECRET_KEYS = (
     "accessToken",
@@ -48,6 +54,32 @@ class RedactingFilter(logging.Filter):
         record.msg = message
         record.args = None
         return True
+
+
+NOTICE_LOGGER = "idc.notice"
+
+
+class OneLineHandler(logging.Handler):
+    """Writes each notice over the previous one on the same terminal line; an empty notice clears it."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(logging.INFO)
+        self.stream = stream
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.stream.write("\r\x1b[K" + redact(record.getMessage()))
+            self.stream.flush()
+        except Exception:  # a closed terminal must not break the command
+            self.handleError(record)
+
+
+def enable_terminal_notices(stream: TextIO) -> None:
+    """Show notices on ``stream`` (a terminal) on one updating line."""
+    logger = logging.getLogger(NOTICE_LOGGER)
+    logger.addHandler(OneLineHandler(stream))
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
 
 
 def enable_debug_logging() -> None:

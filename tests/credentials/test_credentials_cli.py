@@ -225,3 +225,28 @@ def test_a_token_expired_on_the_server_is_refreshed_for_credentials(signed_in, e
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["AccessKeyId"]
     assert emulator.stats().get("CreateToken") == 1
+
+
+def test_retries_are_said_on_one_terminal_line(signed_in, emulator) -> None:
+    """Three 429s with Retry-After 1: on a terminal, one line says what is happening and is rewritten
+    (carriage return), then cleared; without a terminal nothing is added to stderr."""
+    import pexpect
+
+    emulator.set_fault(operation="GetRoleCredentials", status=429, retry_after=1, count=3)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "idc", "credentials", "--profile", "dev", "--format", "env"],
+        env=signed_in.env,
+        encoding="utf-8",
+        timeout=60,
+    )
+    child.expect_exact("GetRoleCredentials throttled (429 Too Many Requests); retrying in ")
+    child.expect_exact("(retry 3)")
+    child.expect_exact("\r\x1b[K")  # the line is cleared before the answer
+    child.expect_exact("export AWS_ACCESS_KEY_ID=")
+    child.expect_exact(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    emulator.set_fault(operation="GetRoleCredentials", status=429, retry_after=1, count=3)
+    quiet = run_idc(["credentials", "--profile", "dev", "--refresh"], signed_in.env, script=True)
+    assert quiet.returncode == 0 and quiet.stderr == ""

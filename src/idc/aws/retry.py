@@ -41,6 +41,7 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 
 log = logging.getLogger(__name__)
+notice = logging.getLogger("idc.notice")  # idc.debug_log.NOTICE_LOGGER: one updating terminal line
 
 THROTTLING_CODES = frozenset(
     {
@@ -189,32 +190,47 @@ def call_with_retry(
     start = clock()
     attempt = 0
     connection_failures = 0
-    while True:
-        if limiter is not None:
-            limiter.acquire()
-        try:
-            return fn()
-        except Exception as error:
-            verdict = _classify(error, policy)
-            if not verdict.retry:
-                raise
-            delay = policy.backoff(attempt, rng)
-            if verdict.retry_after is not None:
-                delay += verdict.retry_after
-            attempt += 1
-            connection_failures += verdict.connection
-            elapsed = clock() - start
-            out_of_attempts = (policy.max_attempts is not None and attempt >= policy.max_attempts) or (
-                connection_failures >= policy.connection_attempts
-            )
-            if out_of_attempts or elapsed + delay > policy.budget_s:
-                if verdict.throttled:
-                    raise _throttled(error, attempt, elapsed, verdict.retry_after, policy) from error
-                raise
-            log.debug(
-                "%s failed (%s); retry %d in %.2fs", _operation_of(error), verdict.reason, attempt, delay
-            )
-            sleep(delay)
+    try:
+        while True:
+            if limiter is not None:
+                limiter.acquire()
+            try:
+                return fn()
+            except Exception as error:
+                verdict = _classify(error, policy)
+                if not verdict.retry:
+                    raise
+                delay = policy.backoff(attempt, rng)
+                if verdict.retry_after is not None:
+                    delay += verdict.retry_after
+                attempt += 1
+                connection_failures += verdict.connection
+                elapsed = clock() - start
+                out_of_attempts = (policy.max_attempts is not None and attempt >= policy.max_attempts) or (
+                    connection_failures >= policy.connection_attempts
+                )
+                if out_of_attempts or elapsed + delay > policy.budget_s:
+                    if verdict.throttled:
+                        raise _throttled(error, attempt, elapsed, verdict.retry_after, policy) from error
+                    raise
+                log.debug(
+                    "%s failed (%s); retry %d in %.2fs", _operation_of(error), verdict.reason, attempt, delay
+                )
+                notice.info("%s; retrying in %.0f s (retry %d)", _waiting(error, verdict), delay, attempt)
+                sleep(delay)
+    finally:
+        if attempt:
+            notice.info("")  # clears the line
+
+
+def _waiting(error: BaseException, verdict: _Verdict) -> str:
+    """What a person should read while idc waits: who answered what."""
+    operation = _operation_of(error)
+    if verdict.throttled:
+        return f"{operation} throttled (429 Too Many Requests)"
+    if verdict.connection:
+        return f"{operation} could not connect ({verdict.reason})"
+    return f"{operation} failed ({verdict.reason.strip()})"
 
 
 def _throttled(

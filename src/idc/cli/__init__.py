@@ -75,6 +75,10 @@ def app(ctx: click.Context, debug: bool) -> None:
         from idc.debug_log import enable_debug_logging
 
         enable_debug_logging()
+    elif sys.stderr.isatty():
+        from idc.debug_log import enable_terminal_notices
+
+        enable_terminal_notices(sys.stderr)
 
 
 def run(args: list[str]) -> int:
@@ -105,7 +109,7 @@ def _run(args: list[str]) -> int | None:
         misplaced = isinstance(usage, click.NoSuchOption) and usage.option_name == "--debug"
         if misplaced and _debug_first(args) != args:
             return None
-        usage.show()
+        click.echo(usage_line(usage), err=True)
         return int(usage.exit_code)
     except BaseException as error:
         if isinstance(error, SystemExit):
@@ -117,6 +121,20 @@ def _run(args: list[str]) -> int | None:
         click.echo(render(error), err=True)
         return int(exit_status_for(error))
     return int(result) if isinstance(result, int) else 0
+
+
+def usage_line(error: click.ClickException) -> str:
+    """click's error as idc's one line: ``idc: No such option '--bogus'. Run `idc login --help`.``
+
+    (click's own rendering is three lines: a usage synopsis, a hint, then the error.)
+    """
+    message = error.format_message().strip()
+    if not message.endswith((".", "?", "!")):
+        message += "."
+    ctx = getattr(error, "ctx", None)
+    if isinstance(error, click.UsageError) and ctx is not None:
+        return f"idc: {message} Run `{ctx.command_path} --help` for the options."
+    return f"idc: {message}"
 
 
 def _debug_first(args: list[str]) -> list[str]:
