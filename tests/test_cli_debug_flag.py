@@ -45,4 +45,34 @@ def test_debug_after_dashes_belongs_to_the_command(aws_home) -> None:
 def test_other_unknown_options_are_still_usage_errors(aws_home) -> None:
     result = _idc(aws_home, "login", "--bogus", "--debug")
     assert result.returncode == 2
-    assert "No such option '--bogus'" in result.stderr
+    assert result.stderr == "idc: No such option '--bogus'. Run `idc login --help` for the options.\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        pytest.param(
+            ["nosuch"], "idc: No such command 'nosuch'. Run `idc --help` for the options.", id="command"
+        ),
+        pytest.param(
+            ["list", "--output", "xml"],
+            "idc: Invalid value for '--output': 'xml' is not one of",
+            id="choice",
+        ),
+        pytest.param(
+            ["emulator", "end-sessions"],
+            "idc: IDC_EMULATOR_URL and IDC_EMULATOR_ADMIN_TOKEN are not set: no running emulator to talk to. "
+            "Run the `export` lines `idc emulator` printed when it started",
+            id="emulator-admin-without-variables",
+        ),
+    ],
+)
+def test_usage_errors_are_one_idc_line(aws_home, args: list[str], line: str) -> None:
+    """The README promises one `idc:` line for every failure; click's own is a three-line block."""
+    env = {k: v for k, v in aws_home.env.items() if not k.startswith("IDC_EMULATOR")}
+    result = subprocess.run(
+        [sys.executable, "-m", "idc", *args], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode in (2, 3), result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(line), result.stderr

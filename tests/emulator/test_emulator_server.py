@@ -77,3 +77,18 @@ def test_binds_loopback_only_by_default(emulator: Any) -> None:
         pytest.skip("this machine has no non-loopback IPv4 address to try")
     with pytest.raises(OSError), socket.create_connection((address, port), timeout=2):
         pass
+
+
+def test_the_admin_token_is_kept_in_the_state_file(tmp_path: Any) -> None:
+    """With --state, the exported IDC_EMULATOR_ADMIN_TOKEN keeps working after a restart."""
+    state = tmp_path / "emulator.sqlite"
+    with EmulatorServer(state=state) as first:
+        token = first.admin_token
+    with EmulatorServer(state=state) as second:
+        assert second.admin_token == token
+        answer = httpx.post(
+            f"{second.base_url}/_admin/stats", json={}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert answer.status_code == 200
+    with EmulatorServer() as fresh, EmulatorServer() as other:  # in memory: a new one each start
+        assert fresh.admin_token != other.admin_token

@@ -125,18 +125,25 @@ def _admin_options(function: Any) -> Any:
     function = click.option(
         "--admin-token",
         envvar=TOKEN_ENV,
-        required=True,
         help=f"The admin token printed at start (prefer the {TOKEN_ENV} variable).",
     )(function)
-    function = click.option(
-        "--url", envvar=URL_ENV, required=True, help=f"Base URL of the emulator ({URL_ENV})."
-    )(function)
+    function = click.option("--url", envvar=URL_ENV, help=f"Base URL of the emulator ({URL_ENV}).")(function)
     return function
 
 
-def _client(url: str, admin_token: str) -> Any:
+def _client(url: str | None, admin_token: str | None) -> Any:
     from idc.emulator.admin_client import AdminClient
 
+    missing = [name for name, value in ((URL_ENV, url), (TOKEN_ENV, admin_token)) if not value]
+    if missing or url is None or admin_token is None:
+        from idc.errors import ConfigError
+
+        raise ConfigError(
+            f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: no running emulator to "
+            "talk to.",
+            hint="Run the `export` lines `idc emulator` printed when it started (or pass --url and "
+            "--admin-token).",
+        )
     return AdminClient(url, admin_token)
 
 
@@ -165,7 +172,7 @@ def show_directory(path: Path | None) -> None:
 @emulator.command("end-sessions")
 @click.option("--user", help="End only this user's sessions.")
 @_admin_options
-def end_sessions(url: str, admin_token: str, user: str | None) -> None:
+def end_sessions(url: str | None, admin_token: str | None, user: str | None) -> None:
     """End all sign-in sessions (or one user's): their tokens stop working.
 
     Example: idc emulator end-sessions --user demo
@@ -177,7 +184,7 @@ def end_sessions(url: str, admin_token: str, user: str | None) -> None:
 @emulator.command("advance-clock")
 @click.argument("seconds", type=float)
 @_admin_options
-def advance_clock(url: str, admin_token: str, seconds: float) -> None:
+def advance_clock(url: str | None, admin_token: str | None, seconds: float) -> None:
     """Move the emulator's clock forward by SECONDS (tokens and credentials age).
 
     Example: idc emulator advance-clock 3600
@@ -197,7 +204,7 @@ def advance_clock(url: str, admin_token: str, seconds: float) -> None:
 )
 @click.option("--count", type=int, help="Only the next N matching calls (default: until clear-faults).")
 @_admin_options
-def fault(url: str, admin_token: str, **spec: Any) -> None:
+def fault(url: str | None, admin_token: str | None, **spec: Any) -> None:
     """Inject a fault into a running emulator.
 
     \b
@@ -216,7 +223,7 @@ def fault(url: str, admin_token: str, **spec: Any) -> None:
 @emulator.command("clear-faults")
 @click.option("--baseline", is_flag=True, help="Also drop the --tps-limit/--latency-ms given at start.")
 @_admin_options
-def clear_faults(url: str, admin_token: str, baseline: bool) -> None:
+def clear_faults(url: str | None, admin_token: str | None, baseline: bool) -> None:
     """Remove injected faults.
 
     Example: idc emulator clear-faults
@@ -228,7 +235,7 @@ def clear_faults(url: str, admin_token: str, baseline: bool) -> None:
 @emulator.command("stats")
 @click.option("--reset", is_flag=True, help="Zero the counters after reading them.")
 @_admin_options
-def stats(url: str, admin_token: str, reset: bool) -> None:
+def stats(url: str | None, admin_token: str | None, reset: bool) -> None:
     """Print the calls received per API operation, as JSON.
 
     Example: idc emulator stats

@@ -71,8 +71,9 @@ class EmulatorServer:
     ) -> None:
         self.host = host
         self.port = port
-        self.admin_token = admin_token or secrets.token_urlsafe(24)
-        self.engine = IdentityCenter(directory, store=StateStore(state), clock=clock)
+        store = StateStore(state)
+        self.engine = IdentityCenter(directory, store=store, clock=clock)
+        self.admin_token = admin_token or _admin_token(store)
         if tps_limit is not None:
             self.engine.faults.add({"tps_limit": tps_limit}, baseline=True)
         if latency_ms:
@@ -185,3 +186,14 @@ class EmulatorServer:
         self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def _admin_token(store: StateStore) -> str:
+    """The admin token kept in the state: with ``--state`` the exported IDC_EMULATOR_ADMIN_TOKEN keeps
+    working across restarts, as the sessions and tokens in that file do (in memory: new at each start)."""
+    store.execute(
+        "INSERT OR IGNORE INTO meta (key, value) VALUES ('admin_token', ?)", (secrets.token_urlsafe(24),)
+    )
+    row = store.one("SELECT value FROM meta WHERE key = 'admin_token'")
+    assert row is not None
+    return str(row["value"])
