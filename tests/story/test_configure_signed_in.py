@@ -219,3 +219,48 @@ def test_configure_and_demo_help_show_examples_within_80_columns(path: list[str]
     assert all(len(line) <= 80 for line in result.output.splitlines()), result.output
     command = app.get_command(click.Context(app), path[0])
     assert command is not None
+
+
+@pytest.mark.parametrize("how", ["abandoned-device-code-login", "token-from-another-tool"])
+def test_a_valid_token_is_a_signed_in_session_whatever_registration_sits_beside_it(
+    aws_home: Any, emulator: Any, how: str
+) -> None:
+    first = idc(full_flags(emulator), child_env(aws_home.env, emulator.env, APPROVER))
+    assert first.returncode == 0, first.stderr
+    registrations = [p for p in aws_home.sso_cache.glob("*.json") if "accessToken" not in p.read_text()]
+    assert len(registrations) == 1
+    if how == "abandoned-device-code-login":
+        # `idc login --use-device-code`, left before anyone approved: it registered a device-code client
+        # in place of the PKCE one the token was made with.
+        login = subprocess.Popen(
+            [command("idc"), "login", "--sso-session", "my-sso", "--use-device-code", "--no-browser"],
+            env=child_env(aws_home.env, emulator.env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert login.stdout is not None
+        for line in login.stdout:
+            if "enter the code" in line:
+                break
+        login.terminate()
+        login.wait(timeout=30)
+        login.stdout.close()
+        assert json.loads(registrations[0].read_text())["clientId"] not in (aws_home.sso_cache).joinpath(
+            hashlib.sha1(b"my-sso").hexdigest() + ".json"
+        ).read_text()
+    else:
+        registrations[0].unlink()  # the AWS CLI's device flow, an exported token: no registration here
+    calls = sign_in_calls(emulator)
+
+    env = child_env(aws_home.env, emulator.env, DENIER)  # a sign-in would be refused
+    args = ["configure", "sso", "--sso-session", "my-sso", "--role-name", "AdministratorAccess"]
+    done = idc([*args, "--account-id", "123456789012", "--profile", "second"], env)
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    assert USING.search(done.stdout), done.stdout
+    assert sign_in_calls(emulator) == calls
+    session_args = ["configure", "sso-session", "--sso-session", "my-sso"]
+    done = idc([*session_args, "--start-url", emulator.start_url, "--sso-region", emulator.region], env)
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    assert USING.search(done.stdout), done.stdout

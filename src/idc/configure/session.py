@@ -55,6 +55,8 @@ class SessionAnswers:
     scopes: str | None
     token_storage: str = FILE  # where the sign-in is to be kept (idc.configure.token_storage)
     stored_in: str = FILE  # where the session keeps it now
+    # The scopes the config already gives this [sso-session] (None: the session is new to the config).
+    configured_scopes: str | None = None
 
 
 def ask_session(
@@ -119,6 +121,7 @@ def ask_session(
         answers.sso_region,
     )
     scopes = None
+    current_scopes = None
     if name is not None:
         current_scopes = defaults.get("sso_registration_scopes") or DEFAULT_SCOPES
         scopes = prompter.ask(
@@ -141,6 +144,7 @@ def ask_session(
         scopes=scopes,
         token_storage=token_storage,
         stored_in=stored_in,
+        configured_scopes=current_scopes if name is not None and defaults else None,
     )
 
 
@@ -185,7 +189,8 @@ def signed_in_token(
     """The session's cached token when no sign-in is needed, else None.
 
     It must be for this start URL and region, made with this session's client registration (so for
-    its registration scopes: botocore's registration key includes them), and valid beyond botocore's
+    its registration scopes: botocore's registration key includes them) or, when no registration of
+    its client is cached, for unchanged scopes (:func:`_scopes_changed`), and valid beyond botocore's
     15-minute expiry window (``botocore.tokens.SSOTokenProvider``), so the profile works right away.
     One that is not is refreshed with its refresh token when it has one (sso-oidc ``CreateToken``,
     ``grantType=refresh_token``, :func:`idc.signin.token_refresh.get_valid_token`): the SSO session outlives
@@ -209,13 +214,27 @@ def signed_in_token(
         scopes = list(sign_in_target(session).registration_scopes) or None
         key = registration_cache_key(session.sso_region, scopes, session.name, session.start_url)
         registration = store.load_registration(key)
-        if registration is None or registration.client_id != token.client_id:
-            return None
+        if (registration is None or registration.client_id != token.client_id) and _scopes_changed(session):
+            return None  # the token was made for the old scopes: the new ones need their own sign-in
     if token.expires_at - options.clock() > EXPIRY_WINDOW:
         return token
     if not token.can_refresh:
         return None
     return _refreshed(session, locations=locations, options=options)
+
+
+def _scopes_changed(session: SessionAnswers) -> bool:
+    """Whether the answered scopes differ from those the config gave the session until now.
+
+    Only consulted when no registration of the token's client sits beside the token: the token was
+    written by another tool (the AWS CLI, an exported token), or an unfinished sign-in (a device-code
+    login nobody approved) registered a new client over the one the token was made with. A valid token
+    is a signed-in session then, unless the user is changing the scopes it was made for.
+    """
+    if session.configured_scopes is None:
+        return False
+    answered = parse_scopes(session.scopes or DEFAULT_SCOPES)
+    return set(answered) != set(parse_scopes(session.configured_scopes))
 
 
 def _refreshed(session: SessionAnswers, *, locations: Locations, options: SignInOptions) -> SsoToken | None:
