@@ -685,3 +685,54 @@ def test_sso_session_again_offers_its_values(aws_home: Any, tmp_path: Path) -> N
         "[sso-session team]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-west-1\n"
         "sso_registration_scopes = sso:account:access\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("other", "keys"),
+    [
+        pytest.param(
+            "credential_process = /usr/local/bin/vault-creds app\n", "credential_process", id="process"
+        ),
+        pytest.param(
+            "role_arn = arn:aws:iam::123456789012:role/app\nsource_profile = base\n",
+            "role_arn and source_profile",
+            id="assume-role",
+        ),
+    ],
+)
+def test_a_profile_with_other_credentials_is_refused_before_any_question(
+    aws_home: Any, emulator: Any, other: str, keys: str
+) -> None:
+    before = f"[profile app]\n{other}region = eu-west-1\n"
+    aws_home.config_file.write_text(before)
+    done = idc(
+        [*full_flags(emulator, profile="app")], child_env(aws_home.env, emulator.env, DENIER)
+    )  # a sign-in would be refused: none may start
+    assert done.returncode == ExitStatus.CONFIG, (done.stdout, done.stderr)
+    assert done.stderr == (
+        f'idc: The profile "app" already gets credentials from {keys}; SSO keys beside them would be '
+        "ignored by the AWS CLI and SDKs. Choose another profile name (--profile), or remove those keys "
+        "from it first.\n"
+    )
+    assert done.stdout == ""
+    assert aws_home.config_file.read_text() == before
+    assert emulator.stats().get("CreateToken") is None
+
+
+@pytest.mark.parametrize("command", ["sso", "sso-session"])
+def test_a_config_that_cannot_be_written_is_found_before_any_question(
+    aws_home: Any, emulator: Any, command: str
+) -> None:
+    # A directory nobody may create files in (sysfs refuses even root, for whom permission bits do not
+    # count): the wizard used to ask everything and sign in, then fail to write with exit 3.
+    unwritable = Path("/sys/idc-test/config")
+    assert not unwritable.parent.exists()
+    env = child_env(aws_home.env, emulator.env, DENIER, {"AWS_CONFIG_FILE": str(unwritable)})
+    args = full_flags(emulator) if command == "sso" else full_flags(emulator)[:8]
+    args[1] = command
+    done = idc(args, env)
+    assert done.returncode == ExitStatus.CACHE, (done.stdout, done.stderr)
+    assert done.stderr.startswith(f"idc: The config file {unwritable} cannot be written (")
+    assert done.stderr.count("\n") == 1
+    assert done.stdout == ""
+    assert emulator.stats().get("CreateToken") is None

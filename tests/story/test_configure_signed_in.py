@@ -247,9 +247,10 @@ def test_a_valid_token_is_a_signed_in_session_whatever_registration_sits_beside_
         login.terminate()
         login.wait(timeout=30)
         login.stdout.close()
-        assert json.loads(registrations[0].read_text())["clientId"] not in (aws_home.sso_cache).joinpath(
-            hashlib.sha1(b"my-sso").hexdigest() + ".json"
-        ).read_text()
+        assert (
+            json.loads(registrations[0].read_text())["clientId"]
+            not in (aws_home.sso_cache).joinpath(hashlib.sha1(b"my-sso").hexdigest() + ".json").read_text()
+        )
     else:
         registrations[0].unlink()  # the AWS CLI's device flow, an exported token: no registration here
     calls = sign_in_calls(emulator)

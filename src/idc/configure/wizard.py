@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 from idc.aws.clients import default_client_factory
+from idc.config.writable import ensure_writable
 from idc.configure.account_role import ACCOUNT_TEXTS, ROLE_TEXTS, list_accounts, list_roles, pick
 from idc.configure.checks import (
     DEFAULT_SCOPES,
@@ -31,7 +32,7 @@ from idc.configure.checks import (
 from idc.configure.prompts import Answers, Prompter, question_for
 from idc.configure.session import Signer, ask_session, rerun_command
 from idc.configure.token_storage import settle_storage
-from idc.configure.writing import profile_for, read_existing, write_sections
+from idc.configure.writing import check_not_another_kind, profile_for, read_existing, write_sections
 from idc.errors import ConfigError, LoginRequired, shell_word
 from idc.storage.locations import Locations
 
@@ -82,9 +83,12 @@ def configure_sso(
     from idc.signin.login import SignInOptions
 
     check_answers(answers)
+    ensure_writable(locations.config_file)
     sign_in = sign_in or SignInOptions()
     existing = read_existing(locations)
     current = existing.profiles.get(answers.profile or "", {}) if answers.profile else {}
+    if answers.profile:
+        check_not_another_kind(answers.profile.strip(), existing)
 
     session = ask_session(answers, prompter, existing, current, required=False)
     fix = rerun_command("sso", answers, session, sign_in)
@@ -135,8 +139,13 @@ def configure_sso(
         profile = answers.profile.strip()
     else:
         default_name = existing_name or f"{role.value}-{account.value}"
+
+        def check_profile(name: str) -> str:
+            check_not_another_kind(check_profile_name(name), existing)
+            return name
+
         profile = prompter.ask(
-            question_for("profile", "Profile name", default_name, check_profile_name), answers.profile
+            question_for("profile", "Profile name", default_name, check_profile), answers.profile
         )
 
     values: dict[str, str | None] = {}
@@ -207,6 +216,7 @@ def configure_sso_session(
     from idc.signin.login import SignInOptions
 
     check_answers(answers)
+    ensure_writable(locations.config_file)
     existing = read_existing(locations)
     session = ask_session(answers, prompter, existing, {}, required=True)
     assert session.name is not None  # required=True never yields the legacy format

@@ -35,6 +35,32 @@ def read_existing(locations: Locations) -> ExistingConfig:
     return ExistingConfig(profiles=flat(config.profiles), sessions=flat(config.sso_sessions))
 
 
+OTHER_CREDENTIAL_SOURCES = (
+    "credential_process",
+    "role_arn",
+    "source_profile",
+    "credential_source",
+    "web_identity_token_file",
+    "aws_access_key_id",
+)
+"""Keys that give a profile credentials another way: botocore uses them before (or instead of) the SSO
+keys, so SSO keys added beside them would silently do nothing (or mix two setups)."""
+
+
+def check_not_another_kind(name: str, existing: ExistingConfig) -> None:
+    """Refuse to add SSO keys to a profile that gets its credentials another way."""
+    values = existing.profiles.get(name, {})
+    if "idc_sso_account_id" in values or "idc_sso_role_name" in values:
+        return  # idc's own keychain-session profile: its credential_process is idc's (re-configuring it)
+    others = [key for key in OTHER_CREDENTIAL_SOURCES if key in values]
+    if others:
+        raise ConfigError(
+            f'The profile "{name}" already gets credentials from {" and ".join(others)}; SSO keys beside '
+            "them would be ignored by the AWS CLI and SDKs.",
+            hint="Choose another profile name (--profile), or remove those keys from it first.",
+        )
+
+
 def profile_for(existing: ExistingConfig, session: SessionAnswers, account_id: str, role: str) -> str | None:
     """The name of a profile already configured for this session (or start URL), account and role."""
     for name, values in existing.profiles.items():
