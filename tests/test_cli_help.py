@@ -70,3 +70,11 @@ def test_the_command_list_shows_whole_summaries(name: str) -> None:
     """`idc --help` lists each command with a summary that is not cut off with '...'."""
     line = next(line for line in _help([]).splitlines() if line.strip().startswith(f"{name} "))
     assert not line.rstrip().endswith("..."), line
+
+
+@pytest.mark.parametrize("group", [["emulator"], ["configure"]], ids=" ".join)
+def test_subcommand_lists_show_whole_summaries(group: list[str]) -> None:
+    """`idc emulator --help`, `idc configure --help`: no summary cut off with '...'."""
+    text = _help(group)
+    listed = text.split("Commands:", 1)[1].splitlines()
+    assert listed and not [line for line in listed if line.rstrip().endswith("...")], text

@@ -176,6 +176,10 @@ def demo_environment(home: Path, endpoints: dict[str, str]) -> Iterator[dict[str
         os.environ.update(saved)
 
 
+def _pairs(count: int) -> str:
+    return f"{count} account/role pair" + ("" if count == 1 else "s")
+
+
 def botocore_identity(profile: str, env: dict[str, str], timeout: float = 60) -> dict[str, str]:
     """STS GetCallerIdentity through botocore's own SSO provider, in a child with ``env``.
 
@@ -385,7 +389,7 @@ class _Story:
             steps.transcript.write(f"{account_id}  {account_name:<12} {role}\n")
         if not any(role == "AdministratorAccess" for _, _, role in rows):
             raise steps.fail("AdministratorAccess is not among the roles listed")
-        steps.ok(f"{len(rows)} account/role pair(s), straight from the portal API")
+        steps.ok(f"{_pairs(len(rows))}, straight from the portal API")
 
     def _whoami(self, profile: str) -> str:
         """``idc whoami``: role credentials (cache, else GetRoleCredentials), then STS GetCallerIdentity."""
@@ -413,7 +417,7 @@ class _Story:
             raise steps.fail(f"unexpected identity {identity['Arn']}")
         if again:
             rows = self._listing(profile)
-            steps.transcript.write(f"idc list: {len(rows)} account/role pair(s)\n")
+            steps.transcript.write(f"idc list: {_pairs(len(rows))}\n")
         steps.ok("idc and botocore both got role credentials, and STS knows whose they are")
 
     def end_session(self) -> None:
@@ -429,7 +433,9 @@ class _Story:
         )
         if not answer.get("ended"):
             raise steps.fail(f"the server ended no session ({answer})")
-        steps.ok(f"{answer['ended']} session(s) of user {DEMO_USER!r} ended: their tokens are now refused")
+        ended = int(answer["ended"])
+        sessions = "1 session" if ended == 1 else f"{ended} sessions"
+        steps.ok(f"{sessions} of user {DEMO_USER!r} ended: their tokens are now refused")
 
     def see_expired(self, profile: str) -> None:
         steps = self.steps

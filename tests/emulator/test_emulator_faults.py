@@ -134,7 +134,7 @@ def test_admin_commands(aws: Clients) -> None:
     with pytest.raises(aws.sso.exceptions.UnauthorizedException):
         aws.sso.list_accounts(accessToken=token["accessToken"])
     ended = _idc(aws.emulator, "end-sessions", "--user", "demo")
-    assert ended.stdout.strip() == "Ended 1 session(s)."
+    assert ended.stdout.strip() == "Ended 1 session."
     assert _idc(aws.emulator, "clear-faults").returncode == 0
 
 

@@ -218,7 +218,7 @@ def test_logout_all(world: SignInWorld) -> None:
 
     result = _idc(world, "logout")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "Signed out of 1 SSO session(s); removed 1 cached role credential(s)."
+    assert result.stdout.strip() == "Signed out of 1 SSO session; removed the cached credentials of 1 role."
     assert world.tokens() == {}
     assert not (world.locations.cli_cache_dir / f"{sso_entry}.json").exists()
     assert assume_role.exists()  # not ours to remove
@@ -245,7 +245,7 @@ def test_logout_one_session_keeps_the_others(world: SignInWorld) -> None:
 
     result = _idc(world, "logout", "--profile", "dev")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "Signed out of 1 SSO session(s); removed 1 cached role credential(s)."
+    assert result.stdout.strip() == "Signed out of 1 SSO session; removed the cached credentials of 1 role."
     remaining = world.tokens()
     assert list(remaining) == [hashlib.sha1(b"ops").hexdigest() + ".json"]
     assert not (world.locations.cli_cache_dir / f"{dev_role}.json").exists()
@@ -345,7 +345,7 @@ def test_logout_with_the_portal_unreachable_says_the_session_lives_on(world: Sig
     result = _idc(world, "logout", env=dead)
     assert result.returncode == 0, result.stderr
     assert world.tokens() == {}
-    assert "Signed out of 1 SSO session(s)" in result.stdout
+    assert "Signed out of 1 SSO session;" in result.stdout
     assert result.stderr.startswith("idc: warning: IAM Identity Center could not be reached to end 1 ")
     assert result.stderr.count("\n") == 1 and token not in result.stderr
     assert world.emulator.stats().get("Logout", 0) == 0

@@ -150,7 +150,7 @@ def sso(
     )
 
 
-@configure.command("sso-session")
+@configure.command("sso-session", short_help="Create or update an [sso-session], signing in first.")
 @functools.partial(_session_options, legacy=False)
 @_login_options
 @click.option("--no-login", is_flag=True, help="Write the session without signing in.")

@@ -122,14 +122,16 @@ def logout(profile: str | None, sso_session: str | None, everything: bool) -> No
     locations = Locations.from_environ()
     target = _target(profile, sso_session, locations) if (profile or sso_session) else None
     report = sign_out(locations, target)
+    from idc.cli.listing import counted
+
     click.echo(
-        f"Signed out of {report.sessions} SSO session(s); "
-        f"removed {report.role_credentials} cached role credential(s)."
+        f"Signed out of {counted(report.sessions, 'SSO session')}; removed the cached credentials of "
+        f"{counted(report.role_credentials, 'role')}."
     )
     if report.unreachable:
         click.echo(
             f"idc: warning: IAM Identity Center could not be reached to end {report.unreachable} "
-            "session(s) on the server; they stay valid there until they expire. The local tokens are "
+            "of them on the server; they stay valid there until they expire. The local tokens are "
             "removed.",
             err=True,
         )

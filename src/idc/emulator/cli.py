@@ -147,7 +147,7 @@ def _client(url: str | None, admin_token: str | None) -> Any:
     return AdminClient(url, admin_token)
 
 
-@emulator.command("directory")
+@emulator.command("directory", short_help="Check a directory file; print it as the emulator reads it.")
 @click.option(
     "--directory",
     "path",
@@ -169,7 +169,7 @@ def show_directory(path: Path | None) -> None:
     click.echo(json.dumps(directory_to_dict(load_directory(path)), indent=2))
 
 
-@emulator.command("end-sessions")
+@emulator.command("end-sessions", short_help="End all sign-in sessions, or one user's.")
 @click.option("--user", help="End only this user's sessions.")
 @_admin_options
 def end_sessions(url: str | None, admin_token: str | None, user: str | None) -> None:
@@ -178,10 +178,11 @@ def end_sessions(url: str | None, admin_token: str | None, user: str | None) -> 
     Example: idc emulator end-sessions --user demo
     """
     answer = _client(url, admin_token).call("end-sessions", {"user": user} if user else {})
-    click.echo(f"Ended {answer['ended']} session(s).")
+    ended = int(answer["ended"])
+    click.echo(f"Ended {ended} session{'' if ended == 1 else 's'}.")
 
 
-@emulator.command("advance-clock")
+@emulator.command("advance-clock", short_help="Move the emulator's clock forward by SECONDS.")
 @click.argument("seconds", type=float)
 @_admin_options
 def advance_clock(url: str | None, admin_token: str | None, seconds: float) -> None:
