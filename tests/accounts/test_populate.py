@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -395,6 +396,13 @@ def _listing(*accounts: tuple[str, str, tuple[str, ...]]) -> AccountListing:
             id="nameless-account-uses-its-id",
         ),
         pytest.param(
+            [("111111111111", "Zürich Ärzte", ("Admin",)), ("222222222222", "東京", ("Admin",))],
+            "{account_name}.{role_name}",
+            False,
+            ["222222222222.Admin", "Zurich-Arzte.Admin"],
+            id="accents-transliterated",
+        ),
+        pytest.param(
             [("111111111111", "x", ("Admin",))],
             "{account_id}_{role_name}@{account_email}",
             False,
@@ -408,6 +416,31 @@ def test_profile_names(
 ) -> None:
     names = [p.name for p in profile_names(_listing(*accounts), template, lowercase=lowercase)]
     assert names == expected
+
+
+def test_names_once_written_stay_and_the_newcomer_gets_the_suffix(tmp_path: Path) -> None:
+    settings = PopulateSettings(
+        start_url="https://d-0000000000.awsapps.com/start", sso_region="eu-west-1", sso_session=SESSION
+    )
+    config = tmp_path / "config"
+    before = _listing(("100000000001", "web-prod", ("ReadOnlyAccess",)))
+    first = plan_populate(config, "", before, settings)
+    assert "[profile web-prod.ReadOnlyAccess]\n" in first.new_text
+    # A second account named web-prod appears: the profile people use keeps its name.
+    after = _listing(
+        ("100000000001", "web-prod", ("ReadOnlyAccess",)), ("100000720629", "web-prod", ("ReadOnlyAccess",))
+    )
+    second = plan_populate(config, first.new_text, after, settings)
+    assert "[profile web-prod.ReadOnlyAccess]\nsso_session = org\nsso_account_id = 100000000001\n" in (
+        second.new_text
+    )
+    assert "[profile web-prod.ReadOnlyAccess-100000720629]\n" in second.new_text
+    # Another template renames, as asked.
+    other = replace(settings, template="{account_id}.{role_name}")
+    assert (
+        "[profile 100000000001.ReadOnlyAccess]"
+        in plan_populate(config, second.new_text, after, other).new_text
+    )
 
 
 def test_a_block_without_its_end_line_is_refused(tmp_path: Path) -> None:

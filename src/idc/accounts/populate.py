@@ -29,8 +29,9 @@ import difflib
 import re
 import shlex
 import string
+import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,8 +54,11 @@ _KEY_VALUE = re.compile(r"^(?P<key>[^=\s][^=]*?)\s*=\s*(?P<value>.*?)\s*$")
 
 
 def normalise(value: str, *, lowercase: bool = False) -> str:
-    """``value`` as a profile-name fragment: unsafe runs become ``-``, no leading/trailing ``-``."""
-    text = _DASHES.sub("-", _UNSAFE.sub("-", value.strip())).strip("-")
+    """``value`` as a profile-name fragment: accents dropped (``Zürich`` is ``Zurich``), other unsafe
+    runs become ``-``, no leading/trailing ``-``."""
+    decomposed = unicodedata.normalize("NFKD", value.strip())
+    text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    text = _DASHES.sub("-", _UNSAFE.sub("-", text)).strip("-")
     return text.lower() if lowercase else text
 
 
@@ -85,13 +89,20 @@ class PlannedProfile:
 
 
 def profile_names(
-    listing: AccountListing, template: str = DEFAULT_TEMPLATE, *, lowercase: bool = False
+    listing: AccountListing,
+    template: str = DEFAULT_TEMPLATE,
+    *,
+    lowercase: bool = False,
+    written: Mapping[tuple[str, str], str] | None = None,
 ) -> list[PlannedProfile]:
     """A unique profile name for every (account, role) of ``listing``, sorted by name.
 
-    Names that collide get ``-<account id>`` appended (then ``-<role>``), for every member of the
-    colliding group, so the result does not depend on the order of the listing.
+    ``written``: the names an earlier run gave (account id, role) pairs. They stay: scripts and people
+    rely on them, so a newcomer whose name would clash gets the suffix instead. Other names that
+    collide get ``-<account id>`` appended (then ``-<role>``), for every member of the colliding group,
+    so the result does not depend on the order of the listing.
     """
+    written = written or {}
     validate_template(template)
     planned: list[PlannedProfile] = []
     for account in listing.accounts:
@@ -104,6 +115,20 @@ def profile_names(
             }
             name = normalise(template.format(**values), lowercase=lowercase) or account.account_id
             planned.append(PlannedProfile(name, account.account_id, role, account.account_name))
+    # A written name stays while it still derives from this template (the name, or it plus a suffix);
+    # another --template or --lowercase renames, as asked.
+    keep = {
+        (p.account_id, p.role_name)
+        for p in planned
+        if written.get((p.account_id, p.role_name), "\0").startswith(p.name)
+    }
+    kept = {
+        p.name: replace(p, name=written[(p.account_id, p.role_name)])
+        for p in planned
+        if (p.account_id, p.role_name) in keep
+    }
+    planned = [p for p in planned if (p.account_id, p.role_name) not in keep]
+    kept_names = {p.name for p in kept.values()}
 
     def with_account(p: PlannedProfile) -> str:
         return p.name if p.account_id in p.name else f"{p.name}-{p.account_id}"
@@ -113,15 +138,19 @@ def profile_names(
 
     for widen in (with_account, with_role):
         counts = Counter(p.name for p in planned)
-        planned = [replace(p, name=widen(p)) if counts[p.name] > 1 else p for p in planned]
+        planned = [
+            replace(p, name=widen(p)) if counts[p.name] > 1 or p.name in kept_names else p for p in planned
+        ]
     # Still clashing (a template literal that looks like a suffix): number them in (account, role) order.
     groups: dict[str, list[PlannedProfile]] = {}
     for p in planned:
         groups.setdefault(p.name, []).append(p)
-    planned = []
+    planned = list(kept.values())
     for name, group in groups.items():
         ordered = sorted(group, key=lambda p: (p.account_id, p.role_name))
-        planned += [ordered[0]] + [replace(p, name=f"{name}-{i}") for i, p in enumerate(ordered[1:], start=2)]
+        first = 2 if name in kept_names else 1
+        numbered = [replace(p, name=f"{name}-{i}") for i, p in enumerate(ordered, start=first)]
+        planned += numbered if first == 2 else [ordered[0], *numbered[1:]]
     return sorted(planned, key=lambda p: (p.name.casefold(), p.name))
 
 
@@ -337,7 +366,8 @@ def plan_populate(
     new_sections: dict[str, Section] = {}
     skipped: list[str] = []
     current: set[tuple[str, str]] = set()
-    for planned in profile_names(listing, settings.template, lowercase=settings.lowercase):
+    written = {a: s.name for s in old_sections if (a := _assignment(s)) is not None}
+    for planned in profile_names(listing, settings.template, lowercase=settings.lowercase, written=written):
         current.add((planned.account_id, planned.role_name))
         if planned.name in taken_outside:
             skipped.append(planned.name)
