@@ -31,7 +31,9 @@ def bare_root(tmp_path: Path) -> Path:
         pytest.param({**DESKTOP, "SSH_CONNECTION": "10.0.0.2 50000 10.0.0.1 22"}, "linux", "SSH", id="ssh"),
         pytest.param({**DESKTOP, "SSH_TTY": "/dev/pts/3"}, "linux", "SSH", id="ssh-tty"),
         pytest.param({"SSH_CLIENT": "10.0.0.2 50000 22"}, "darwin", "SSH", id="ssh-mac"),
-        pytest.param({**DESKTOP, "container": "podman"}, "linux", "container", id="container-env"),
+        # toolbox, distrobox: a container sharing the host's display (and network) opens its browser
+        pytest.param({**DESKTOP, "container": "podman"}, "linux", None, id="container-with-display"),
+        pytest.param({"container": "podman"}, "linux", "container", id="container-env"),
         pytest.param({}, "darwin", None, id="mac"),
         pytest.param({}, "win32", None, id="windows"),
         pytest.param({"BROWSER": "lynx", "SSH_TTY": "/dev/pts/1"}, "linux", None, id="BROWSER-wins"),
@@ -47,7 +49,8 @@ def test_detection(environ: dict[str, str], platform: str, expected: str | None,
 
 def test_docker_marker(bare_root: Path) -> None:
     (bare_root / ".dockerenv").write_text("")
-    assert "container" in (browser_unavailable_reason(DESKTOP, platform="linux", root=bare_root) or "")
+    assert "container" in (browser_unavailable_reason({}, platform="linux", root=bare_root) or "")
+    assert browser_unavailable_reason(DESKTOP, platform="linux", root=bare_root) is None
 
 
 def test_wsl_needs_wslview(bare_root: Path, tmp_path: Path) -> None:

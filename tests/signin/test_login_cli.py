@@ -97,12 +97,28 @@ def test_aws_profile_and_legacy_profile_use_the_device_flow(world: SignInWorld) 
     assert world.emulator.stats()["StartDeviceAuthorization"] == 1
 
 
-def test_ssh_session_falls_back_to_the_device_flow(world: SignInWorld) -> None:
+@pytest.mark.parametrize(
+    ("where", "flags", "note"),
+    [
+        pytest.param(
+            {"SSH_CONNECTION": "10.0.0.2 50000 10.0.0.1 22"},
+            [],
+            "Not opening a browser: this is an SSH session. Using the device code flow instead.\n",
+            id="ssh",
+        ),
+        # asked for the device code already: no note about browsers (it used to name the container)
+        pytest.param({"container": "podman"}, ["--use-device-code"], "", id="container-device-code"),
+    ],
+)
+def test_ssh_session_falls_back_to_the_device_flow(
+    world: SignInWorld, where: dict[str, str], flags: list[str], note: str
+) -> None:
     """No browser can reach our loopback listener over SSH: say so, then print URL and code."""
     world.write_config(session_config(world.emulator.start_url, world.emulator.region))
-    env = {**world.env, "SSH_CONNECTION": "10.0.0.2 50000 10.0.0.1 22", "PYTHONUNBUFFERED": "1"}
+    env = {k: v for k, v in world.env.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER")}
+    env.update(where, PYTHONUNBUFFERED="1")
     process = subprocess.Popen(
-        [sys.executable, "-m", "idc", "login", "--profile", "dev"],
+        [sys.executable, "-m", "idc", "login", "--profile", "dev", *flags],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -120,10 +136,7 @@ def test_ssh_session_falls_back_to_the_device_flow(world: SignInWorld) -> None:
     rest, errors = process.communicate(timeout=60)
     assert process.returncode == 0, errors
     text = "".join(lines) + rest
-    assert text.startswith(
-        "Not opening a browser: this is an SSH session. Using the device code flow instead.\n"
-        "Browser will not be automatically opened.\n"
-    )
+    assert text.startswith(note + "Browser will not be automatically opened.\n"), text
     assert text.rstrip().endswith(SUCCESS.format(world.emulator.start_url))
 
 

@@ -40,7 +40,7 @@ def browser_unavailable_reason(
 
     ``BROWSER`` in the environment means the user told us how to open one: it always wins. Otherwise:
     an SSH session (the browser, if any, runs on another machine, so its redirect to 127.0.0.1 cannot
-    reach us), a container, WSL without ``wslview``, or Linux/BSD without a display.
+    reach us), a container without a display, WSL without ``wslview``, or Linux/BSD without a display.
     """
     env = os.environ if environ is None else environ
     plat = sys.platform if platform is None else platform
@@ -48,8 +48,10 @@ def browser_unavailable_reason(
         return None
     if env.get("SSH_CONNECTION") or env.get("SSH_TTY") or env.get("SSH_CLIENT"):
         return "this is an SSH session"
-    if _in_container(env, root):
-        return "this is a container"
+    display = env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")
+    if _in_container(env, root) and not display:
+        # toolbox and distrobox share the host's display and network: there a browser works
+        return "this is a container without a display"
     if plat.startswith("linux") and _is_wsl(root):
         if shutil.which("wslview", path=env.get("PATH")) is None:
             return "this is WSL without wslview (install wslu)"

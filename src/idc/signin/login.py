@@ -293,7 +293,7 @@ def _choose_flow(
         return use_pkce, None if options.no_browser else SystemBrowserOpener(environ)
     if use_pkce:
         out.write(f"Not opening a browser: {reason}. Using the device code flow instead.\n")
-    elif not options.no_browser:
+    elif not (options.no_browser or options.use_device_code):  # asked for the device code: no news
         out.write(f"Not opening a browser: {reason}.\n")
     return False, None
 
