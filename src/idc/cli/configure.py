@@ -90,7 +90,9 @@ def configure() -> None:
 @click.option("--account-id", metavar="ID", help="AWS account id (12 digits).")
 @click.option("--role-name", metavar="ROLE", help="Role (permission set) name.")
 @click.option("--region", metavar="REGION", help="Default client region of the profile.")
-@click.option("--output", metavar="FORMAT", help="Default output format (json, text, table, yaml).")
+@click.option(
+    "--output", metavar="FORMAT", help="Default output format (json, text, table, yaml, yaml-stream)."
+)
 @click.option("--profile", metavar="NAME", help="Profile to create or update.")
 @_login_options
 def sso(

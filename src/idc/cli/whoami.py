@@ -29,10 +29,10 @@ def _remaining(expiration: dt.datetime) -> str:
 @click.option("--profile", metavar="PROFILE", help="Profile in ~/.aws/config (default: AWS_PROFILE).")
 @click.option(
     "--output",
-    type=click.Choice(["text", "json"]),
-    default="text",
+    type=click.Choice(["table", "json", "text"]),
+    default="table",
     show_default=True,
-    help="text for people, json for scripts.",
+    help="table for people (as `idc list`; text is the same), json for scripts.",
 )
 @click.option("--auto-login", is_flag=True, help="Sign in when the SSO session is over.")
 def whoami(profile: str | None, output: str, auto_login: bool) -> None:
