@@ -122,10 +122,11 @@ def test_sigterm_removes_the_throwaway_home(aws_home: Any, tmp_path: Path) -> No
 
 
 def test_the_demo_needs_no_test_tool(aws_home: Any, tmp_path: Path) -> None:
-    """`uv run --no-dev idc demo` (the README's first command) has no dev group: none of it may load."""
+    """`uv run idc demo` (the README's first command) installs no test tool: none of them may load."""
     tomllib = pytest.importorskip("tomllib")  # 3.11+
     project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
-    dev = [re.split(r"[\[<>=!~; ]", spec, maxsplit=1)[0] for spec in project["dependency-groups"]["dev"]]
+    groups = project["dependency-groups"]
+    dev = [re.split(r"[\[<>=!~; ]", spec, maxsplit=1)[0] for spec in groups["dev"] + groups["test"]]
     blocked = sorted({name.lower().replace("-", "_") for name in dev} | {"boto3", "moto", "playwright"})
     # A sitecustomize in every Python the demo starts (its botocore children too) refuses those imports.
     hook = tmp_path / "hook"
