@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
 from toolchain import ensure_test_tools
 
 ensure_test_tools()  # before any test tool is imported: the first `uv run pytest` installs them
