@@ -77,7 +77,7 @@ def test_twenty_processes_with_auto_login_make_one_authorisation(emulator, aws_h
 
 @pytest.mark.slow
 def test_a_sigkilled_lock_holder_frees_the_lock_at_once(signed_in, emulator) -> None:
-    emulator.set_fault(operation="GetRoleCredentials", latency_ms=5_000)
+    emulator.set_fault(operation="GetRoleCredentials", latency_ms=20_000)
     holder = _spawn(1, signed_in.env)[0]
     locks = signed_in.home / ".aws" / "idc" / "locks"
     deadline = time.monotonic() + 30
@@ -101,4 +101,6 @@ def test_a_sigkilled_lock_holder_frees_the_lock_at_once(signed_in, emulator) -> 
     )
     assert waiter.returncode == 0, waiter.stderr
     assert json.loads(waiter.stdout)["AccessKeyId"]
-    assert time.monotonic() - started < 4  # neither the holder's 5 s call nor a lock timeout
+    # Neither the holder's 20 s call nor a lock wait (60 s or more): a bound below both, so that a loaded
+    # machine (where one idc start-up can take seconds) does not fail it.
+    assert time.monotonic() - started < 15
