@@ -8,8 +8,10 @@ own providers to read a tmp HOME run them in a subprocess with ``aws_home.env``.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,3 +57,33 @@ def aws_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AwsHome:
         AWS_EC2_METADATA_DISABLED="true",
     )
     return AwsHome(home=home, config_file=config, env=env)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium through Playwright, one for the whole session.
+
+    One: Playwright's sync API runs an event loop in the thread that starts it, so a second
+    ``sync_playwright()`` in the main thread while the first is open fails ("Sync API inside the asyncio
+    loop"). Every test that drives Chromium from the main thread takes this fixture.
+    """
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from credentials.credential_helpers import sign_in, write_config
-from story.helpers import browser_hook, chromium
+from story.helpers import browser_hook
 
-__all__ = ["browser_hook", "chromium", "console_user"]
+__all__ = ["browser_hook", "console_user"]
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""Fixtures of the end-to-end story (defined in :mod:`story.helpers`)."""
+"""Fixtures of the end-to-end story (defined in :mod:`story.helpers`; Chromium in the root conftest)."""
 
-from story.helpers import browser_hook, chromium, s3_server
+from story.helpers import browser_hook, s3_server
 
-__all__ = ["browser_hook", "chromium", "s3_server"]
+__all__ = ["browser_hook", "s3_server"]

@@ -17,15 +17,6 @@ from typing import Any
 import pytest
 
 BIN = Path(sys.executable).parent
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 EXPIRED = (
     "The SSO session associated with this profile has expired or is otherwise invalid. "
     "To refresh this SSO session run aws sso login with the corresponding profile."
@@ -70,16 +61,6 @@ class BrowserHook:
 @pytest.fixture
 def browser_hook(tmp_path: Path) -> BrowserHook:
     return BrowserHook(tmp_path)
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def approve_in_chromium(
