@@ -2,7 +2,8 @@
 
 Every call to AWS goes through botocore, which honours the endpoint variables
 (``AWS_ENDPOINT_URL_SSO_OIDC``, ``AWS_ENDPOINT_URL_SSO``, ``AWS_ENDPOINT_URL_STS``, ``AWS_ENDPOINT_URL``,
-``[services]`` sections), proxies and CA bundles. Library code takes a :class:`ClientFactory` so tests
+``[services]`` sections), proxies and CA bundles (``verify``: see :mod:`idc.aws.tls`). Library code
+takes a :class:`ClientFactory` so tests
 and callers choose the transport; :func:`default_client_factory` is the real one. botocore is imported
 here lazily: nothing on the credential hot path imports this module.
 """
@@ -13,6 +14,8 @@ import logging
 import threading
 from collections.abc import Callable
 from typing import Any
+
+from idc.aws.tls import Verify
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,7 @@ class BotocoreClientFactory:
         max_pool_connections: int = 20,
         user_agent_extra: str = "idc",
         profile: str | None = None,
+        verify: Verify = None,
     ) -> None:
         self._max_attempts = max_attempts
         self._connect_timeout = connect_timeout
@@ -46,6 +50,7 @@ class BotocoreClientFactory:
         self._max_pool_connections = max_pool_connections
         self._user_agent_extra = user_agent_extra
         self._profile = profile  # the profile being served: a stray AWS_PROFILE must not break us
+        self.verify = verify  # --ca-bundle / --no-verify-ssl; None: AWS_CA_BUNDLE, ca_bundle, botocore's
         self._session: Any = None
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
@@ -77,7 +82,9 @@ class BotocoreClientFactory:
         )
         if service in _UNSIGNED_SERVICES:
             config = config.merge(Config(signature_version=UNSIGNED))
-        return log_calls(self._session.create_client(service, region_name=region, config=config))
+        return log_calls(
+            self._session.create_client(service, region_name=region, config=config, verify=self.verify)
+        )
 
 
 def log_calls(client: Any) -> Any:
