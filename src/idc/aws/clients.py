@@ -64,15 +64,29 @@ class BotocoreClientFactory:
                 self._clients[key] = client
             return client
 
-    def _create(self, service: str, region: str) -> Any:
+    def trust(self) -> bool | str:
+        """The certificates these clients trust, for requests made outside botocore (start URLs):
+        ``verify``, else botocore's ``ca_bundle`` (AWS_CA_BUNDLE, then the profile's), else True."""
+        if self.verify is not None:
+            return self.verify
+        with self._lock:
+            bundle = self._botocore_session().get_config_variable("ca_bundle")
+        return str(bundle) if bundle else True
+
+    def _botocore_session(self) -> Any:
         import botocore.session
-        from botocore import UNSIGNED
-        from botocore.config import Config
 
         if self._session is None:
             self._session = botocore.session.get_session()
             if self._profile is not None:
                 self._session.set_config_variable("profile", self._profile)
+        return self._session
+
+    def _create(self, service: str, region: str) -> Any:
+        from botocore import UNSIGNED
+        from botocore.config import Config
+
+        self._botocore_session()
         config = Config(
             retries={"total_max_attempts": self._max_attempts, "mode": "standard"},
             connect_timeout=self._connect_timeout,
@@ -109,6 +123,11 @@ def log_calls(client: Any) -> Any:
     client.meta.events.register("before-call", before)
     client.meta.events.register("after-call", after)
     return client
+
+
+def trust_of(factory: ClientFactory) -> bool | str:
+    """What ``factory``'s clients trust (True, botocore's default, for factories that do not say)."""
+    return factory.trust() if isinstance(factory, BotocoreClientFactory) else True
 
 
 _default: BotocoreClientFactory | None = None
