@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
 from idc.emulator.directory import default_directory, directory_to_dict
@@ -15,3 +17,14 @@ def vanity_directory(**changes: Any) -> dict[str, Any]:
     directory = directory_to_dict(default_directory())
     directory.update(start_url=PORTAL_URL, region=PORTAL_REGION, **changes)
     return directory
+
+
+def approving_browser(directory: Path, ca_file: str) -> str:
+    """A BROWSER that approves on the emulator's pages; it trusts the CA as the user's browser would."""
+    script = directory / "browser"
+    script.write_text(
+        f'#!/bin/sh\nSSL_CERT_FILE="{ca_file}" '
+        f'exec {sys.executable} -m idc.emulator.page_approver --detach "$1"\n'
+    )
+    script.chmod(0o755)
+    return str(script)

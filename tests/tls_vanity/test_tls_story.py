@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from story.helpers import child_env, command
-from tls_vanity.support import PORTAL_REGION
+from tls_vanity.support import PORTAL_REGION, approving_browser
 
 ACCOUNT = "123456789012"
 STALE_REGION = "us-east-1"  # the config's sso_region before the first login: the portal host says eu-west-1
@@ -39,17 +39,6 @@ def _config(vanity_url: str) -> str:
         f"sso_region = {STALE_REGION}\n"
         "sso_registration_scopes = sso:account:access\n"
     )
-
-
-def _browser(directory: Path, ca_file: str) -> str:
-    """A BROWSER that approves on the emulator's pages; it trusts the CA as the user's browser would."""
-    script = directory / "browser"
-    script.write_text(
-        f'#!/bin/sh\nSSL_CERT_FILE="{ca_file}" '
-        f'exec {sys.executable} -m idc.emulator.page_approver --detach "$1"\n'
-    )
-    script.chmod(0o755)
-    return str(script)
 
 
 def _run(env: dict[str, str], *args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
@@ -72,7 +61,7 @@ def _one_ca_bundle_line(result: subprocess.CompletedProcess[str]) -> None:
 def test_vanity_url_over_tls_inspection(aws_home: Any, vanity_emulator: Any, tmp_path: Path) -> None:
     aws_home.config_file.write_text(_config(vanity_emulator.vanity_url))
     base = child_env(
-        aws_home.env, vanity_emulator.env, {"BROWSER": _browser(tmp_path, vanity_emulator.ca_file)}
+        aws_home.env, vanity_emulator.env, {"BROWSER": approving_browser(tmp_path, vanity_emulator.ca_file)}
     )
     trusted = {**base, "AWS_CA_BUNDLE": vanity_emulator.ca_file}
 
@@ -134,7 +123,10 @@ def test_botocore_sso_provider_uses_the_token_of_a_vanity_login(
     env = child_env(
         aws_home.env,
         vanity_emulator.env,
-        {"BROWSER": _browser(tmp_path, vanity_emulator.ca_file), "AWS_CA_BUNDLE": vanity_emulator.ca_file},
+        {
+            "BROWSER": approving_browser(tmp_path, vanity_emulator.ca_file),
+            "AWS_CA_BUNDLE": vanity_emulator.ca_file,
+        },
     )
     login = _idc(env, "login", "--profile", "dev", "--use-device-code")
     assert login.returncode == 0, login.stderr

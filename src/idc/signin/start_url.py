@@ -149,6 +149,23 @@ def resolve_start_url(
     return ResolvedStartUrl(start_url, portal_url, region)
 
 
+def region_of_vanity_start_url(start_url: str, *, verify: bool | str = True) -> str | None:
+    """The SSO Region behind a vanity start URL, for ``configure`` (which then does not ask for it).
+
+    None when the URL is AWS-owned or cannot be resolved to a Region: the question is asked, as the
+    AWS CLI does (the reason is logged with --debug).
+    """
+    from idc.errors import IdcError
+
+    if not is_vanity_start_url(start_url):
+        return None
+    try:
+        return resolve_start_url(start_url, None, verify=verify).region
+    except IdcError as error:
+        log.debug("could not resolve the vanity start URL %s (%s); asking for the region", start_url, error)
+        return None
+
+
 def _follow_once(url: str, send: Transport) -> str:
     """Where one HEAD (or GET, when HEAD is not allowed) on ``url`` redirects; ``url`` when it does not."""
     try:
