@@ -83,6 +83,11 @@ def test_vanity_url_over_tls_inspection(aws_home: Any, vanity_emulator: Any, tmp
     credentials = _idc(trusted, "credentials", "--profile", "dev")
     assert credentials.returncode == 0, credentials.stderr
     assert json.loads(credentials.stdout)["Version"] == 1
+    # A cache hit (the hot path) needs neither the network nor the CA, even with the TLS flags given.
+    calls = vanity_emulator.stats()
+    again = _idc(base, "credentials", "--profile", "dev", "--no-verify-ssl", "--ca-bundle", "/nonexistent")
+    assert (again.returncode, again.stdout, again.stderr) == (0, credentials.stdout, "")
+    assert vanity_emulator.stats() == calls
 
     # The AWS CLI (botocore's SSO provider reading idc's token) through the same CA.
     aws = _run(trusted, command("aws"), "sts", "get-caller-identity", "--profile", "dev", "--output", "json")
