@@ -8,6 +8,7 @@ thread, or ``subprocess=True`` for a real ``idc emulator`` process); real AWS cl
 from __future__ import annotations
 
 import json
+import ssl
 import subprocess
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -30,6 +31,7 @@ class RunningEmulator:
         admin_token: str,
         server: EmulatorServer | None = None,
         process: subprocess.Popen[str] | None = None,
+        ca_file: str | None = None,
     ) -> None:
         self.base_url = base_url
         self.start_url = start_url
@@ -37,6 +39,7 @@ class RunningEmulator:
         self.admin_token = admin_token
         self.server = server
         self.process = process
+        self.ca_file = ca_file  # with tls=True: the emulator's throwaway CA
         self.env = {
             "AWS_ENDPOINT_URL_SSO_OIDC": base_url,
             "AWS_ENDPOINT_URL_SSO": base_url,
@@ -58,7 +61,8 @@ class RunningEmulator:
             headers={"Authorization": f"Bearer {self.admin_token}", "Content-Type": "application/json"},
             method="POST",
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
+        context = ssl.create_default_context(cafile=self.ca_file) if self.ca_file else None
+        with urllib.request.urlopen(request, timeout=10, context=context) as response:
             result: dict[str, Any] = json.loads(response.read())
             return result
 
@@ -136,6 +140,7 @@ def emulator_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emula
                 region=server.region,
                 admin_token=server.admin_token,
                 server=server,
+                ca_file=server.ca_file,
             )
         running.append(emulator)
         return emulator

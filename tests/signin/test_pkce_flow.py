@@ -21,7 +21,9 @@ from idc.signin.pkce_flow import authorize_url, code_challenge, new_code_verifie
 from .conftest import SESSION, SignInWorld
 
 PKCE_TEXT = (
-    "Attempting to open your default browser.\nIf the browser does not open, open the following URL:\n\n"
+    "Attempting to open your default browser. If the browser does not open, open the following URL.\n"
+    "If you are unable to open the URL on this device, run this command again with the "
+    "'--use-device-code' option.\n\n"
 )
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from idc.aws.clients import ClientFactory
 from idc.aws.retry import RateLimiter, RetryPolicy, call_with_retry
+from idc.aws.tls import unreachable
 from idc.errors import IdcError, LoginRequired, ServiceError
 
 if TYPE_CHECKING:
@@ -40,7 +41,8 @@ def portal_call(client: Any, operation: str, fix: str, **params: Any) -> dict[st
             raise _token_refused(fix) from None
         raise ServiceError(f"IAM Identity Center answered {code or status} to {operation}.") from None
     except BotoCoreError as error:
-        raise ServiceError(
+        raise unreachable(
+            error,
             f"Could not reach IAM Identity Center for {operation}: {type(error).__name__}.",
             hint="Check the network (or AWS_ENDPOINT_URL_SSO) and try again.",
         ) from None
@@ -163,7 +165,8 @@ class PacedPortal:
         except ClientError as error:
             raise self._map(error, operation) from None
         except BotoCoreError as error:
-            raise ServiceError(
+            raise unreachable(
+                error,
                 f"Could not reach IAM Identity Center in {self._region} for {_API_NAMES[operation]} "
                 f"({type(error).__name__}).",
                 hint="Check the network (and AWS_ENDPOINT_URL_SSO if set) and try again.",

@@ -2,7 +2,8 @@
 
 Every call to AWS goes through botocore, which honours the endpoint variables
 (``AWS_ENDPOINT_URL_SSO_OIDC``, ``AWS_ENDPOINT_URL_SSO``, ``AWS_ENDPOINT_URL_STS``, ``AWS_ENDPOINT_URL``,
-``[services]`` sections), proxies and CA bundles. Library code takes a :class:`ClientFactory` so tests
+``[services]`` sections), proxies and CA bundles (``verify``: see :mod:`idc.aws.tls`). Library code
+takes a :class:`ClientFactory` so tests
 and callers choose the transport; :func:`default_client_factory` is the real one. botocore is imported
 here lazily: nothing on the credential hot path imports this module.
 """
@@ -13,6 +14,8 @@ import logging
 import threading
 from collections.abc import Callable
 from typing import Any
+
+from idc.aws.tls import Verify
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,7 @@ class BotocoreClientFactory:
         max_pool_connections: int = 20,
         user_agent_extra: str = "idc",
         profile: str | None = None,
+        verify: Verify = None,
     ) -> None:
         self._max_attempts = max_attempts
         self._connect_timeout = connect_timeout
@@ -46,6 +50,7 @@ class BotocoreClientFactory:
         self._max_pool_connections = max_pool_connections
         self._user_agent_extra = user_agent_extra
         self._profile = profile  # the profile being served: a stray AWS_PROFILE must not break us
+        self.verify = verify  # --ca-bundle / --no-verify-ssl; None: AWS_CA_BUNDLE, ca_bundle, botocore's
         self._session: Any = None
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
@@ -59,15 +64,29 @@ class BotocoreClientFactory:
                 self._clients[key] = client
             return client
 
-    def _create(self, service: str, region: str) -> Any:
+    def trust(self) -> bool | str:
+        """The certificates these clients trust, for requests made outside botocore (start URLs):
+        ``verify``, else botocore's ``ca_bundle`` (AWS_CA_BUNDLE, then the profile's), else True."""
+        if self.verify is not None:
+            return self.verify
+        with self._lock:
+            bundle = self._botocore_session().get_config_variable("ca_bundle")
+        return str(bundle) if bundle else True
+
+    def _botocore_session(self) -> Any:
         import botocore.session
-        from botocore import UNSIGNED
-        from botocore.config import Config
 
         if self._session is None:
             self._session = botocore.session.get_session()
             if self._profile is not None:
                 self._session.set_config_variable("profile", self._profile)
+        return self._session
+
+    def _create(self, service: str, region: str) -> Any:
+        from botocore import UNSIGNED
+        from botocore.config import Config
+
+        self._botocore_session()
         config = Config(
             retries={"total_max_attempts": self._max_attempts, "mode": "standard"},
             connect_timeout=self._connect_timeout,
@@ -77,7 +96,9 @@ class BotocoreClientFactory:
         )
         if service in _UNSIGNED_SERVICES:
             config = config.merge(Config(signature_version=UNSIGNED))
-        return log_calls(self._session.create_client(service, region_name=region, config=config))
+        return log_calls(
+            self._session.create_client(service, region_name=region, config=config, verify=self.verify)
+        )
 
 
 def log_calls(client: Any) -> Any:
@@ -102,6 +123,11 @@ def log_calls(client: Any) -> Any:
     client.meta.events.register("before-call", before)
     client.meta.events.register("after-call", after)
     return client
+
+
+def trust_of(factory: ClientFactory) -> bool | str:
+    """What ``factory``'s clients trust (True, botocore's default, for factories that do not say)."""
+    return factory.trust() if isinstance(factory, BotocoreClientFactory) else True
 
 
 _default: BotocoreClientFactory | None = None

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from idc.aws.clients import ClientFactory
+from idc.aws.tls import unreachable
 from idc.errors import ConfigError, LoginFailed, ServiceError
 
 log = logging.getLogger(__name__)
@@ -264,7 +265,8 @@ class OidcClient:
             raise _map_client_error(operation, error, keep_polling=keep_polling) from None
         except BotoCoreError as error:
             # Connection errors, timeouts, bad endpoint: botocore's message names the URL, not secrets.
-            raise ServiceError(
+            raise unreachable(
+                error,
                 f"Could not reach IAM Identity Center in {self.region} for {operation}: "
                 f"{type(error).__name__}.",
                 hint="Check the network (and AWS_ENDPOINT_URL_SSO_OIDC if set), then run `idc login` again.",

@@ -25,11 +25,14 @@ class CredentialsRefused(ServiceError):
         self.code = code
 
 
-def caller_identity(credentials: RoleCredentials, region: str, profile: str | None = None) -> dict[str, str]:
+def caller_identity(
+    credentials: RoleCredentials, region: str, profile: str | None = None, verify: bool | str | None = None
+) -> dict[str, str]:
     """STS GetCallerIdentity (awsquery ``Action=GetCallerIdentity``, SigV4) with ``credentials``.
 
     The client is botocore's, signed with the role credentials (a ClientFactory makes unsigned or
-    default-credential clients, so this one is made here), honouring AWS_ENDPOINT_URL_STS.
+    default-credential clients, so this one is made here), honouring AWS_ENDPOINT_URL_STS; ``verify``
+    as :mod:`idc.aws.tls` says.
     """
     import botocore.session
     from botocore.config import Config
@@ -37,6 +40,7 @@ def caller_identity(credentials: RoleCredentials, region: str, profile: str | No
 
     from idc.aws.clients import log_calls
     from idc.aws.retry import call_with_retry
+    from idc.aws.tls import unreachable
 
     session = botocore.session.get_session()
     if profile is not None:  # its [services] endpoints apply; a stray AWS_PROFILE does not
@@ -48,6 +52,7 @@ def caller_identity(credentials: RoleCredentials, region: str, profile: str | No
         aws_secret_access_key=credentials.secret_access_key,
         aws_session_token=credentials.session_token,
         config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, user_agent_extra="idc"),
+        verify=verify,
     )
     log_calls(client)
     try:
@@ -61,7 +66,8 @@ def caller_identity(credentials: RoleCredentials, region: str, profile: str | No
             hint="Run `idc credentials` with --debug for details.",
         ) from None
     except BotoCoreError as error:
-        raise ServiceError(
+        raise unreachable(
+            error,
             f"Could not reach STS in {region} ({type(error).__name__}).",
             hint="Check the network (and AWS_ENDPOINT_URL_STS if set) and try again.",
         ) from None

@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 import click
 
+from idc.cli.tls import tls_options
 from idc.configure import (
     Answers,
     Prompter,
@@ -58,6 +59,18 @@ def _login_options(function: Callable[..., Any]) -> Callable[..., Any]:
     return function
 
 
+def _sign_in_options(
+    no_browser: bool, use_device_code: bool, verify: bool | str | None, *, profile: str | None
+) -> SignInOptions:
+    from idc.aws.clients import BotocoreClientFactory
+
+    return SignInOptions(
+        client_factory=BotocoreClientFactory(verify=verify, profile=profile),
+        no_browser=no_browser,
+        use_device_code=use_device_code,
+    )
+
+
 def _prompter() -> Prompter:
     """Ask when someone can answer (stdin is a terminal, even with stdout piped to a log)."""
     if sys.stdin.isatty():
@@ -95,6 +108,7 @@ def configure() -> None:
 )
 @click.option("--profile", metavar="NAME", help="Profile to create or update.")
 @_login_options
+@tls_options
 def sso(
     sso_session: str | None,
     start_url: str | None,
@@ -109,6 +123,7 @@ def sso(
     no_browser: bool,
     use_device_code: bool,
     force_login: bool,
+    verify: bool | str | None,
 ) -> None:
     """Create or update a profile that gets credentials from IAM Identity Center.
 
@@ -146,7 +161,7 @@ def sso(
         answers,
         locations=Locations.from_environ(),
         prompter=prompter,
-        sign_in=SignInOptions(no_browser=no_browser, use_device_code=use_device_code),
+        sign_in=_sign_in_options(no_browser, use_device_code, verify, profile=None),
         sign_in_out=_sign_in_out(prompter),
         force_login=force_login,
     )
@@ -156,6 +171,7 @@ def sso(
 @functools.partial(_session_options, legacy=False)
 @_login_options
 @click.option("--no-login", is_flag=True, help="Write the session without signing in.")
+@tls_options
 def sso_session_command(
     sso_session: str | None,
     start_url: str | None,
@@ -166,6 +182,7 @@ def sso_session_command(
     use_device_code: bool,
     force_login: bool,
     no_login: bool,
+    verify: bool | str | None,
 ) -> None:
     """Create or update an [sso-session] section, then sign in to it.
 
@@ -194,7 +211,7 @@ def sso_session_command(
         answers,
         locations=Locations.from_environ(),
         prompter=prompter,
-        sign_in=SignInOptions(no_browser=no_browser, use_device_code=use_device_code),
+        sign_in=_sign_in_options(no_browser, use_device_code, verify, profile=None),
         login=not no_login,
         sign_in_out=_sign_in_out(prompter),
         force_login=force_login,

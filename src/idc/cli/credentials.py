@@ -14,6 +14,7 @@ import sys
 
 import click
 
+from idc.cli.tls import tls_options
 from idc.credentials.export_formats import DEFAULT_FORMAT, FORMATS, render
 from idc.storage.locations import Locations
 from idc.storage.role_cache import RoleCredentials
@@ -50,7 +51,7 @@ def resolve_profile(name: str | None, locations: Locations) -> tuple[SsoProfile,
 
 
 def obtain(
-    profile: str | None, auto_login: bool, *, refresh: bool = False
+    profile: str | None, auto_login: bool, verify: bool | str | None = None, *, refresh: bool = False
 ) -> tuple[RoleCredentials, SsoProfile]:
     """Role credentials for the profile, the way ``idc credentials`` gets them on a cache miss."""
     from idc.aws.clients import BotocoreClientFactory
@@ -61,7 +62,7 @@ def obtain(
     credentials = get_role_credentials(
         sso,
         locations=locations,
-        client_factory=BotocoreClientFactory(profile=sso.profile_name),
+        client_factory=BotocoreClientFactory(profile=sso.profile_name, verify=verify),
         auto_login=auto_login or configured_auto,
         out=sys.stderr,
         refresh=refresh,
@@ -90,7 +91,10 @@ def obtain(
     is_flag=True,
     help="Get new role credentials even if the cached ones look valid (AWS refuses them).",
 )
-def credentials(profile: str | None, fmt: str, auto_login: bool, refresh: bool) -> None:
+@tls_options
+def credentials(
+    profile: str | None, fmt: str, auto_login: bool, refresh: bool, verify: bool | str | None
+) -> None:
     """Print the role credentials of an SSO profile.
 
     The default format is credential_process JSON, so other tools and SDKs can use idc:
@@ -110,7 +114,7 @@ def credentials(profile: str | None, fmt: str, auto_login: bool, refresh: bool) 
     `idc login --profile P` it names); 6 Identity Center error or unreachable.
     Only credentials go to stdout; messages go to stderr. All codes: `idc --help`.
     """
-    role, _ = obtain(profile, auto_login, refresh=refresh)
+    role, _ = obtain(profile, auto_login, verify, refresh=refresh)
     text = render(
         fmt,
         access_key_id=role.access_key_id,
@@ -136,7 +140,10 @@ def credentials(profile: str | None, fmt: str, auto_login: bool, refresh: bool) 
     "instead of putting keys that expire into COMMAND's environment.",
 )
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
-def exec_command(profile: str | None, auto_login: bool, server: bool, command: tuple[str, ...]) -> int:
+@tls_options
+def exec_command(
+    profile: str | None, auto_login: bool, server: bool, command: tuple[str, ...], verify: bool | str | None
+) -> int:
     """Run COMMAND with the profile's role credentials in its environment.
 
     Sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION and
@@ -164,21 +171,23 @@ def exec_command(profile: str | None, auto_login: bool, server: bool, command: t
     126 not executable, 127 not found.
     """
     if server:
-        return _exec_with_server(profile, auto_login, list(command))
+        return _exec_with_server(profile, auto_login, list(command), verify)
     from idc.credentials.hotpath import CachedCredentials, child_environment, run_program
 
-    role, sso = obtain(profile, auto_login)
+    role, sso = obtain(profile, auto_login, verify)
     cached = CachedCredentials(
         role.access_key_id, role.secret_access_key, role.session_token, role.expiration, sso.region
     )
     return run_program(list(command), child_environment(os.environ, cached))
 
 
-def _exec_with_server(profile: str | None, auto_login: bool, command: list[str]) -> int:
+def _exec_with_server(
+    profile: str | None, auto_login: bool, command: list[str], verify: bool | str | None
+) -> int:
     from idc.credentials.child_process import run_child, server_child_environment
     from idc.credentials.server import CredentialsServer
 
-    _, sso = obtain(profile, auto_login)  # a login problem shows now, before COMMAND starts
+    _, sso = obtain(profile, auto_login, verify)  # a login problem shows now, before COMMAND starts
     endpoint = CredentialsServer([sso.profile_name]).start()
     try:
         env = server_child_environment(os.environ, endpoint.environment(sso.profile_name), sso.region)

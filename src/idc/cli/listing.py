@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from idc.accounts.listing import DEFAULT_TPS
+from idc.cli.tls import tls_options
 
 if TYPE_CHECKING:
     from idc.accounts.listing import AccountListing, ProgressCallback
@@ -112,8 +113,14 @@ def render_table(listing: AccountListing) -> None:
     help="table for people, json for scripts (default: table on a terminal, json otherwise).",
 )
 @listing_options
+@tls_options
 def list_command(
-    profile: str | None, sso_session: str | None, output: str | None, refresh: bool, tps: float
+    profile: str | None,
+    sso_session: str | None,
+    output: str | None,
+    refresh: bool,
+    tps: float,
+    verify: bool | str | None,
 ) -> None:
     """List the AWS accounts and roles you can reach through IAM Identity Center.
 
@@ -124,6 +131,7 @@ def list_command(
     """
     from idc.accounts.listing import ListingOptions
     from idc.accounts.target import listing_for, resolve_target
+    from idc.aws.clients import BotocoreClientFactory
     from idc.storage.locations import Locations
 
     if profile and sso_session:
@@ -132,7 +140,12 @@ def list_command(
     target = resolve_target(locations, profile=profile, sso_session=sso_session)
     with progress_bar("Listing accounts") as progress:
         listing = listing_for(
-            target, locations=locations, refresh=refresh, options=ListingOptions(tps=tps), progress=progress
+            target,
+            locations=locations,
+            refresh=refresh,
+            options=ListingOptions(tps=tps),
+            progress=progress,
+            client_factory=BotocoreClientFactory(verify=verify, profile=profile),
         )
     if (output or ("table" if sys.stdout.isatty() else "json")) == "table":
         render_table(listing)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from idc.cli.tls import tls_options
 from idc.storage.locations import Locations
 
 if TYPE_CHECKING:
@@ -62,8 +63,14 @@ def _target(profile: str | None, sso_session: str | None, locations: Locations) 
     metavar="SECONDS",
     help="Give up waiting for the browser's redirect after this long (PKCE).",
 )
+@tls_options
 def login(
-    profile: str | None, sso_session: str | None, no_browser: bool, use_device_code: bool, timeout: float
+    profile: str | None,
+    sso_session: str | None,
+    no_browser: bool,
+    use_device_code: bool,
+    timeout: float,
+    verify: bool | str | None,
 ) -> None:
     """Sign in to IAM Identity Center and cache the token where the AWS CLI and SDKs read it.
 
@@ -76,11 +83,13 @@ def login(
     Examples:
       idc login --profile AdministratorAccess
       idc login --sso-session my-sso --use-device-code   # approve elsewhere
+      idc login --profile dev --ca-bundle corporate-ca.pem   # behind a TLS-inspecting proxy
 
     \b
     Exit codes: 0 signed in; 3 profile or session problem; 5 sign-in failed
     (denied, code expired, timed out); 6 Identity Center unreachable; 130 Ctrl-C.
     """
+    from idc.aws.clients import BotocoreClientFactory
     from idc.signin.login import login as sign_in
 
     locations = Locations.from_environ()
@@ -88,6 +97,7 @@ def login(
     sign_in(
         target,
         locations=locations,
+        client_factory=BotocoreClientFactory(verify=verify, profile=getattr(target, "profile_name", None)),
         no_browser=no_browser,
         use_device_code=use_device_code,
         out=sys.stdout,
@@ -100,7 +110,8 @@ def login(
 @click.option("--profile", metavar="NAME", help="Sign out of this profile's SSO session only.")
 @click.option("--sso-session", metavar="NAME", help="Sign out of this sso-session only.")
 @click.option("--all", "everything", is_flag=True, help="Sign out of every cached session (the default).")
-def logout(profile: str | None, sso_session: str | None, everything: bool) -> None:
+@tls_options
+def logout(profile: str | None, sso_session: str | None, everything: bool, verify: bool | str | None) -> None:
     """Sign out: end the SSO sessions on the server, remove cached tokens and SSO role credentials.
 
     Like `aws sso logout`, signs out of every cached session unless --profile or --sso-session names one.
@@ -115,13 +126,14 @@ def logout(profile: str | None, sso_session: str | None, everything: bool) -> No
     Exit codes: 0 signed out (also when nothing was signed in); 3 profile or
     session problem; 7 a cache file could not be removed.
     """
+    from idc.aws.clients import BotocoreClientFactory
     from idc.signin.logout import logout as sign_out
 
     if everything and (profile or sso_session):
         raise click.UsageError("Give --all, or --profile/--sso-session, not both.")
     locations = Locations.from_environ()
     target = _target(profile, sso_session, locations) if (profile or sso_session) else None
-    report = sign_out(locations, target)
+    report = sign_out(locations, target, client_factory=BotocoreClientFactory(verify=verify, profile=profile))
     from idc.cli.listing import counted
 
     click.echo(

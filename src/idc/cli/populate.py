@@ -13,6 +13,7 @@ import click
 
 from idc.accounts.populate import DEFAULT_TEMPLATE
 from idc.cli.listing import listing_options
+from idc.cli.tls import tls_options
 
 OUTPUT_FORMATS = ("json", "text", "table", "yaml", "yaml-stream")
 
@@ -40,6 +41,7 @@ OUTPUT_FORMATS = ("json", "text", "table", "yaml", "yaml-stream")
 @click.option("--prune", is_flag=True, help="Remove generated profiles whose assignment is gone.")
 @click.option("--dry-run", is_flag=True, help="Show the change as a unified diff; write nothing.")
 @listing_options
+@tls_options
 def populate_command(
     sso_session: str | None,
     profile: str | None,
@@ -52,6 +54,7 @@ def populate_command(
     dry_run: bool,
     refresh: bool,
     tps: float,
+    verify: bool | str | None,
 ) -> None:
     """Write a profile for every AWS account and role you can reach, in one marked block.
 
@@ -76,6 +79,7 @@ def populate_command(
         write_plan,
     )
     from idc.accounts.target import listing_for, resolve_target
+    from idc.aws.clients import BotocoreClientFactory
     from idc.cli.listing import progress_bar
     from idc.config import region_problem
     from idc.credentials.invocation import credential_command
@@ -110,7 +114,12 @@ def populate_command(
     )
     with progress_bar("Listing accounts") as progress:
         listing = listing_for(
-            target, locations=locations, refresh=refresh, options=ListingOptions(tps=tps), progress=progress
+            target,
+            locations=locations,
+            refresh=refresh,
+            options=ListingOptions(tps=tps),
+            progress=progress,
+            client_factory=BotocoreClientFactory(verify=verify, profile=profile),
         )
     config_file = locations.config_file
     plan = plan_populate(config_file, read_config_text(config_file), listing, settings)

@@ -13,6 +13,7 @@ import sys
 import click
 
 from idc.aws.sts import CredentialsRefused, caller_identity
+from idc.cli.tls import tls_options
 from idc.errors import ServiceError, shell_word
 from idc.storage.timestamps import format_timestamp
 
@@ -35,7 +36,8 @@ def _remaining(expiration: dt.datetime) -> str:
     help="table for people (as `idc list`; text is the same), json for scripts.",
 )
 @click.option("--auto-login", is_flag=True, help="Sign in when the SSO session is over.")
-def whoami(profile: str | None, output: str, auto_login: bool) -> None:
+@tls_options
+def whoami(profile: str | None, output: str, auto_login: bool, verify: bool | str | None) -> None:
     """Show the account, role ARN and user behind a profile (STS GetCallerIdentity).
 
     \b
@@ -49,9 +51,9 @@ def whoami(profile: str | None, output: str, auto_login: bool) -> None:
     """
     from idc.cli.credentials import obtain
 
-    role, sso = obtain(profile, auto_login)
+    role, sso = obtain(profile, auto_login, verify)
     try:
-        identity = caller_identity(role, sso.region or sso.sso_region, sso.profile_name)
+        identity = caller_identity(role, sso.region or sso.sso_region, sso.profile_name, verify)
     except CredentialsRefused as refused:
         from idc.credentials.role_credentials import forget_role_credentials
         from idc.storage.locations import Locations

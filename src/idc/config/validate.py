@@ -24,11 +24,11 @@ def start_url_problem(url: str) -> str | None:
 
 
 def region_problem(region: str) -> str | None:
-    """An AWS Region name: ``us-east-1``, ``us-gov-west-1``, ``ap-southeast-4``, ``eu-isoe-west-1``."""
+    """An AWS Region name: ``us-east-1``, ``us-gov-west-1``, ``cn-north-1``, ``eusc-de-east-1``."""
     parts = region.split("-")
     if (
         len(parts) >= 3
-        and len(parts[0]) == 2
+        and (len(parts[0]) == 2 or parts[0] == "eusc")
         and set(parts[0]) <= _LOWER
         and all(part and set(part) <= _LOWER for part in parts[1:-1])
         and parts[-1]

@@ -61,23 +61,33 @@ def pick(prompter: Prompter, options: Sequence[Option], given: str | None, texts
 def list_accounts(
     access_token: str, sso_region: str, *, client_factory: ClientFactory, fix: str
 ) -> list[Option]:
-    """Every account the token reaches (:func:`idc.accounts.portal.list_accounts`), as pick-list options."""
+    """Every account the token reaches (:func:`idc.accounts.portal.list_accounts`), as pick-list options,
+    sorted as AWS CLI >= 2.34.24 sorts them: by name, else email, else id (case-insensitive); accounts
+    with only an id last."""
     from idc.accounts import portal
 
     accounts = portal.list_accounts(access_token, sso_region, client_factory=client_factory, fix=fix)
+    accounts = sorted(accounts, key=_account_sort_key)
     return [Option(value=str(account["accountId"]), label=display_account(account)) for account in accounts]
+
+
+def _account_sort_key(account: dict[str, Any]) -> tuple[bool, str]:
+    name, email = account.get("accountName"), account.get("emailAddress")
+    first = next(value for value in (name, email, account["accountId"]) if value is not None)
+    return (name is None and email is None, str(first).lower())
 
 
 def list_roles(
     access_token: str, sso_region: str, account_id: str, *, client_factory: ClientFactory, fix: str
 ) -> list[Option]:
-    """The roles of one account (:func:`idc.accounts.portal.list_account_roles`), as pick-list options."""
+    """The roles of one account (:func:`idc.accounts.portal.list_account_roles`), as pick-list options,
+    sorted by name, case-insensitive (AWS CLI >= 2.34.24)."""
     from idc.accounts import portal
 
     roles = portal.list_account_roles(
         access_token, sso_region, account_id, client_factory=client_factory, fix=fix
     )
-    return [Option(value=role, label=role) for role in roles]
+    return [Option(value=role, label=role) for role in sorted(roles, key=str.lower)]
 
 
 def display_account(account: dict[str, Any]) -> str:

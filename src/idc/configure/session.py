@@ -66,8 +66,15 @@ def ask_session(
     profile_values: dict[str, str],
     *,
     required: bool,
+    trust: bool | str = True,
 ) -> SessionAnswers:
-    """Session name, start URL, region and scopes, with what the config already holds as defaults."""
+    """Session name, start URL, region and scopes, with what the config already holds as defaults.
+
+    A vanity start URL's portal host names the region: then it is not asked (AWS CLI >= 2.35.13).
+    ``trust`` is the certificate trust for that lookup (:func:`idc.aws.clients.trust_of`).
+    """
+    from idc.signin.start_url import region_of_vanity_start_url
+
     current_name = profile_values.get("sso_session")
     if current_name:
         text = f"SSO session name [{current_name}]: "
@@ -110,7 +117,7 @@ def ask_session(
         ),
         answers.start_url,
     )
-    sso_region = prompter.ask(
+    sso_region = region_of_vanity_start_url(start_url, verify=trust) or prompter.ask(
         Question(
             key="sso_region",
             prompt=f"SSO region [{defaults.get('sso_region')}]: ",

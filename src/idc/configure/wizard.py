@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
-from idc.aws.clients import default_client_factory
+from idc.aws.clients import default_client_factory, trust_of
 from idc.config.writable import ensure_writable
 from idc.configure.account_role import ACCOUNT_TEXTS, ROLE_TEXTS, list_accounts, list_roles, pick
 from idc.configure.checks import (
@@ -90,7 +90,8 @@ def configure_sso(
     if answers.profile:
         check_not_another_kind(answers.profile.strip(), existing)
 
-    session = ask_session(answers, prompter, existing, current, required=False)
+    trust = trust_of(sign_in.client_factory or default_client_factory())
+    session = ask_session(answers, prompter, existing, current, required=False, trust=trust)
     fix = rerun_command("sso", answers, session, sign_in)
     signer = Signer(session, locations, sign_in, prompter, sign_in_out or prompter.out, fix)
     token, reused = signer.token(force=force_login)
@@ -218,7 +219,8 @@ def configure_sso_session(
     check_answers(answers)
     ensure_writable(locations.config_file)
     existing = read_existing(locations)
-    session = ask_session(answers, prompter, existing, {}, required=True)
+    trust = trust_of((sign_in and sign_in.client_factory) or default_client_factory())
+    session = ask_session(answers, prompter, existing, {}, required=True, trust=trust)
     assert session.name is not None  # required=True never yields the legacy format
     reused = True  # without a sign-in, the token the session has is the one to keep
     if login:

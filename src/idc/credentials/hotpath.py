@@ -122,7 +122,7 @@ def parse_args(args: list[str], environ: Mapping[str, str]) -> _Request | None:
             program = args[i + 1 :]
             break
         name, eq, value = arg.partition("=")
-        if name in ("--profile", "--format"):
+        if name in ("--profile", "--format", "--ca-bundle"):
             if not eq:
                 if i + 1 >= len(args):
                     return None
@@ -130,9 +130,9 @@ def parse_args(args: list[str], environ: Mapping[str, str]) -> _Request | None:
                 i += 1
             if name == "--profile":
                 profile = value
-            else:
+            elif name == "--format":
                 fmt = value
-        elif arg != "--auto-login":  # only matters on a miss, which the full CLI handles
+        elif arg not in ("--auto-login", "--no-verify-ssl"):  # these (and --ca-bundle) only matter on a miss
             return None
         i += 1
     if command == "exec" and (not program or fmt != "process"):

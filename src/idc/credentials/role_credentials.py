@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from idc.aws.clients import ClientFactory, default_client_factory
 from idc.aws.retry import RetryPolicy, call_with_retry
+from idc.aws.tls import unreachable
 from idc.credentials.hotpath import adopt_role_lock
 from idc.errors import CacheError, ConfigError, LoginRequired, ServiceError, shell_word
 from idc.signin.token_refresh import Login, default_login, get_valid_token, login_required
@@ -276,7 +277,8 @@ def fetch_role_credentials(
             hint="Try again; run with --debug for details.",
         ) from None
     except BotoCoreError as error:
-        raise ServiceError(
+        raise unreachable(
+            error,
             f"Could not reach IAM Identity Center in {sso.sso_region} for GetRoleCredentials "
             f"({type(error).__name__}).",
             hint="Check the network (and AWS_ENDPOINT_URL_SSO if set) and try again.",

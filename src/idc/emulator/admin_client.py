@@ -7,6 +7,8 @@ running emulator from outside (tests use the same API through their fixture).
 from __future__ import annotations
 
 import json
+import os
+import ssl
 import urllib.error
 import urllib.request
 from typing import Any
@@ -31,7 +33,9 @@ class AdminClient:
             method="POST",
         )
         try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310 - http(s) only
+            # An `idc emulator --tls` is trusted through the CA file it printed (AWS_CA_BUNDLE).
+            context = ssl.create_default_context(cafile=os.environ.get("AWS_CA_BUNDLE") or None)
+            with urllib.request.urlopen(request, timeout=self._timeout, context=context) as response:  # noqa: S310
                 answer: dict[str, Any] = json.loads(response.read() or b"{}")
                 return answer
         except urllib.error.HTTPError as error:

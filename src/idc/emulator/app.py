@@ -259,6 +259,7 @@ def create_app(
     *,
     admin_token: str | None = None,
     allowed_hosts: Collection[str] | None = None,
+    vanity_hosts: Collection[str] = (),
 ) -> ASGIApp:
     """The ASGI app: API routes, admin routes, then the pages from :func:`idc.emulator.web.build_routes`."""
     from idc.emulator.web import build_routes
@@ -283,4 +284,11 @@ def create_app(
 
     app = Starlette(routes=routes, exception_handlers={500: internal_error})
     app.state.engine = engine
+    if vanity_hosts:
+        from idc.emulator.vanity import VanityRedirect
+
+        vanity = VanityRedirect(
+            app, hosts=vanity_hosts, start_path=engine.start_path, start_url=engine.start_url
+        )
+        return HostCheck(vanity, allowed_hosts)
     return HostCheck(app, allowed_hosts)

@@ -51,6 +51,17 @@ TOKEN_ENV = "IDC_EMULATOR_ADMIN_TOKEN"
     help="Also accept this Host header name (besides 127.0.0.1, localhost, [::1]); for --host 0.0.0.0.",
 )
 @click.option("--access-log", is_flag=True, help="Print one line per request (method, path, status).")
+@click.option(
+    "--tls",
+    is_flag=True,
+    help="Serve HTTPS with a certificate from a throwaway CA; prints the CA file to trust.",
+)
+@click.option(
+    "--vanity-host",
+    multiple=True,
+    metavar="NAME",
+    help="Act as this vanity start URL host: GET /start with this Host redirects to the portal start URL.",
+)
 @click.pass_context
 def emulator(
     ctx: click.Context,
@@ -62,6 +73,8 @@ def emulator(
     latency_ms: float | None,
     allow_host: tuple[str, ...],
     access_log: bool,
+    tls: bool,
+    vanity_host: tuple[str, ...],
 ) -> None:
     """Run a local IAM Identity Center (sso-oidc, portal, STS, sign-in pages) in the foreground.
 
@@ -72,6 +85,7 @@ def emulator(
     Examples:
       idc emulator --port 8900
       idc emulator --directory org.json --state emulator.sqlite --tps-limit 20
+      idc emulator --tls --vanity-host localhost   # HTTPS; https://localhost:PORT/start redirects
       idc emulator stats          # in the other shell, after pasting the export lines
     """
     if ctx.invoked_subcommand is not None:
@@ -87,6 +101,8 @@ def emulator(
         latency_ms=latency_ms,
         allow_hosts=allow_host,
         access_log=access_log,
+        tls=tls,
+        vanity_hosts=vanity_host,
     )
     server.start()
     base = server.base_url
@@ -96,6 +112,8 @@ def emulator(
         f"Start URL: {server.start_url}",
         f"Region: {server.region}",
         f"Portal: {base}{server.engine.start_path}",
+        *(f"Vanity start URL: {server.vanity_start_url(name)}" for name in vanity_host),
+        *([f"CA file: {server.ca_file}", f"Trust it: export AWS_CA_BUNDLE={server.ca_file}"] if tls else []),
         "Point AWS tools at it:",
         f"export AWS_ENDPOINT_URL_SSO_OIDC={base} AWS_ENDPOINT_URL_SSO={base} AWS_ENDPOINT_URL_STS={base}"
         f" AWS_ENDPOINT_URL_SIGNIN={base}",

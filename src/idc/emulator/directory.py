@@ -35,7 +35,7 @@ DEFAULT_START_URL = "https://d-0000000000.awsapps.com/start"
 DEFAULT_REGION = "ap-northeast-1"
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+_REGION = re.compile(r"^([a-z]{2}(-gov|-iso[a-z]*)?|eusc-[a-z]{2})-[a-z]+-\d$")
 _NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 _PERMISSION_SET = re.compile(r"^[\w+=,.@-]{1,32}$")
 

@@ -9,19 +9,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from idc.emulator.clock import EmulatorClock
 from idc.emulator.directory import Directory
 from idc.emulator.engine import IdentityCenter
 from idc.emulator.state_store import StateStore
 from idc.errors import ConfigError
+
+if TYPE_CHECKING:
+    from idc.emulator.tls import TlsFiles
 
 
 def _server_class() -> Any:
@@ -68,6 +73,9 @@ class EmulatorServer:
         allow_hosts: tuple[str, ...] | list[str] = (),
         access_log: bool = False,
         log_level: str = "warning",
+        tls: bool = False,
+        tls_dir: Path | str | None = None,
+        vanity_hosts: tuple[str, ...] | list[str] = (),
     ) -> None:
         self.host = host
         self.port = port
@@ -78,7 +86,12 @@ class EmulatorServer:
             self.engine.faults.add({"tps_limit": tps_limit}, baseline=True)
         if latency_ms:
             self.engine.faults.add({"latency_ms": latency_ms}, baseline=True)
-        self._allow_hosts = tuple(allow_hosts)
+        self._vanity_hosts = tuple(vanity_hosts)
+        self._allow_hosts = (*allow_hosts, *self._vanity_hosts)
+        self._tls = tls
+        self._tls_dir = Path(tls_dir) if tls_dir is not None else None
+        self._made_tls_dir: str | None = None
+        self.tls_files: TlsFiles | None = None
         self._access_log = access_log
         self._log_level = "info" if access_log and log_level == "warning" else log_level
         self._server: Any = None
@@ -99,7 +112,16 @@ class EmulatorServer:
         host = "127.0.0.1" if wildcard else self.host
         if ":" in host:
             host = f"[{host}]"
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self._tls else 'http'}://{host}:{self.port}"
+
+    @property
+    def ca_file(self) -> str | None:
+        """With ``tls``: the PEM file of the throwaway CA that signed the server's certificate."""
+        return str(self.tls_files.ca_file) if self.tls_files is not None else None
+
+    def vanity_start_url(self, host: str) -> str:
+        """The start URL on vanity ``host`` that redirects to :attr:`start_url`."""
+        return f"{self.base_url.split('://')[0]}://{host}:{self.port}{self.engine.start_path}"
 
     def start(self) -> EmulatorServer:
         import uvicorn
@@ -130,7 +152,12 @@ class EmulatorServer:
             self.engine,
             admin_token=self.admin_token,
             allowed_hosts=allowed_hosts_for(self.host, self.port, self._allow_hosts),
+            vanity_hosts=self._vanity_hosts,
         )
+        tls_options: dict[str, Any] = {}
+        if self._tls:
+            self.tls_files = self._create_tls_files()
+            tls_options = {"ssl_certfile": self.tls_files.cert_file, "ssl_keyfile": self.tls_files.key_file}
         config = uvicorn.Config(
             app,
             log_level=self._log_level,
@@ -139,6 +166,7 @@ class EmulatorServer:
             timeout_keep_alive=30,
             timeout_graceful_shutdown=5,
             server_header=False,
+            **tls_options,
         )
         self._server = _Server(config)
         started = threading.Event()
@@ -172,6 +200,18 @@ class EmulatorServer:
             self._socket.close()
             self._socket = None
         self.engine.close()
+        if self._made_tls_dir is not None:
+            shutil.rmtree(self._made_tls_dir, ignore_errors=True)
+            self._made_tls_dir = None
+
+    def _create_tls_files(self) -> TlsFiles:
+        from idc.emulator.tls import create_tls_files
+
+        directory = self._tls_dir
+        if directory is None:
+            self._made_tls_dir = tempfile.mkdtemp(prefix="idc-emulator-tls-")
+            directory = Path(self._made_tls_dir)
+        return create_tls_files(directory, self._vanity_hosts)
 
     def wait(self) -> None:
         """Block until the server thread ends (the foreground ``idc emulator`` uses this)."""

@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TextIO
 
-from idc.aws.clients import ClientFactory, default_client_factory
+from idc.aws.clients import ClientFactory, default_client_factory, trust_of
 from idc.aws.oidc import (
     AUTH_CODE_GRANT_TYPES,
     DEFAULT_PKCE_SCOPE,
@@ -78,6 +78,39 @@ class SignInSubject(Protocol):
     def sso_region(self) -> str: ...
     @property
     def registration_scopes(self) -> Sequence[str]: ...
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    """A subject whose start URL is a vanity URL: ``portal_url`` and ``sso_region`` as resolved.
+
+    Everything keyed (token, registration) keeps the configured ``start_url``, as the AWS CLI does.
+    """
+
+    subject: SignInSubject
+    portal_url: str
+    sso_region: str
+
+    @property
+    def session_name(self) -> str | None:
+        return self.subject.session_name
+
+    @property
+    def start_url(self) -> str:
+        return self.subject.start_url
+
+    @property
+    def registration_scopes(self) -> Sequence[str]:
+        return self.subject.registration_scopes
+
+    @property
+    def profile_name(self) -> str | None:
+        return getattr(self.subject, "profile_name", None)
+
+
+def _portal_url(sso: SignInSubject) -> str:
+    """The URL Identity Center knows this subject by (``startUrl``, ``issuerUrl``)."""
+    return sso.portal_url if isinstance(sso, _Resolved) else sso.start_url
 
 
 @dataclass(frozen=True)
@@ -209,8 +242,9 @@ def _single_flight(
                 out.write(f"Successfully logged into Start URL: {sso.start_url}\n")
                 out.flush()
                 return current
+        target = _resolve_start_url(sso, options)
         try:
-            token = _sign_in(sso, store, options, out)
+            token = _sign_in(target, store, options, out)
         except LoginFailed as error:
             raise LoginFailed(error.message, hint=_retry_hint(sso, error.hint)) from None
         except ServiceError as error:  # unreachable or refusing: name this profile's command too
@@ -220,9 +254,44 @@ def _single_flight(
             raise type(error)(error.message, hint=hint) from None
         store.save_token(key, token)
         _WRITTEN_HERE.add(store.token_version(key))
+        if target.sso_region != sso.sso_region:
+            _write_sso_region(sso, target.sso_region, locations, out)
     out.write(f"Successfully logged into Start URL: {sso.start_url}\n")
     out.flush()
     return token
+
+
+def _resolve_start_url(sso: SignInSubject, options: SignInOptions) -> SignInSubject:
+    """``sso`` itself, or with the portal URL and Region its vanity start URL redirects to.
+
+    Only a sign-in comes here (never a cached token), and only a vanity URL costs a request.
+    """
+    from idc.signin.start_url import is_vanity_start_url, resolve_start_url
+
+    if not is_vanity_start_url(sso.start_url):
+        return sso
+    factory = options.client_factory or default_client_factory()
+    resolved = resolve_start_url(sso.start_url, sso.sso_region, verify=trust_of(factory))
+    return _Resolved(sso, resolved.portal_url, resolved.region)
+
+
+def _write_sso_region(sso: SignInSubject, region: str, locations: Locations, out: TextIO) -> None:
+    """Keep the config's sso_region in step with the portal host, as ``aws sso login`` does."""
+    from idc.config.editor import ConfigEditor
+
+    profile = getattr(sso, "profile_name", None)
+    if sso.session_name:
+        kind, name = "sso-session", sso.session_name
+    elif profile:
+        kind, name = ("default", "default") if profile == "default" else ("profile", profile)
+    else:
+        return  # a bare start URL: no section to update
+    editor = ConfigEditor(locations.config_file)
+    if not editor.has_section(kind, name):
+        return
+    editor.set_section(kind, name, {"sso_region": region})
+    editor.save()
+    out.write(f"SSO region updated to {region}\n")
 
 
 def _retry_hint(sso: SignInSubject, hint: str | None) -> str:
@@ -336,7 +405,7 @@ def _run_flow(
     return DeviceFlow(
         oidc,
         registration,
-        sso.start_url,
+        _portal_url(sso),
         out=out,
         opener=opener,
         monotonic=options.monotonic,
@@ -370,7 +439,7 @@ def _registration(
             scopes=scopes or (DEFAULT_PKCE_SCOPE,),
             grant_types=AUTH_CODE_GRANT_TYPES,
             redirect_uris=(REDIRECT_URI_WITHOUT_PORT,),
-            issuer_url=sso.start_url,
+            issuer_url=_portal_url(sso),
         )
     else:
         client = oidc.register_client(client_name(sso.session_name, now), scopes=scopes)

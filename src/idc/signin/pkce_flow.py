@@ -68,11 +68,15 @@ def authorize_url(
 
 
 def show_authorize_instructions(out: TextIO, url: str, *, opening: bool) -> None:
-    """AWS CLI v2's text for the authorization code flow (no user code to show)."""
+    """AWS CLI v2's text for the authorization code flow (no user code to show).
+
+    Since 2.34.22 it names the device code flow for a URL that cannot be opened on this device.
+    """
     if opening:
         out.write(
-            "Attempting to open your default browser.\n"
-            f"If the browser does not open, open the following URL:\n\n{url}\n"
+            "Attempting to open your default browser. If the browser does not open, open the following URL.\n"
+            "If you are unable to open the URL on this device, run this command again with the "
+            f"'--use-device-code' option.\n\n{url}\n\n"
         )
     else:
         out.write(f"Browser will not be automatically opened.\nPlease visit the following URL:\n\n{url}\n")

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from idc.aws.clients import ClientFactory, default_client_factory
 from idc.aws.retry import RetryPolicy, call_with_retry
+from idc.aws.tls import is_certificate_failure, unreachable
 from idc.errors import CacheError, KeychainUnavailable, LoginRequired, ServiceError, shell_word
 from idc.storage.locations import Locations
 
@@ -287,6 +288,8 @@ def _create_token(
             hint=f"Try again, or run `{login_command(sso)}`.",
         ) from None
     except BotoCoreError as error:
+        if is_certificate_failure(error):
+            raise unreachable(error, "", "") from None
         raise _unreachable(sso, type(error).__name__) from None
     now = clock()
     return dataclasses.replace(
