@@ -121,7 +121,8 @@ def test_ssh_session_falls_back_to_the_device_flow(world: SignInWorld) -> None:
     assert process.returncode == 0, errors
     text = "".join(lines) + rest
     assert text.startswith(
-        "Not opening a browser: this is an SSH session. Using the device code flow instead.\n"
+        "Not opening a browser: this is an SSH session. Using the device code flow instead (or run "
+        "`idc login --profile dev --remote` and paste back the address your browser lands on).\n"
         "Browser will not be automatically opened.\n"
     )
     assert text.rstrip().endswith(SUCCESS.format(world.emulator.start_url))

@@ -55,15 +55,29 @@ def _target(profile: str | None, sso_session: str | None, locations: Locations) 
 )
 @click.option("--use-device-code", is_flag=True, help="Use the device code flow instead of PKCE.")
 @click.option(
+    "--remote",
+    is_flag=True,
+    help="Sign in with a browser on another device: print the URL, paste back the address it lands on.",
+)
+@click.option(
+    "--no-qr", is_flag=True, help="No QR code under the device code (also: IDC_NO_QR=1). Terminals only."
+)
+@click.option(
     "--timeout",
     type=click.FloatRange(min=1),
     default=600,
     show_default=True,
     metavar="SECONDS",
-    help="Give up waiting for the browser's redirect after this long (PKCE).",
+    help="Give up waiting for the browser's redirect (or the pasted address) after this long (PKCE).",
 )
 def login(
-    profile: str | None, sso_session: str | None, no_browser: bool, use_device_code: bool, timeout: float
+    profile: str | None,
+    sso_session: str | None,
+    no_browser: bool,
+    use_device_code: bool,
+    remote: bool,
+    no_qr: bool,
+    timeout: float,
 ) -> None:
     """Sign in to IAM Identity Center and cache the token where the AWS CLI and SDKs read it.
 
@@ -72,10 +86,15 @@ def login(
     wslview, no display). The BROWSER variable names the browser to open. Parallel logins for one
     session share one sign-in.
 
+    On a terminal the device code comes with a QR code for a phone (--no-qr or IDC_NO_QR=1: none).
+    --remote signs in from anywhere without the device code: open the printed URL in any browser,
+    approve, and paste back the address the browser was sent to (it does not load; that is expected).
+
     \b
     Examples:
       idc login --profile AdministratorAccess
       idc login --sso-session my-sso --use-device-code   # approve elsewhere
+      idc login --profile AdministratorAccess --remote   # over SSH: paste the address back
 
     \b
     Exit codes: 0 signed in; 3 profile or session problem; 5 sign-in failed
@@ -83,6 +102,10 @@ def login(
     """
     from idc.signin.login import login as sign_in
 
+    if remote and (use_device_code or no_browser):
+        raise click.UsageError(
+            "--remote prints the URL itself; give it without --use-device-code or --no-browser."
+        )
     locations = Locations.from_environ()
     target = _target(profile, sso_session, locations)
     sign_in(
@@ -90,6 +113,8 @@ def login(
         locations=locations,
         no_browser=no_browser,
         use_device_code=use_device_code,
+        remote=remote,
+        qr=not no_qr,
         out=sys.stdout,
         timeout=timeout,
         lock_timeout=timeout + 60,
