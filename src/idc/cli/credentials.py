@@ -14,6 +14,7 @@ import sys
 
 import click
 
+from idc.cli.completion import complete_profiles
 from idc.credentials.export_formats import DEFAULT_FORMAT, FORMATS, render
 from idc.storage.locations import Locations
 from idc.storage.role_cache import RoleCredentials
@@ -67,7 +68,12 @@ def obtain(profile: str | None, auto_login: bool) -> tuple[RoleCredentials, SsoP
 
 
 @click.command("credentials")
-@click.option("--profile", metavar="PROFILE", help="Profile in ~/.aws/config (default: AWS_PROFILE).")
+@click.option(
+    "--profile",
+    metavar="PROFILE",
+    shell_complete=complete_profiles,
+    help="Profile in ~/.aws/config (default: AWS_PROFILE).",
+)
 @click.option(
     "--format",
     "fmt",
@@ -118,7 +124,12 @@ def credentials(profile: str | None, fmt: str, auto_login: bool) -> None:
     short_help="Run a command with a profile's role credentials.",
     context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
 )
-@click.option("--profile", metavar="PROFILE", help="Profile in ~/.aws/config (default: AWS_PROFILE).")
+@click.option(
+    "--profile",
+    metavar="PROFILE",
+    shell_complete=complete_profiles,
+    help="Profile in ~/.aws/config (default: AWS_PROFILE).",
+)
 @click.option("--auto-login", is_flag=True, help="Sign in when the SSO session is over.")
 @click.option(
     "--server",

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from idc.cli.completion import complete_profiles, complete_sso_sessions
 from idc.storage.locations import Locations
 
 if TYPE_CHECKING:
@@ -47,9 +48,15 @@ def _target(profile: str | None, sso_session: str | None, locations: Locations) 
 @click.option(
     "--profile",
     metavar="NAME",
+    shell_complete=complete_profiles,
     help="Profile to sign in for (default: AWS_PROFILE, then default, then the only sso-session).",
 )
-@click.option("--sso-session", metavar="NAME", help="Sign in to this [sso-session] directly.")
+@click.option(
+    "--sso-session",
+    metavar="NAME",
+    shell_complete=complete_sso_sessions,
+    help="Sign in to this [sso-session] directly.",
+)
 @click.option(
     "--no-browser", is_flag=True, help="Print the sign-in URL (and code) instead of opening a browser."
 )
@@ -122,8 +129,18 @@ def login(
 
 
 @click.command("logout", short_help="Sign out: end the sessions, remove cached tokens.")
-@click.option("--profile", metavar="NAME", help="Sign out of this profile's SSO session only.")
-@click.option("--sso-session", metavar="NAME", help="Sign out of this sso-session only.")
+@click.option(
+    "--profile",
+    metavar="NAME",
+    shell_complete=complete_profiles,
+    help="Sign out of this profile's SSO session only.",
+)
+@click.option(
+    "--sso-session",
+    metavar="NAME",
+    shell_complete=complete_sso_sessions,
+    help="Sign out of this sso-session only.",
+)
 @click.option("--all", "everything", is_flag=True, help="Sign out of every cached session (the default).")
 def logout(profile: str | None, sso_session: str | None, everything: bool) -> None:
     """Sign out: end the SSO sessions on the server, remove cached tokens and SSO role credentials.

@@ -13,6 +13,7 @@ import sys
 import click
 
 from idc.aws.sts import caller_identity
+from idc.cli.completion import complete_profiles
 from idc.storage.timestamps import format_timestamp
 
 
@@ -25,7 +26,12 @@ def _remaining(expiration: dt.datetime) -> str:
 
 
 @click.command("whoami", short_help="Show the account, role and user behind a profile.")
-@click.option("--profile", metavar="PROFILE", help="Profile in ~/.aws/config (default: AWS_PROFILE).")
+@click.option(
+    "--profile",
+    metavar="PROFILE",
+    shell_complete=complete_profiles,
+    help="Profile in ~/.aws/config (default: AWS_PROFILE).",
+)
 @click.option(
     "--output",
     type=click.Choice(["text", "json"]),
