@@ -4,6 +4,7 @@ the encoder's own matrix of the URL the terminal printed; absent when piped, wit
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 import sys
@@ -61,23 +62,16 @@ def _spawn(world: SignInWorld, *args: str, env: dict[str, str] | None = None) ->
 def test_the_terminal_shows_a_qr_code_of_the_url(world: SignInWorld) -> None:
     world.write_config(session_config(world.emulator.start_url, world.emulator.region))
     child = _spawn(world)
+    transcript = io.StringIO()
+    child.logfile_read = transcript
     child.expect(r"Then enter the code:\r\n\r\n([A-Z]{4}-[A-Z]{4})\r\n")
     user_code = child.match.group(1)
     child.expect_exact(COMPLETE_URL_LINE)
     child.expect(r"(http://\S+)\r\n")
     url = child.match.group(1)
-    child.expect_exact("Or scan this QR code with your phone:\r\n\r\n")
-    child.expect(r"((?:\x1b\[[0-9;]*m[ ▀▄█]+\x1b\[0m\r\n)+)")
-    drawn = child.match.group(1).split("\r\n")[:-1]
+    child.expect_exact("Or scan this QR code with your phone:")
 
-    # Both colours are set on every line, so the code reads the same on dark and light terminals.
-    assert all(line.startswith(BLACK_ON_WHITE) and line.endswith("\x1b[0m") for line in drawn)
-    symbol = without_quiet_zone(modules_from_terminal(drawn))
-    encoded = segno.make(url, micro=False)
-    assert symbol == [[module == 1 for module in row] for row in encoded.matrix]
-    assert len(drawn) <= 25  # compact: two module rows per line
-
-    # The user scans it, reads the code on the terminal, and approves.
+    # The user scans it, compares the code the page shows with the terminal's, and approves.
     approver = PageApprover(user_code=user_code)
     approver(url)
     approver.wait()
@@ -85,6 +79,18 @@ def test_the_terminal_shows_a_qr_code_of_the_url(world: SignInWorld) -> None:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+    after = transcript.getvalue().split("Or scan this QR code with your phone:\r\n\r\n", 1)[1]
+    drawn = re.match(r"((?:\x1b\[[0-9;]*m[ ▀▄█]+\x1b\[0m\r\n)+)", after)
+    assert drawn is not None
+    lines = drawn.group(1).split("\r\n")[:-1]
+    # Both colours are set on every line, so the code reads the same on dark and light terminals.
+    assert all(line.startswith(BLACK_ON_WHITE) and line.endswith("\x1b[0m") for line in lines)
+    symbol = without_quiet_zone(modules_from_terminal(lines))
+    encoded = segno.make(url, micro=False)
+    assert symbol == [[module == 1 for module in row] for row in encoded.matrix]
+    assert len(lines) == (len(encoded.matrix) + 4 + 1) // 2  # compact: two module rows per line
+    assert "request_uri=" in url and user_code not in url  # the code is only on the terminal
 
 
 @pytest.mark.parametrize(

@@ -51,6 +51,14 @@ TOKEN_ENV = "IDC_EMULATOR_ADMIN_TOKEN"
     help="Also accept this Host header name (besides 127.0.0.1, localhost, [::1]); for --host 0.0.0.0.",
 )
 @click.option("--access-log", is_flag=True, help="Print one line per request (method, path, status).")
+@click.option(
+    "--device-url-style",
+    type=click.Choice(["request-uri", "classic"]),
+    default="request-uri",
+    show_default=True,
+    help="verificationUriComplete as AWS serves it now (an opaque request_uri; the page shows the code "
+    "to compare), or classic (?user_code=, the code prefilled).",
+)
 @click.pass_context
 def emulator(
     ctx: click.Context,
@@ -62,6 +70,7 @@ def emulator(
     latency_ms: float | None,
     allow_host: tuple[str, ...],
     access_log: bool,
+    device_url_style: str,
 ) -> None:
     """Run a local IAM Identity Center (sso-oidc, portal, STS, sign-in pages) in the foreground.
 
@@ -71,6 +80,7 @@ def emulator(
     \b
     Examples:
       idc emulator --port 8900
+      idc emulator --device-url-style classic   # ?user_code= in verificationUriComplete
       idc emulator --directory org.json --state emulator.sqlite --tps-limit 20
       idc emulator stats          # in the other shell, after pasting the export lines
     """
@@ -87,6 +97,7 @@ def emulator(
         latency_ms=latency_ms,
         allow_hosts=allow_host,
         access_log=access_log,
+        device_url_style=device_url_style,
     )
     server.start()
     base = server.base_url

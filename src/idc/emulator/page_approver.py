@@ -436,7 +436,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--user-code-from",
         metavar="FILE",
-        help="read the code from the application's output in FILE (waits for it, up to --timeout)",
+        help="read the code from the application's output in FILE, or in the files of a directory "
+        "(waits for it, up to --timeout)",
     )
     parser.add_argument(
         "--detach",
@@ -490,16 +491,30 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _code_from_file(path: str, timeout: float) -> Callable[[], str | None]:
-    """Reads the code from an application's output file when the page asks for it (waiting for it)."""
+    """Reads the code from an application's output when the page asks for it (waiting for it).
+
+    ``path`` is the file the output goes to, or a directory of such files (the newest code wins).
+    """
+
+    def output_text() -> str:
+        names = (
+            sorted((os.path.join(path, name) for name in os.listdir(path)), key=os.path.getmtime)
+            if os.path.isdir(path)
+            else [path]
+        )
+        texts = []
+        for name in names:
+            try:
+                with open(name, encoding="utf-8", errors="replace") as output:
+                    texts.append(output.read())
+            except OSError:
+                continue
+        return "\n".join(texts)
 
     def read() -> str | None:
         deadline = time.monotonic() + timeout
         while True:
-            try:
-                with open(path, encoding="utf-8", errors="replace") as output:
-                    found = user_code_in(output.read())
-            except OSError:
-                found = None
+            found = user_code_in(output_text())
             if found or time.monotonic() >= deadline:
                 return found
             time.sleep(0.05)

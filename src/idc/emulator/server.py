@@ -68,11 +68,14 @@ class EmulatorServer:
         allow_hosts: tuple[str, ...] | list[str] = (),
         access_log: bool = False,
         log_level: str = "warning",
+        device_url_style: str = "request-uri",
     ) -> None:
         self.host = host
         self.port = port
         self.admin_token = admin_token or secrets.token_urlsafe(24)
-        self.engine = IdentityCenter(directory, store=StateStore(state), clock=clock)
+        self.engine = IdentityCenter(
+            directory, store=StateStore(state), clock=clock, device_url_style=device_url_style
+        )
         if tps_limit is not None:
             self.engine.faults.add({"tps_limit": tps_limit}, baseline=True)
         if latency_ms:
