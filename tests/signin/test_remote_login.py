@@ -216,3 +216,42 @@ def test_remote_excludes_device_code_and_no_browser(world: SignInWorld) -> None:
     )
     assert result.returncode == 2
     assert "--remote" in result.stderr
+
+
+def test_configure_sso_session_remote_reads_the_address_from_stdin(world: SignInWorld) -> None:
+    """``idc configure sso-session --remote`` in a script: the sign-in text on stderr, the paste on stdin."""
+    session = ["--sso-session", "remote-sso", "--start-url", world.emulator.start_url]
+    process = subprocess.Popen(
+        [
+            command("idc"),
+            "configure",
+            "sso-session",
+            *session,
+            "--sso-region",
+            world.emulator.region,
+            "--remote",
+        ],
+        env={**world.env, "PYTHONUNBUFFERED": "1"},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdin is not None and process.stderr is not None
+    shown = []
+    for line in process.stderr:
+        shown.append(line)
+        if "/authorize?" in line:
+            address = PageApprover().walk(line.strip())
+            process.stdin.write(address + "\n")
+            process.stdin.flush()
+            break
+    process.stdin.close()
+    errors = process.stderr.read()  # (not communicate(): the line iterator buffered some of it)
+    assert process.wait(timeout=60) == 0, errors
+    assert process.stdout is not None and process.stdout.read()
+    # the instructions and the prompt, where a script shows them
+    assert "does not load: that is expected." in "".join(shown) + errors
+    assert "[sso-session remote-sso]" in world.home.config_file.read_text()
+    assert len(world.tokens()) == 1
+    assert world.emulator.stats()["CreateToken"] == 1

@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 import click
 
+from idc.cli.login import REMOTE_HELP, check_remote
 from idc.configure import (
     Answers,
     Prompter,
@@ -50,12 +51,18 @@ def _login_options(function: Callable[..., Any]) -> Callable[..., Any]:
     function = click.option(
         "--no-browser", is_flag=True, help="Print the sign-in URL instead of opening a browser."
     )(function)
+    function = click.option("--remote", is_flag=True, help=REMOTE_HELP)(function)
     function = click.option(
         "--force-login",
         is_flag=True,
         help="Sign in again even when the SSO session has a valid cached token.",
     )(function)
     return function
+
+
+def _sign_in_options(*, no_browser: bool, use_device_code: bool, remote: bool) -> SignInOptions:
+    check_remote(remote, use_device_code=use_device_code, no_browser=no_browser)
+    return SignInOptions(no_browser=no_browser, use_device_code=use_device_code, remote=remote)
 
 
 def _prompter() -> Prompter:
@@ -105,6 +112,7 @@ def sso(
     output: str | None,
     profile: str | None,
     no_browser: bool,
+    remote: bool,
     use_device_code: bool,
     force_login: bool,
 ) -> None:
@@ -144,7 +152,7 @@ def sso(
         answers,
         locations=Locations.from_environ(),
         prompter=prompter,
-        sign_in=SignInOptions(no_browser=no_browser, use_device_code=use_device_code),
+        sign_in=_sign_in_options(no_browser=no_browser, use_device_code=use_device_code, remote=remote),
         sign_in_out=_sign_in_out(prompter),
         force_login=force_login,
     )
@@ -161,6 +169,7 @@ def sso_session_command(
     scopes: str | None,
     token_storage: str | None,
     no_browser: bool,
+    remote: bool,
     use_device_code: bool,
     force_login: bool,
     no_login: bool,
@@ -192,7 +201,7 @@ def sso_session_command(
         answers,
         locations=Locations.from_environ(),
         prompter=prompter,
-        sign_in=SignInOptions(no_browser=no_browser, use_device_code=use_device_code),
+        sign_in=_sign_in_options(no_browser=no_browser, use_device_code=use_device_code, remote=remote),
         login=not no_login,
         sign_in_out=_sign_in_out(prompter),
         force_login=force_login,

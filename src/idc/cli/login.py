@@ -44,6 +44,17 @@ def _target(profile: str | None, sso_session: str | None, locations: Locations) 
     return config.sign_in_subject(profile)  # like `aws sso login`: no account or role needed
 
 
+REMOTE_HELP = "Sign in with a browser on another device: print the URL, paste back the address it lands on."
+
+
+def check_remote(remote: bool, *, use_device_code: bool, no_browser: bool) -> None:
+    """--remote is its own way to sign in: it excludes the other two flow flags."""
+    if remote and (use_device_code or no_browser):
+        raise click.UsageError(
+            "--remote prints the URL itself; give it without --use-device-code or --no-browser."
+        )
+
+
 @click.command("login", short_help="Sign in; cache the token for the AWS CLI and SDKs.")
 @click.option(
     "--profile",
@@ -61,11 +72,7 @@ def _target(profile: str | None, sso_session: str | None, locations: Locations) 
     "--no-browser", is_flag=True, help="Print the sign-in URL (and code) instead of opening a browser."
 )
 @click.option("--use-device-code", is_flag=True, help="Use the device code flow instead of PKCE.")
-@click.option(
-    "--remote",
-    is_flag=True,
-    help="Sign in with a browser on another device: print the URL, paste back the address it lands on.",
-)
+@click.option("--remote", is_flag=True, help=REMOTE_HELP)
 @click.option(
     "--no-qr", is_flag=True, help="No QR code under the device code (also: IDC_NO_QR=1). Terminals only."
 )
@@ -109,10 +116,7 @@ def login(
     """
     from idc.signin.login import login as sign_in
 
-    if remote and (use_device_code or no_browser):
-        raise click.UsageError(
-            "--remote prints the URL itself; give it without --use-device-code or --no-browser."
-        )
+    check_remote(remote, use_device_code=use_device_code, no_browser=no_browser)
     locations = Locations.from_environ()
     target = _target(profile, sso_session, locations)
     sign_in(
