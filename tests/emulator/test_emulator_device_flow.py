@@ -186,7 +186,7 @@ def test_register_client_errors(aws: Clients, extra: dict, shape: str) -> None:
 
 def test_classic_device_url_style_carries_the_user_code(emulator_factory: Any) -> None:
     """``idc emulator --device-url-style classic``: the URL style of before mid-2026, for older clients."""
-    emulator = emulator_factory(device_url_style="classic")
+    emulator = emulator_factory(subprocess=True, device_url_style="classic")  # the real command line
     aws = make_clients(emulator)
     _client, start = _start(aws)
     assert start["verificationUriComplete"] == f"{emulator.base_url}/device?user_code={start['userCode']}"

@@ -21,12 +21,10 @@ import pytest
 from idc.emulator.page_approver import PageApprover
 from idc.errors import LoginFailed
 from idc.signin.remote_flow import PROMPT, BadPaste, code_from_paste
-from story.helpers import chromium, command
+from story.helpers import CHROMIUM_ARGS, command
 
 from .conftest import SignInWorld, session_config
 from .test_login_cli import BOTOCORE_STS, SUCCESS
-
-__all__ = ["chromium"]  # the session's Chromium (story.helpers)
 
 STATE = "6f1c2a52-8d0e-4c1b-9b53-0d3f7f1f3f10"
 CALLBACK = "http://127.0.0.1:41234/oauth/callback"
@@ -54,8 +52,23 @@ def _authorize_url(child: pexpect.spawn) -> str:
     return url
 
 
-def _approve_in_chromium(browser: Any, url: str) -> str:
-    """Sign in and Allow in Chromium; return the address the browser was sent to (it does not load)."""
+def _approve_in_chromium(url: str) -> str:
+    """Sign in and Allow in Chromium; return the address the browser was sent to (it does not load).
+
+    Its own Playwright, closed here: a session-wide one would clash with the story tests' (one sync
+    Playwright per thread at a time).
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            return _allow(browser, url)
+        finally:
+            browser.close()
+
+
+def _allow(browser: Any, url: str) -> str:
     context = browser.new_context()
     try:
         page = context.new_page()
@@ -81,13 +94,13 @@ def _exit(child: pexpect.spawn) -> tuple[int, str]:
 
 
 @pytest.mark.browser
-def test_remote_login_with_chromium(world: SignInWorld, chromium: Any) -> None:
+def test_remote_login_with_chromium(world: SignInWorld) -> None:
     child = _spawn(world)
     url = _authorize_url(child)
     redirect_port = re.search(r"redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A(\d+)", url)
     assert redirect_port is not None
 
-    address = _approve_in_chromium(chromium, url)
+    address = _approve_in_chromium(url)
     assert address.startswith(f"http://127.0.0.1:{redirect_port.group(1)}/oauth/callback?")
     assert "code=" in address and "state=" in address
 
