@@ -55,17 +55,23 @@ def _authorize_url(child: pexpect.spawn) -> str:
 def _approve_in_chromium(url: str) -> str:
     """Sign in and Allow in Chromium; return the address the browser was sent to (it does not load).
 
-    Its own Playwright, closed here: a session-wide one would clash with the story tests' (one sync
-    Playwright per thread at a time).
+    Its own Playwright on its own thread (as test_pkce_chromium does): a sync Playwright that another
+    test module keeps open on the main thread (a session-wide ``chromium`` fixture) cannot share it.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            return _allow(browser, url)
-        finally:
-            browser.close()
+    def walk() -> str:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            try:
+                return _allow(browser, url)
+            finally:
+                browser.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(walk).result(timeout=120)
 
 
 def _allow(browser: Any, url: str) -> str:
