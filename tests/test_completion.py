@@ -75,6 +75,8 @@ def complete(env: dict[str, str], line: str, shell: str = "bash") -> list[str]:
         ("idc logout --sso-session ", ["corp", "lab"]),
         ("idc list --sso-session co", ["corp"]),
         ("idc populate --profile defa", ["default"]),
+        ("idc console --profile team-1999", ["team-1999"]),
+        ("idc serve --profile team-1999", ["team-1999"]),
     ],
     ids=[
         "login-all-2002",
@@ -85,6 +87,8 @@ def complete(env: dict[str, str], line: str, shell: str = "bash") -> list[str]:
         "logout-sessions",
         "list",
         "populate",
+        "console",
+        "serve",
     ],
 )
 def test_names_complete_from_the_config(big_config: dict[str, str], line: str, expected: list[str]) -> None:
@@ -158,7 +162,7 @@ def test_bash_completes_a_profile_on_tab(big_config: dict[str, str], tmp_path: P
     assert printed.returncode == 0 and "_IDC_COMPLETE=bash_complete" in printed.stdout
     script.write_text(printed.stdout)
     shell = pexpect.spawn(
-        "bash", ["--norc", "--noprofile"], env={**big_config, "PS1": "$ "}, encoding="utf-8", timeout=30
+        "bash", ["--norc", "--noprofile"], env={**big_config, "PS1": "$ "}, encoding="utf-8", timeout=90
     )
     shell.expect_exact("$ ")
     shell.sendline(
