@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import io
 import json
-import os
 import stat
 import subprocess
 import sys
@@ -79,11 +79,12 @@ def run_idc(
 def sign_in(emulator, aws_home, *, device_code: bool = False):
     """A real sign-in against the emulator (H4's login, H2's page approver walking the pages)."""
     from idc.aws.clients import BotocoreClientFactory
-    from idc.emulator.page_approver import PageApprover
+    from idc.emulator.page_approver import PageApprover, user_code_in
     from idc.signin.login import SsoSessionTarget, login
     from idc.storage.locations import Locations
 
-    approver = PageApprover()
+    terminal = io.StringIO()
+    approver = PageApprover(user_code=lambda: user_code_in(terminal.getvalue()))
     target = SsoSessionTarget(SESSION, emulator.start_url, emulator.region, ("sso:account:access",))
     token = login(
         target,
@@ -91,7 +92,7 @@ def sign_in(emulator, aws_home, *, device_code: bool = False):
         client_factory=BotocoreClientFactory(),
         opener=approver,
         use_device_code=device_code,
-        out=open(os.devnull, "w"),  # noqa: SIM115
+        out=terminal,
     )
     approver.wait()
     return token

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from emulator_clients import DEVICE_GRANT, Clients
+from emulator_clients import DEVICE_GRANT, Clients, make_clients
 
 from idc.emulator.oidc_service import WRONG_USER_CODE_LIMIT
 from idc.emulator.service_errors import TooManyAttempts
@@ -30,7 +32,11 @@ def _poll(aws: Clients, client: dict, start: dict) -> dict:
 
 def test_complete_device_flow_then_portal_and_sts(aws: Clients) -> None:
     client, start = _start(aws, scopes=["sso:account:access"])
-    assert start["verificationUriComplete"] == f"{aws.emulator.base_url}/device?user_code={start['userCode']}"
+    # As AWS serves it since mid-2026: an opaque request reference, not the user code.
+    complete = start["verificationUriComplete"]
+    assert complete.startswith(f"{aws.emulator.base_url}/device?request_uri=urn%3Aietf%3Aparams%3Aoauth%3A")
+    assert start["userCode"] not in complete and start["userCode"].replace("-", "") not in complete
+    assert start["verificationUri"] == f"{aws.emulator.base_url}/device"
     assert start["expiresIn"] == 600 and start["interval"] == 1
     with pytest.raises(aws.oidc.exceptions.AuthorizationPendingException):
         _poll(aws, client, start)
@@ -176,3 +182,22 @@ REGISTER_ERRORS = [
 def test_register_client_errors(aws: Clients, extra: dict, shape: str) -> None:
     with pytest.raises(getattr(aws.oidc.exceptions, shape)):
         aws.oidc.register_client(**{"clientName": "x", "clientType": "public", **extra})
+
+
+def test_classic_device_url_style_carries_the_user_code(emulator_factory: Any) -> None:
+    """``idc emulator --device-url-style classic``: the URL style of before mid-2026, for older clients."""
+    emulator = emulator_factory(subprocess=True, device_url_style="classic")  # the real command line
+    aws = make_clients(emulator)
+    _client, start = _start(aws)
+    assert start["verificationUriComplete"] == f"{emulator.base_url}/device?user_code={start['userCode']}"
+
+
+def test_request_uri_maps_to_its_user_code_and_unknown_ones_count_as_wrong(aws: Clients) -> None:
+    _client, start = _start(aws)
+    request_uri = parse_qs(urlsplit(start["verificationUriComplete"]).query)["request_uri"][0]
+    engine = aws.emulator.engine
+    assert engine.user_code_for_request(request_uri) == start["userCode"]
+    for _ in range(WRONG_USER_CODE_LIMIT):
+        assert engine.user_code_for_request(request_uri + "x") is None
+    with pytest.raises(TooManyAttempts):
+        engine.user_code_for_request(request_uri + "y")

@@ -18,7 +18,7 @@ from idc.emulator.page_approver import PageApprover, PageWalkError, main
 
 def test_device_flow_approved_by_walking_the_pages(emulator: Any) -> None:
     oidc, client, auth = start_device(emulator, "page-approver-test")
-    approver = PageApprover()
+    approver = PageApprover(user_code=auth["userCode"])
     assert approver(auth["verificationUriComplete"]) is True
     approver.wait(30)
     token = poll_token(emulator, oidc, client, auth)
@@ -27,7 +27,7 @@ def test_device_flow_approved_by_walking_the_pages(emulator: Any) -> None:
 
 def test_device_flow_denied_by_walking_the_pages(emulator: Any) -> None:
     oidc, client, auth = start_device(emulator, "page-approver-test")
-    approver = PageApprover(allow=False)
+    approver = PageApprover(allow=False, user_code=auth["userCode"])
     approver(auth["verificationUriComplete"])
     approver.wait(30)
     with pytest.raises(oidc.exceptions.AccessDeniedException):
@@ -93,16 +93,39 @@ def test_walk_failures_are_reported_by_wait(
 ) -> None:
     _oidc, _client, auth = start_device(emulator, "page-approver-test")
     url = auth["verificationUriComplete"] if not url_suffix else auth["verificationUri"] + url_suffix
-    approver = PageApprover(username, password)
+    # With a code in the URL the approver keeps the prefilled field (given none), so the server judges it.
+    approver = PageApprover(username, password, user_code=None if url_suffix else auth["userCode"])
     approver(url)
     with pytest.raises(PageWalkError, match=expected) as failure:
         approver.wait(30)
     assert password not in str(failure.value) or password == "demo"
 
 
+@pytest.mark.parametrize("style", ["request-uri", "classic"])
+def test_the_approver_compares_the_code_the_page_shows(emulator_factory: Any, style: str) -> None:
+    """A person reading the terminal: the same code is confirmed, another one (a phished link) is not."""
+    emulator = emulator_factory(device_url_style=style)
+    oidc, client, auth = start_device(emulator, "page-approver-test")
+    _oidc, _client, other = start_device(emulator, "someone-else")
+    with pytest.raises(PageWalkError, match=f"shows the code {other['userCode']}"):
+        PageApprover(user_code=auth["userCode"]).walk(other["verificationUriComplete"])
+    if style == "request-uri":  # the page only shows the code: the approver must be told it
+        with pytest.raises(PageWalkError, match="was not given it"):
+            PageApprover().walk(auth["verificationUriComplete"])
+    PageApprover(user_code=auth["userCode"]).walk(auth["verificationUriComplete"])
+    assert poll_token(emulator, oidc, client, auth)["accessToken"]
+
+
+def test_the_approver_types_the_code_at_the_bare_verification_uri(emulator: Any) -> None:
+    oidc, client, auth = start_device(emulator, "page-approver-test")
+    PageApprover(user_code=auth["userCode"].lower()).walk(auth["verificationUri"])
+    assert poll_token(emulator, oidc, client, auth)["accessToken"]
+
+
 def test_command_line_walk_approves_and_exits_zero(emulator: Any, capsys: pytest.CaptureFixture[str]) -> None:
     oidc, client, auth = start_device(emulator, "page-approver-test")
-    assert main(["--user", "demo", "--password", "demo", auth["verificationUriComplete"]]) == 0
+    args = ["--user", "demo", "--password", "demo", "--user-code", auth["userCode"]]
+    assert main([*args, auth["verificationUriComplete"]]) == 0
     assert "approved" in capsys.readouterr().err
     assert poll_token(emulator, oidc, client, auth)["accessToken"]
 
@@ -142,6 +165,8 @@ def test_command_line_detach_returns_at_once_and_approves_in_the_background(
             "--detach",
             "--log",
             str(log),
+            "--user-code",
+            auth["userCode"],
             auth["verificationUriComplete"],
         ],
         capture_output=True,

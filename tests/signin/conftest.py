@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from idc.aws.clients import BotocoreClientFactory
+from idc.emulator.page_approver import PageApprover, user_code_in
 from idc.signin.login import SsoSessionTarget
 from idc.storage.locations import Locations
 
@@ -35,6 +36,10 @@ class SignInWorld:
 
     def target(self, session: str | None = SESSION, scopes: tuple[str, ...] = SCOPES) -> SsoSessionTarget:
         return SsoSessionTarget(session, self.emulator.start_url, self.emulator.region, scopes)
+
+    def approver(self, **options: Any) -> PageApprover:
+        """A person at the approval pages who reads the user code from the flow's output (``out``)."""
+        return PageApprover(user_code=lambda: user_code_in(self.out.getvalue()), **options)
 
     def sleep(self, seconds: float) -> None:
         """The flows' sleep: move the emulator's clock instead of waiting (and yield a little)."""

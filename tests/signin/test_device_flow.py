@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from idc.aws.oidc import EXPIRED_DEVICE_CODE_MESSAGE
-from idc.emulator.page_approver import PageApprover
 from idc.errors import LoginFailed, ServiceError
 from idc.signin.login import login
 
@@ -49,12 +48,12 @@ def _device_login(world: SignInWorld, opener: object, **kwargs: object) -> objec
 
 
 def test_device_flow_end_to_end(world: SignInWorld) -> None:
-    approver = PageApprover()
+    approver = world.approver()
     token = _device_login(world, approver)
     approver.wait()
 
-    # The browser got verificationUriComplete (code prefilled); the text is the AWS CLI's.
-    assert len(approver.opened) == 1 and "/device?user_code=" in approver.opened[0]
+    # The browser got verificationUriComplete (an opaque request_uri); the text is the AWS CLI's.
+    assert len(approver.opened) == 1 and "/device?request_uri=" in approver.opened[0]
     text = world.out.getvalue()
     assert text.startswith(DEVICE_TEXT)
     assert "\nThen enter the code:\n\n" in text
@@ -95,7 +94,7 @@ def test_device_flow_end_to_end(world: SignInWorld) -> None:
 
 def test_second_login_reuses_the_registration(world: SignInWorld) -> None:
     for _ in range(2):
-        approver = PageApprover()
+        approver = world.approver()
         _device_login(world, approver)
         approver.wait()
     calls = world.emulator.stats()
@@ -104,7 +103,7 @@ def test_second_login_reuses_the_registration(world: SignInWorld) -> None:
 
 
 def test_deny_ends_with_login_failed_and_no_token(world: SignInWorld) -> None:
-    approver = PageApprover(allow=False)
+    approver = world.approver(allow=False)
     with pytest.raises(LoginFailed, match="denied") as raised:
         _device_login(world, approver)
     approver.wait()
@@ -115,7 +114,7 @@ def test_deny_ends_with_login_failed_and_no_token(world: SignInWorld) -> None:
 def test_slow_down_adds_five_seconds_cumulatively(world: SignInWorld) -> None:
     # The first two CreateToken calls (the pre-prompt poll and the first loop poll) answer slow_down.
     world.emulator.set_fault(operation="CreateToken", error="slow_down", count=2)
-    approver = PageApprover()
+    approver = world.approver()
     _device_login(world, approver)
     approver.wait()
     interval = 1  # the emulator's interval (directory lifetimes.device_poll_interval)
@@ -127,7 +126,7 @@ def test_one_create_token_before_the_prompt(world: SignInWorld) -> None:
     """One CreateToken before printing anything (a pre-approved device would never be prompted)."""
     calls_at_open: list[int] = []
     text_at_open: list[str] = []
-    approver = PageApprover()
+    approver = world.approver()
 
     def opener(url: str) -> bool:
         calls_at_open.append(world.emulator.stats().get("CreateToken", 0))
@@ -201,7 +200,7 @@ def test_unknown_registration_is_replaced_once(world: SignInWorld) -> None:
         "scopes": ["sso:account:access"],
     }
     (world.locations.sso_cache_dir / f"{key}.json").write_text(json.dumps(planted))
-    approver = PageApprover()
+    approver = world.approver()
     _device_login(world, approver)
     approver.wait()
     calls = world.emulator.stats()
@@ -221,7 +220,7 @@ def test_expired_registration_is_replaced_without_trying_it(world: SignInWorld) 
         "scopes": ["sso:account:access"],
     }
     (world.locations.sso_cache_dir / f"{key}.json").write_text(json.dumps(expired))
-    approver = PageApprover()
+    approver = world.approver()
     _device_login(world, approver)
     approver.wait()
     calls = world.emulator.stats()
@@ -232,7 +231,7 @@ def test_expired_registration_is_replaced_without_trying_it(world: SignInWorld) 
 def test_server_that_keeps_rejecting_the_client_is_not_retried_forever(world: SignInWorld) -> None:
     world.emulator.set_fault(operation="StartDeviceAuthorization", error="invalid_client")
     with pytest.raises(ServiceError, match="client registration") as raised:
-        _device_login(world, PageApprover())
+        _device_login(world, world.approver())
     assert "Secret" not in str(raised.value)
     calls = world.emulator.stats()
     assert calls["RegisterClient"] == 2  # the first registration, and one replacement
@@ -240,7 +239,7 @@ def test_server_that_keeps_rejecting_the_client_is_not_retried_forever(world: Si
 
 
 def test_legacy_profile_registers_without_session_name(world: SignInWorld) -> None:
-    approver = PageApprover()
+    approver = world.approver()
     login(
         world.target(session=None, scopes=()),
         locations=world.locations,
@@ -257,16 +256,16 @@ def test_legacy_profile_registers_without_session_name(world: SignInWorld) -> No
     assert list(tokens) == [token_name]
     assert "refreshToken" not in tokens[token_name]
     assert list(world.registrations()) == [_registration_key(world, None, None) + ".json"]
-    assert "/device?user_code=" in approver.opened[0]
+    assert "/device?request_uri=" in approver.opened[0]
 
 
 def test_registration_expired_on_the_server_is_replaced(world: SignInWorld) -> None:
     """The local clock says the registration is valid; the server's clock says it expired: re-register."""
-    approver = PageApprover()
+    approver = world.approver()
     _device_login(world, approver)
     approver.wait()
     world.emulator.advance_clock(91 * 86400)  # past the 90-day registration lifetime, on the server only
-    approver = PageApprover()
+    approver = world.approver()
     _device_login(world, approver)
     approver.wait()
     calls = world.emulator.stats()
@@ -282,7 +281,7 @@ def test_default_interval_is_five_seconds(world: SignInWorld) -> None:
         parsed.pop("interval", None)
 
     client.meta.events.register("after-call.sso-oidc.StartDeviceAuthorization", drop_interval)
-    approver = PageApprover()
+    approver = world.approver()
     _device_login(world, approver)
     approver.wait()
     assert world.sleeps and all(s == 5 for s in world.sleeps)

@@ -7,7 +7,6 @@ import threading
 
 import pytest
 
-from idc.emulator.page_approver import PageApprover
 from idc.errors import LockTimeout
 from idc.signin.login import SignInOptions, ensure_logged_in, login
 from idc.storage.locking import ProcessLock, lock_path_for
@@ -21,13 +20,13 @@ def _options(world: SignInWorld, opener: object, **kwargs: object) -> SignInOpti
 
 
 def test_ensure_logged_in_signs_in_once_then_reuses(world: SignInWorld) -> None:
-    approver = PageApprover()
+    approver = world.approver()
     first = ensure_logged_in(
         world.target(), locations=world.locations, options=_options(world, approver), out=world.out
     )
     approver.wait()
     again = ensure_logged_in(
-        world.target(), locations=world.locations, options=_options(world, PageApprover()), out=world.out
+        world.target(), locations=world.locations, options=_options(world, world.approver()), out=world.out
     )
     assert again == first
     assert len(approver.opened) == 1
@@ -37,7 +36,7 @@ def test_ensure_logged_in_signs_in_once_then_reuses(world: SignInWorld) -> None:
 def test_explicit_login_signs_in_again(world: SignInWorld) -> None:
     """``idc login`` with a valid token still signs in (the session may have ended on the server)."""
     for _ in range(2):
-        approver = PageApprover()
+        approver = world.approver()
         login(
             world.target(),
             locations=world.locations,
@@ -50,7 +49,7 @@ def test_explicit_login_signs_in_again(world: SignInWorld) -> None:
 
 
 def test_parallel_callers_in_one_process_share_one_sign_in(world: SignInWorld) -> None:
-    approver = PageApprover()
+    approver = world.approver()
     results: list[object] = []
     errors: list[BaseException] = []
 
@@ -88,7 +87,7 @@ def test_waiting_for_another_sign_in_is_bounded(world: SignInWorld) -> None:
             world.target(),
             locations=world.locations,
             client_factory=world.factory,
-            opener=PageApprover(),
+            opener=world.approver(),
             out=world.out,
             lock_timeout=0.2,
         )

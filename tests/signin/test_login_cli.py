@@ -13,13 +13,14 @@ import json
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from idc.emulator.page_approver import PageApprover
+from idc.emulator.page_approver import PageApprover, user_code_in
 from idc.storage.role_cache import RoleCredentials, role_cache_key, save_role_credentials
 
 from .conftest import SignInWorld, legacy_config, session_config
@@ -28,28 +29,42 @@ SUCCESS = "Successfully logged into Start URL: {}"
 _VERIFIER_LIKE = re.compile(r"(?<![A-Za-z0-9._~-])[A-Za-z0-9._~-]{64}(?![A-Za-z0-9._~-])")
 
 
+def _terminal(world: SignInWorld) -> Path:
+    """Where the idc processes' output goes: the terminal the user reads the device code from."""
+    directory = world.home.home.parent / "terminal"
+    directory.mkdir(exist_ok=True)
+    return directory
+
+
 def _browser(world: SignInWorld, *, record: bool = True) -> Path:
-    """A BROWSER command: records its own argv (from /proc) and the approver's, then approves detached."""
+    """A BROWSER command: records its own argv (from /proc) and the approver's, then approves detached,
+    comparing the device code the page shows with the one idc printed (as a person reads it)."""
     directory = world.home.home.parent
     log = directory / "browser-calls"
     script = directory / "browser"
     script.write_text(
         "#!/bin/sh\n"
         + (f"tr '\\0' ' ' < /proc/$$/cmdline >> {log}; echo >> {log}\n" if record else "")
-        + f'exec {sys.executable} -m idc.emulator.page_approver --detach "$1"\n'
+        + f"exec {sys.executable} -m idc.emulator.page_approver --detach "
+        + f'--user-code-from {_terminal(world)} "$1"\n'
     )
     script.chmod(0o755)
     return script
 
 
 def _idc(world: SignInWorld, *args: str, env: dict[str, str] | None = None, timeout: float = 60) -> Any:
-    return subprocess.run(
-        [sys.executable, "-m", "idc", *args],
-        env=env or world.env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    """Run idc; its stdout goes to a file of :func:`_terminal` (and is returned as ``stdout``)."""
+    with tempfile.NamedTemporaryFile("w+", dir=_terminal(world), suffix=".txt", delete=False) as output:
+        result = subprocess.run(
+            [sys.executable, "-m", "idc", *args],
+            env=env or world.env,
+            stdout=output,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=timeout,
+        )
+        output.seek(0)
+        return subprocess.CompletedProcess(result.args, result.returncode, output.read(), result.stderr)
 
 
 def _browser_env(world: SignInWorld) -> dict[str, str]:
@@ -103,7 +118,8 @@ def test_aws_profile_and_legacy_profile_use_the_device_flow(world: SignInWorld) 
         pytest.param(
             {"SSH_CONNECTION": "10.0.0.2 50000 10.0.0.1 22"},
             [],
-            "Not opening a browser: this is an SSH session. Using the device code flow instead.\n",
+            "Not opening a browser: this is an SSH session. Using the device code flow instead (or run "
+            "`idc login --profile dev --remote` and paste back the address your browser lands on).\n",
             id="ssh",
         ),
         # asked for the device code already: no note about browsers (it used to name the container)
@@ -126,11 +142,12 @@ def test_ssh_session_falls_back_to_the_device_flow(
     )
     assert process.stdout is not None
     lines = []
-    approver = PageApprover()
     for line in process.stdout:
         lines.append(line)
-        if "/device?user_code=" in line:
-            approver(line.strip())  # the user opens the printed URL on another device
+        if "/device?request_uri=" in line:
+            # the user opens the printed URL on another device, and compares the code
+            approver = PageApprover(user_code=user_code_in("".join(lines)))
+            approver(line.strip())
             break
     approver.wait()
     rest, errors = process.communicate(timeout=60)
@@ -144,17 +161,21 @@ def test_ssh_session_falls_back_to_the_device_flow(
 def test_twenty_parallel_logins_make_one_authorization(world: SignInWorld, flow: list[str]) -> None:
     world.write_config(session_config(world.emulator.start_url, world.emulator.region))
     env = _browser_env(world)
+    outputs = [_terminal(world) / f"parallel-{i}.txt" for i in range(20)]
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "idc", "login", "--profile", "dev", *flow],
             env=env,
-            stdout=subprocess.PIPE,
+            stdout=output.open("w"),
             stderr=subprocess.PIPE,
             text=True,
         )
-        for _ in range(20)
+        for output in outputs
     ]
-    results = [(p.wait(timeout=120), *p.communicate()) for p in processes]
+    results = [
+        (p.wait(timeout=120), output.read_text(), p.communicate()[1])
+        for p, output in zip(processes, outputs, strict=True)
+    ]
     for code, out, err in results:
         assert code == 0, err
         assert out.rstrip().endswith(SUCCESS.format(world.emulator.start_url))
@@ -183,7 +204,7 @@ def test_debug_output_and_browser_argv_hold_no_secret(world: SignInWorld) -> Non
                 secrets.add(data[key])
     assert len(secrets) >= 3
     argv = "\n".join(_browser_calls(world))
-    assert "/authorize?" in argv and "/device?user_code=" in argv, device.stdout + device.stderr
+    assert "/authorize?" in argv and "/device?request_uri=" in argv, device.stdout + device.stderr
     for text in (pkce.stdout, pkce.stderr, device.stdout, device.stderr, argv):
         for secret in secrets:
             assert secret not in text

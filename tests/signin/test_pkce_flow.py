@@ -13,7 +13,6 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from idc.aws.oidc import OidcClient
-from idc.emulator.page_approver import PageApprover
 from idc.errors import LoginFailed
 from idc.signin.login import login
 from idc.signin.pkce_flow import authorize_url, code_challenge, new_code_verifier
@@ -95,7 +94,7 @@ def test_authorize_url_is_the_aws_cli_one() -> None:
 
 def test_pkce_end_to_end(world: SignInWorld) -> None:
     seen: dict[str, object] = {}
-    approver = PageApprover()
+    approver = world.approver()
 
     def opener(url: str) -> bool:
         query = dict(parse_qsl(urlsplit(url).query))
@@ -162,7 +161,7 @@ def test_pkce_end_to_end(world: SignInWorld) -> None:
 def test_device_registration_is_not_used_for_pkce(world: SignInWorld) -> None:
     """Both grants share botocore's cache key; each replaces a registration made for the other."""
     for use_device_code in (True, False, False):
-        approver = PageApprover()
+        approver = world.approver()
         _pkce_login(world, approver, use_device_code=use_device_code, sleep=world.sleep)
         approver.wait()
     assert world.emulator.stats()["RegisterClient"] == 2
@@ -170,7 +169,7 @@ def test_device_registration_is_not_used_for_pkce(world: SignInWorld) -> None:
 
 
 def test_deny_aborts_without_token_exchange(world: SignInWorld) -> None:
-    approver = PageApprover(allow=False)
+    approver = world.approver(allow=False)
     with pytest.raises(LoginFailed, match="denied"):
         _pkce_login(world, approver)
     approver.wait()
@@ -179,7 +178,7 @@ def test_deny_aborts_without_token_exchange(world: SignInWorld) -> None:
 
 
 def test_wrong_state_aborts_without_token_exchange(world: SignInWorld) -> None:
-    approver = PageApprover()
+    approver = world.approver()
 
     def tampering_opener(url: str) -> bool:
         parts = urlsplit(url)
@@ -194,7 +193,7 @@ def test_wrong_state_aborts_without_token_exchange(world: SignInWorld) -> None:
 
 
 def test_stray_requests_leave_the_flow_waiting(world: SignInWorld) -> None:
-    approver = PageApprover()
+    approver = world.approver()
 
     def opener(url: str) -> bool:
         redirect = dict(parse_qsl(urlsplit(url).query))["redirect_uri"]
@@ -216,7 +215,7 @@ def test_abandoned_login_times_out(world: SignInWorld) -> None:
 
 
 def test_browser_that_fails_to_start_still_prints_the_url(world: SignInWorld) -> None:
-    approver = PageApprover()
+    approver = world.approver()
     urls: list[str] = []
 
     def failing_opener(url: str) -> bool:
@@ -234,7 +233,7 @@ def test_browser_that_fails_to_start_still_prints_the_url(world: SignInWorld) ->
 
 def test_no_browser_prints_the_url_and_waits(world: SignInWorld) -> None:
     """--no-browser: nothing is opened; the printed URL, opened elsewhere on this machine, completes it."""
-    approver = PageApprover()
+    approver = world.approver()
     out = world.out
 
     class Watching:

@@ -58,7 +58,7 @@ def device_token(emulator: RunningEmulator) -> SsoToken:
         clientSecret=registration["clientSecret"],
         startUrl=emulator.start_url,
     )
-    approver = PageApprover()
+    approver = PageApprover(user_code=authorization["userCode"])
     approver(authorization["verificationUriComplete"])
     approver.wait()
     response = client.create_token(

@@ -25,6 +25,25 @@ APPROVER = {"BROWSER": f"{sys.executable} -m idc.emulator.page_approver --detach
 DENIER = {"BROWSER": f"{sys.executable} -m idc.emulator.page_approver --detach --deny"}
 
 
+def idc_device(args: list[str], env: dict[str, str], terminal: Path) -> subprocess.CompletedProcess[str]:
+    """:func:`idc` for the device flow: its sign-in messages (stderr) go to ``terminal``, where the
+    approving user reads the code the page asks to confirm."""
+    with terminal.open("w+") as output:
+        approver = f"{APPROVER['BROWSER']} --user-code-from {terminal}"
+        result = subprocess.run(
+            [command("idc"), *args],
+            env={**env, "BROWSER": approver},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=output,
+            text=True,
+            timeout=90,
+            check=False,
+        )
+        output.seek(0)
+        return subprocess.CompletedProcess(result.args, result.returncode, result.stdout, output.read())
+
+
 def idc(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [command("idc"), *args],
@@ -108,11 +127,11 @@ def test_flags_configure_without_a_terminal(aws_home: Any, emulator: Any) -> Non
         assert secret not in done.stdout + done.stderr
 
 
-def test_legacy_format_with_an_empty_session_name(aws_home: Any, emulator: Any) -> None:
+def test_legacy_format_with_an_empty_session_name(aws_home: Any, emulator: Any, tmp_path: Path) -> None:
     env = child_env(aws_home.env, emulator.env, APPROVER)
     args = full_flags(emulator, profile="legacy")
     args[args.index("my-sso")] = ""
-    done = idc(args, env)
+    done = idc_device(args, env, tmp_path / "terminal.txt")
     assert done.returncode == 0, done.stderr
     assert "WARNING: Configuring using legacy format (e.g. without an SSO session)." in done.stdout
     assert "SSO registration scopes" not in done.stdout
@@ -573,9 +592,9 @@ def test_many_accounts_without_a_terminal_need_the_flags(aws_home: Any, emulator
     assert sections(aws_home.config_file)["profile AdministratorAccess"]["sso_account_id"] == "333333333333"
 
 
-def test_use_device_code_signs_in_with_the_device_flow(aws_home: Any, emulator: Any) -> None:
+def test_use_device_code_signs_in_with_the_device_flow(aws_home: Any, emulator: Any, tmp_path: Path) -> None:
     env = child_env(aws_home.env, emulator.env, APPROVER)
-    done = idc([*full_flags(emulator), "--use-device-code"], env)
+    done = idc_device([*full_flags(emulator), "--use-device-code"], env, tmp_path / "terminal.txt")
     assert done.returncode == 0, done.stderr
     assert "Then enter the code:" in done.stderr
     assert "/authorize?" not in done.stdout + done.stderr

@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 import click
 
+from idc.cli.login import REMOTE_HELP, check_remote
 from idc.cli.tls import tls_options
 from idc.configure import (
     Answers,
@@ -51,6 +52,7 @@ def _login_options(function: Callable[..., Any]) -> Callable[..., Any]:
     function = click.option(
         "--no-browser", is_flag=True, help="Print the sign-in URL instead of opening a browser."
     )(function)
+    function = click.option("--remote", is_flag=True, help=REMOTE_HELP)(function)
     function = click.option(
         "--force-login",
         is_flag=True,
@@ -60,14 +62,16 @@ def _login_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _sign_in_options(
-    no_browser: bool, use_device_code: bool, verify: bool | str | None, *, profile: str | None
+    *, no_browser: bool, use_device_code: bool, remote: bool, verify: bool | str | None, profile: str | None
 ) -> SignInOptions:
     from idc.aws.clients import BotocoreClientFactory
 
+    check_remote(remote, use_device_code=use_device_code, no_browser=no_browser)
     return SignInOptions(
         client_factory=BotocoreClientFactory(verify=verify, profile=profile),
         no_browser=no_browser,
         use_device_code=use_device_code,
+        remote=remote,
     )
 
 
@@ -121,6 +125,7 @@ def sso(
     output: str | None,
     profile: str | None,
     no_browser: bool,
+    remote: bool,
     use_device_code: bool,
     force_login: bool,
     verify: bool | str | None,
@@ -161,7 +166,9 @@ def sso(
         answers,
         locations=Locations.from_environ(),
         prompter=prompter,
-        sign_in=_sign_in_options(no_browser, use_device_code, verify, profile=None),
+        sign_in=_sign_in_options(
+            no_browser=no_browser, use_device_code=use_device_code, remote=remote, verify=verify, profile=None
+        ),
         sign_in_out=_sign_in_out(prompter),
         force_login=force_login,
     )
@@ -179,6 +186,7 @@ def sso_session_command(
     scopes: str | None,
     token_storage: str | None,
     no_browser: bool,
+    remote: bool,
     use_device_code: bool,
     force_login: bool,
     no_login: bool,
@@ -211,7 +219,9 @@ def sso_session_command(
         answers,
         locations=Locations.from_environ(),
         prompter=prompter,
-        sign_in=_sign_in_options(no_browser, use_device_code, verify, profile=None),
+        sign_in=_sign_in_options(
+            no_browser=no_browser, use_device_code=use_device_code, remote=remote, verify=verify, profile=None
+        ),
         login=not no_login,
         sign_in_out=_sign_in_out(prompter),
         force_login=force_login,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from idc.accounts.listing import DEFAULT_TPS
+from idc.cli.completion import complete_profiles, complete_sso_sessions
 from idc.cli.tls import tls_options
 
 if TYPE_CHECKING:
@@ -104,9 +105,18 @@ def render_table(listing: AccountListing) -> None:
 
 @click.command("list", short_help="List the AWS accounts and roles you can reach.")
 @click.option(
-    "--profile", metavar="PROFILE", help="List with this profile's SSO session (default: AWS_PROFILE)."
+    "--profile",
+    metavar="PROFILE",
+    shell_complete=complete_profiles,
+    help="List with this profile's SSO session (default: AWS_PROFILE).",
 )
-@click.option("--sso-session", "sso_session", metavar="SESSION", help="List with this [sso-session].")
+@click.option(
+    "--sso-session",
+    "sso_session",
+    metavar="SESSION",
+    shell_complete=complete_sso_sessions,
+    help="List with this [sso-session].",
+)
 @click.option(
     "--output",
     type=click.Choice(["table", "json"]),

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from idc.cli.completion import complete_profiles, complete_sso_sessions
 from idc.cli.tls import tls_options
 from idc.storage.locations import Locations
 
@@ -44,24 +45,45 @@ def _target(profile: str | None, sso_session: str | None, locations: Locations) 
     return config.sign_in_subject(profile)  # like `aws sso login`: no account or role needed
 
 
+REMOTE_HELP = "Sign in with a browser on another device: print the URL, paste back the address it lands on."
+
+
+def check_remote(remote: bool, *, use_device_code: bool, no_browser: bool) -> None:
+    """--remote is its own way to sign in: it excludes the other two flow flags."""
+    if remote and (use_device_code or no_browser):
+        raise click.UsageError(
+            "--remote prints the URL itself; give it without --use-device-code or --no-browser."
+        )
+
+
 @click.command("login", short_help="Sign in; cache the token for the AWS CLI and SDKs.")
 @click.option(
     "--profile",
     metavar="NAME",
+    shell_complete=complete_profiles,
     help="Profile to sign in for (default: AWS_PROFILE, then default, then the only sso-session).",
 )
-@click.option("--sso-session", metavar="NAME", help="Sign in to this [sso-session] directly.")
+@click.option(
+    "--sso-session",
+    metavar="NAME",
+    shell_complete=complete_sso_sessions,
+    help="Sign in to this [sso-session] directly.",
+)
 @click.option(
     "--no-browser", is_flag=True, help="Print the sign-in URL (and code) instead of opening a browser."
 )
 @click.option("--use-device-code", is_flag=True, help="Use the device code flow instead of PKCE.")
+@click.option("--remote", is_flag=True, help=REMOTE_HELP)
+@click.option(
+    "--no-qr", is_flag=True, help="No QR code under the device code (also: IDC_NO_QR=1). Terminals only."
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=1),
     default=600,
     show_default=True,
     metavar="SECONDS",
-    help="Give up waiting for the browser's redirect after this long (PKCE).",
+    help="Give up waiting for the browser's redirect (or the pasted address) after this long (PKCE).",
 )
 @tls_options
 def login(
@@ -69,6 +91,8 @@ def login(
     sso_session: str | None,
     no_browser: bool,
     use_device_code: bool,
+    remote: bool,
+    no_qr: bool,
     timeout: float,
     verify: bool | str | None,
 ) -> None:
@@ -79,11 +103,16 @@ def login(
     wslview, no display). The BROWSER variable names the browser to open. Parallel logins for one
     session share one sign-in.
 
+    On a terminal the device code comes with a QR code for a phone (--no-qr or IDC_NO_QR=1: none).
+    --remote signs in from anywhere without the device code: open the printed URL in any browser,
+    approve, and paste back the address the browser was sent to (it does not load; that is expected).
+
     \b
     Examples:
       idc login --profile AdministratorAccess
       idc login --sso-session my-sso --use-device-code   # approve elsewhere
       idc login --profile dev --ca-bundle corporate-ca.pem   # behind a TLS-inspecting proxy
+      idc login --profile AdministratorAccess --remote   # over SSH: paste the address back
 
     \b
     Exit codes: 0 signed in; 3 profile or session problem; 5 sign-in failed
@@ -92,6 +121,7 @@ def login(
     from idc.aws.clients import BotocoreClientFactory
     from idc.signin.login import login as sign_in
 
+    check_remote(remote, use_device_code=use_device_code, no_browser=no_browser)
     locations = Locations.from_environ()
     target = _target(profile, sso_session, locations)
     sign_in(
@@ -100,6 +130,8 @@ def login(
         client_factory=BotocoreClientFactory(verify=verify, profile=getattr(target, "profile_name", None)),
         no_browser=no_browser,
         use_device_code=use_device_code,
+        remote=remote,
+        qr=not no_qr,
         out=sys.stdout,
         timeout=timeout,
         lock_timeout=timeout + 60,
@@ -107,8 +139,18 @@ def login(
 
 
 @click.command("logout", short_help="Sign out: end the sessions, remove cached tokens.")
-@click.option("--profile", metavar="NAME", help="Sign out of this profile's SSO session only.")
-@click.option("--sso-session", metavar="NAME", help="Sign out of this sso-session only.")
+@click.option(
+    "--profile",
+    metavar="NAME",
+    shell_complete=complete_profiles,
+    help="Sign out of this profile's SSO session only.",
+)
+@click.option(
+    "--sso-session",
+    metavar="NAME",
+    shell_complete=complete_sso_sessions,
+    help="Sign out of this sso-session only.",
+)
 @click.option("--all", "everything", is_flag=True, help="Sign out of every cached session (the default).")
 @tls_options
 def logout(profile: str | None, sso_session: str | None, everything: bool, verify: bool | str | None) -> None:

@@ -12,6 +12,7 @@ import sys
 import click
 
 from idc.accounts.populate import DEFAULT_TEMPLATE
+from idc.cli.completion import complete_profiles, complete_sso_sessions
 from idc.cli.listing import listing_options
 from idc.cli.tls import tls_options
 
@@ -19,9 +20,18 @@ OUTPUT_FORMATS = ("json", "text", "table", "yaml", "yaml-stream")
 
 
 @click.command("populate", short_help="Write a profile for every account and role you can reach.")
-@click.option("--sso-session", "sso_session", metavar="SESSION", help="The [sso-session] the profiles use.")
 @click.option(
-    "--profile", metavar="PROFILE", help="Use the SSO session (or legacy start URL) of this existing profile."
+    "--sso-session",
+    "sso_session",
+    metavar="SESSION",
+    shell_complete=complete_sso_sessions,
+    help="The [sso-session] the profiles use.",
+)
+@click.option(
+    "--profile",
+    metavar="PROFILE",
+    shell_complete=complete_profiles,
+    help="Use the SSO session (or legacy start URL) of this existing profile.",
 )
 @click.option(
     "--template",

@@ -11,6 +11,8 @@ from typing import Any
 
 import click
 
+from idc.cli.completion import complete_profiles
+
 TOKEN_ENV = "IDC_CREDENTIALS_TOKEN"
 
 
@@ -21,6 +23,7 @@ TOKEN_ENV = "IDC_CREDENTIALS_TOKEN"
     metavar="PROFILE",
     multiple=True,
     required=True,
+    shell_complete=complete_profiles,
     help="Profile to serve at /credentials/PROFILE (repeat for more).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")

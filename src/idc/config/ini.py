@@ -177,6 +177,33 @@ def scan(text: str) -> list[ScannedLine]:
     return out
 
 
+def section_headers(text: str) -> list[str]:
+    """The section names of ``text`` in file order, lines classified as :func:`scan` does.
+
+    Only the headers are looked at (no duplicate or syntax checks): fast on a config of thousands of
+    profiles, for shell completion.
+    """
+    names: list[str] = []
+    option_open = False
+    indent_level = 0
+    for line in split_lines(text):
+        body = strip_eol(line)
+        stripped = body.strip()
+        if not stripped or is_comment(stripped):
+            continue
+        indent = len(body) - len(body.lstrip())
+        if option_open and indent > indent_level:
+            continue  # a continuation line, even one that looks like a header
+        indent_level = indent
+        name = header_name(stripped)
+        if name is not None:
+            names.append(name)
+            option_open = False
+        else:
+            option_open = bool(names)
+    return names
+
+
 def parse_nested(value: str, where: str) -> dict[str, str]:
     """botocore ``_parse_nested``: each non-blank line split at its first ``=`` (``where`` for errors)."""
     parsed = {}

@@ -447,6 +447,41 @@ def load_config(locations: Locations, *, environ: Mapping[str, str] | None = Non
     return AwsConfig(sections, config_file=config_file, credentials_sections=credentials, environ=environ)
 
 
+def section_names(locations: Locations) -> tuple[list[str], list[str]]:
+    """(profile names, sso-session names) as :class:`AwsConfig` lists them, from the section headers only.
+
+    For shell completion: no value is parsed or checked, so thousands of profiles cost little; a file
+    that cannot be read gives no names.
+    """
+    profiles: dict[str, None] = {}
+    sessions: dict[str, None] = {}
+    for section in ini.section_headers(_text_or_empty(locations.config_file)):
+        if section.startswith("sso-session"):
+            name = ini.profile_section_name(section, "sso-session")
+            if name is not None:
+                sessions[name] = None
+            continue
+        if section.startswith("profile"):
+            name = ini.profile_section_name(section, "profile")
+        else:
+            name = section if section == "default" else None
+        if name is not None:
+            profiles[name] = None
+    for section in ini.section_headers(_text_or_empty(locations.credentials_file)):
+        if section != ini.DEFAULT_SECTION:
+            profiles.setdefault(section, None)
+    return list(profiles), list(sessions)
+
+
+def _text_or_empty(path: str | os.PathLike[str]) -> str:
+    from idc.errors import IdcError
+
+    try:
+        return read_config_text(os.path.expanduser(os.path.expandvars(os.fspath(path)))) or ""
+    except (IdcError, OSError, ValueError):
+        return ""
+
+
 def resolve_sso(
     profile_name: str | None = None,
     *,

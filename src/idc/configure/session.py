@@ -187,6 +187,8 @@ def rerun_command(kind: str, answers: Answers, session: SessionAnswers, options:
         words.append("--use-device-code")
     if options.no_browser:
         words.append("--no-browser")
+    if options.remote:
+        words.append("--remote")
     return " ".join(shell_word(word) for word in words)
 
 
@@ -313,6 +315,9 @@ class Signer:
                 opener=options.opener,
                 use_device_code=options.use_device_code,
                 no_browser=options.no_browser,
+                remote=options.remote,
+                qr=options.qr,
+                read_paste=options.read_paste,
                 clock=options.clock,
                 monotonic=options.monotonic,
                 sleep=options.sleep,

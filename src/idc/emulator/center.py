@@ -33,6 +33,7 @@ class Center(Protocol):
     index: AssignmentIndex
     lifetimes: Lifetimes
     store: StateStore
+    device_url_style: str  # "request-uri" (AWS since mid-2026) or "classic" (?user_code=)
 
     @property
     def start_url(self) -> str: ...

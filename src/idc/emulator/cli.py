@@ -62,6 +62,14 @@ TOKEN_ENV = "IDC_EMULATOR_ADMIN_TOKEN"
     metavar="NAME",
     help="Act as this vanity start URL host: GET /start with this Host redirects to the portal start URL.",
 )
+@click.option(
+    "--device-url-style",
+    type=click.Choice(["request-uri", "classic"]),
+    default="request-uri",
+    show_default=True,
+    help="verificationUriComplete as AWS serves it now (an opaque request_uri; the page shows the code "
+    "to compare), or classic (?user_code=, the code prefilled).",
+)
 @click.pass_context
 def emulator(
     ctx: click.Context,
@@ -75,6 +83,7 @@ def emulator(
     access_log: bool,
     tls: bool,
     vanity_host: tuple[str, ...],
+    device_url_style: str,
 ) -> None:
     """Run a local IAM Identity Center (sso-oidc, portal, STS, sign-in pages) in the foreground.
 
@@ -84,6 +93,7 @@ def emulator(
     \b
     Examples:
       idc emulator --port 8900
+      idc emulator --device-url-style classic   # ?user_code= in verificationUriComplete
       idc emulator --directory org.json --state emulator.sqlite --tps-limit 20
       idc emulator --tls --vanity-host localhost   # HTTPS; https://localhost:PORT/start redirects
       idc emulator stats          # in the other shell, after pasting the export lines
@@ -103,6 +113,7 @@ def emulator(
         access_log=access_log,
         tls=tls,
         vanity_hosts=vanity_host,
+        device_url_style=device_url_style,
     )
     server.start()
     base = server.base_url

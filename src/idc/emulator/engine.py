@@ -45,8 +45,11 @@ class IdentityCenter:
         store: StateStore | None = None,
         clock: EmulatorClock | None = None,
         faults: FaultInjector | None = None,
+        device_url_style: str = "request-uri",
     ) -> None:
         self.directory = load_directory(directory)
+        # "request-uri": verificationUriComplete as AWS serves it now; "classic": with ?user_code=
+        self.device_url_style = device_url_style
         self.index = AssignmentIndex(self.directory)
         self.lifetimes = self.directory.lifetimes
         self.store = store if store is not None else StateStore()
@@ -158,6 +161,9 @@ class IdentityCenter:
 
     def decide_device_authorization(self, user_code: str, session_id: str, allow: bool) -> None:
         self.oidc.decide_device_authorization(user_code, session_id, allow)
+
+    def user_code_for_request(self, request_uri: str) -> str | None:
+        return self.oidc.user_code_for_request(request_uri)
 
     # --- authorization code pages (RFC 6749 section 4.1, RFC 7636) ----------------------------------
     def begin_authorize(self, params: Mapping[str, str]) -> AuthorizeRequest:

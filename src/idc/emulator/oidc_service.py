@@ -3,7 +3,10 @@
 - Device authorization grant, RFC 8628: device codes carry 256 bits and are single use; user codes are
   8 letters from a 20-consonant alphabet (section 6.1), wrong guesses are rate limited (section 5.1);
   polling faster than ``interval`` answers ``slow_down`` and adds 5 s (section 3.5); after ``expiresIn``,
-  ``expired_token``.
+  ``expired_token``. ``verificationUriComplete`` is as AWS serves it since mid-2026: an opaque request
+  reference (``?request_uri=urn:ietf:params:oauth:request_uri:...``, RFC 9126's form) instead of the user
+  code, so the page shows the code for the user to compare with their terminal; the ``classic`` style
+  (:data:`DEVICE_URL_STYLES`) keeps ``?user_code=`` for clients written against it.
 - Authorization code grant with PKCE, RFC 6749 section 4.1 + RFC 7636: codes are single use (a replay
   revokes what the code issued, RFC 6749 section 4.1.2), bound to client_id and redirect_uri; loopback
   redirect URIs accept any port (RFC 8252 section 7.3); only ``S256`` is accepted.
@@ -64,6 +67,8 @@ DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 GRANT_TYPES = frozenset({DEVICE_GRANT, "authorization_code", "refresh_token"})
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"  # RFC 8628 section 6.1: no vowels, no look-alikes
 WRONG_USER_CODE_LIMIT = 10  # per device-code lifetime, across all callers
+DEVICE_URL_STYLES = ("request-uri", "classic")
+REQUEST_URI_PREFIX = "urn:ietf:params:oauth:request_uri:"
 _SCOPE = re.compile(r"^[A-Za-z0-9:_*.\-/]{1,256}$")
 
 
@@ -234,11 +239,19 @@ class OidcService:
                     raise
         else:  # pragma: no cover - 20^8 codes
             raise InvalidRequest("Could not allocate a user code")
+        if self._center.device_url_style == "classic":
+            complete = f"{base_url}/device?{urlencode({'user_code': user_code})}"
+        else:
+            reference = secrets.token_urlsafe(24)
+            self._store.execute(
+                "INSERT INTO device_requests (request_ref, user_code) VALUES (?, ?)", (reference, user_code)
+            )
+            complete = f"{base_url}/device?{urlencode({'request_uri': REQUEST_URI_PREFIX + reference})}"
         return {
             "deviceCode": device_code,
             "userCode": user_code,
             "verificationUri": f"{base_url}/device",
-            "verificationUriComplete": f"{base_url}/device?{urlencode({'user_code': user_code})}",
+            "verificationUriComplete": complete,
             "expiresIn": lifetime,
             "interval": interval,
         }
@@ -276,6 +289,18 @@ class OidcService:
             row["expires_at"],
             row["status"],
         )
+
+    def user_code_for_request(self, request_uri: str) -> str | None:
+        """The user code behind a ``request_uri`` of ``verificationUriComplete``, or None if unknown.
+
+        An unknown reference counts as a wrong code (section 5.1), so references cannot be probed either.
+        """
+        reference = request_uri.removeprefix(REQUEST_URI_PREFIX)
+        row = self._store.one("SELECT user_code FROM device_requests WHERE request_ref = ?", (reference,))
+        if row is None:
+            self.find_device_authorization("")  # counted (and refused past the limit) as a wrong code
+            return None
+        return str(row["user_code"])
 
     def decide_device_authorization(self, user_code: str, session_id: str, allow: bool) -> None:
         """The signed-in user allows or denies the device (RFC 8628 section 3.3)."""

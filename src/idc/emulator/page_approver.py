@@ -8,9 +8,20 @@ or "Deny", and follows the final redirect to the loopback ``redirect_uri`` (RFC 
 reads the same HTML a browser gets (``html.parser``) and submits the same forms, cookies and CSRF tokens
 included: no back door, so every walk also proves the pages work. Standard library only.
 
+The user code: like a person reading their terminal, the approver is given the code the application
+shows (``user_code=``, a string or a callable that reads it, e.g. from the application's output with
+:func:`user_code_in`). Where the page has a "Code" field it types it there (a prefilled field must hold
+the same code); where the page only shows a code to confirm (AWS's pages since mid-2026, whose
+``verificationUriComplete`` carries an opaque ``request_uri``), it compares the shown code with it and
+refuses a mismatch. Without a given code it keeps a prefilled field as it is, and cannot confirm a
+shown code.
+
 Command line (usable as a ``BROWSER`` command; ``--detach`` returns at once, the walk continues)::
 
-    python -m idc.emulator.page_approver [--user U] [--password P] [--deny] [--detach [--log F]] URL
+    python -m idc.emulator.page_approver [--user U] [--password P] [--deny] [--user-code C]
+        [--user-code-from FILE] [--detach [--log F]] URL
+
+``--user-code-from FILE`` reads the code from an application's output written to FILE (waiting for it).
 """
 
 from __future__ import annotations
@@ -18,23 +29,33 @@ from __future__ import annotations
 import argparse
 import http.cookiejar
 import os
+import re
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import IO
 
 from idc.errors import LoginFailed
 
-__all__ = ["PageApprover", "PageWalkError", "main"]
+__all__ = ["PageApprover", "PageWalkError", "main", "user_code_in"]
 
 _MAX_STEPS = 12
 _MAX_PAGE_BYTES = 1024 * 1024
+_USER_CODE = re.compile(r"\b([B-DF-HJ-NP-TV-XZ]{4}-[B-DF-HJ-NP-TV-XZ]{4})\b")
+_SHOWN_CODE_TEXT = re.compile(r"Then enter the code:\s+([A-Z0-9]{4}-[A-Z0-9]{4})\b")
+
+
+def user_code_in(text: str) -> str | None:
+    """The user code an application printed (the AWS CLI's "Then enter the code:" text), or None."""
+    found = _SHOWN_CODE_TEXT.findall(text)
+    return found[-1] if found else None
 
 
 class PageWalkError(LoginFailed):
@@ -184,11 +205,13 @@ class PageApprover:
         *,
         allow: bool = True,
         timeout: float = 10.0,
+        user_code: str | Callable[[], str | None] | None = None,
     ) -> None:
         self.username = username
         self.password = password
         self.allow = allow
         self.timeout = timeout
+        self.user_code = user_code
         self.opened: list[str] = []
         self.callback_url: str | None = None  # where the PKCE walk handed the browser back (has the code)
         self._threads: list[threading.Thread] = []
@@ -252,7 +275,8 @@ class PageApprover:
                 if confirmed:
                     raise PageWalkError("The code confirmation page came back after confirming.")
                 confirmed = True
-                page = self._submit(opener, redirects, page, form, "Confirm and continue", {})
+                values = self._confirm_code(page, form)
+                page = self._submit(opener, redirects, page, form, "Confirm and continue", values)
                 continue
             choice = "Allow" if self.allow else "Deny"
             form = page.form_with_button(choice)
@@ -264,6 +288,32 @@ class PageApprover:
                 continue
             return self._finish_page(page, decided)
         raise PageWalkError("The approval pages went round in circles.")
+
+    def _given_code(self) -> str | None:
+        code = self.user_code() if callable(self.user_code) else self.user_code
+        return code.strip().upper() if code else None
+
+    def _confirm_code(self, page: _Page, form: _Form) -> dict[str, str]:
+        """Type the given code into the "Code" field, or compare it with the code the page shows."""
+        given = self._given_code()
+        code_field = page.field_labelled(form, "Code")
+        if code_field is not None:
+            prefilled = next((value for name, value, _id in form.fields if name == code_field), "")
+            if given is None:
+                return {}
+            if prefilled and prefilled.strip().upper() != given:
+                raise PageWalkError(f"The page shows the code {prefilled}, the application shows {given}.")
+            return {code_field: given}
+        shown = _USER_CODE.findall(page.text)
+        if not shown:
+            raise PageWalkError("The code confirmation page shows no code and has no Code field.")
+        if given is None:
+            raise PageWalkError(
+                "The page asks to confirm the code the application shows; the approver was not given it."
+            )
+        if shown[0] != given:
+            raise PageWalkError(f"The page shows the code {shown[0]}, the application shows {given}.")
+        return {}
 
     def _credentials(self, page: _Page, form: _Form) -> dict[str, str]:
         user_field = page.field_labelled(form, "Username")
@@ -319,7 +369,12 @@ class PageApprover:
                 page.alerts.append(f"HTTP {exc.code}")
             return page
         except (urllib.error.URLError, OSError) as exc:
-            where = "the application's loopback listener" if redirects.left_to else "the emulator"
+            if redirects.left_to is not None:
+                # Nothing listens there (a remote sign-in, or the application gave up): a browser
+                # shows an error page, and its address bar holds the address the user may paste.
+                self.callback_url = redirects.left_to
+                return None
+            where = "the emulator"
             raise PageWalkError(f"Could not reach {where}: {getattr(exc, 'reason', exc)}") from None
         if redirects.left_to is not None:
             self.callback_url = redirects.left_to
@@ -377,6 +432,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="password (default: $IDC_APPROVER_PASSWORD, else demo)",
     )
     parser.add_argument("--deny", action="store_true", help="click Deny instead of Allow")
+    parser.add_argument("--user-code", help="the code the application shows (device flow)")
+    parser.add_argument(
+        "--user-code-from",
+        metavar="FILE",
+        help="read the code from the application's output in FILE, or in the files of a directory "
+        "(waits for it, up to --timeout)",
+    )
     parser.add_argument(
         "--detach",
         action="store_true",
@@ -391,7 +453,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     password = args.password or os.environ.get("IDC_APPROVER_PASSWORD") or "demo"
     if args.detach:
         command = [sys.executable, "-m", "idc.emulator.page_approver", "--user", args.user]
-        command += ["--timeout", str(args.timeout)] + (["--deny"] if args.deny else []) + [args.url]
+        command += ["--timeout", str(args.timeout)] + (["--deny"] if args.deny else [])
+        if args.user_code:
+            command += ["--user-code", args.user_code]
+        if args.user_code_from:
+            command += ["--user-code-from", args.user_code_from]
+        command.append(args.url)
         log = os.open(args.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600) if args.log else None
         try:
             subprocess.Popen(
@@ -406,7 +473,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             if log is not None:
                 os.close(log)
         return 0
-    approver = PageApprover(args.user, password, allow=not args.deny, timeout=min(args.timeout, 10.0))
+    user_code: str | Callable[[], str | None] | None = args.user_code
+    if args.user_code_from:
+        user_code = _code_from_file(args.user_code_from, args.timeout)
+    approver = PageApprover(
+        args.user, password, allow=not args.deny, timeout=min(args.timeout, 10.0), user_code=user_code
+    )
     approver(args.url)
     try:
         approver.wait(args.timeout)
@@ -416,6 +488,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     outcome = "denied" if args.deny else "approved"
     print(f"page_approver: request {outcome}", file=sys.stderr)
     return 0
+
+
+def _code_from_file(path: str, timeout: float) -> Callable[[], str | None]:
+    """Reads the code from an application's output when the page asks for it (waiting for it).
+
+    ``path`` is the file the output goes to, or a directory of such files (the newest code wins).
+    """
+
+    def output_text() -> str:
+        names = (
+            sorted((os.path.join(path, name) for name in os.listdir(path)), key=os.path.getmtime)
+            if os.path.isdir(path)
+            else [path]
+        )
+        texts = []
+        for name in names:
+            try:
+                with open(name, encoding="utf-8", errors="replace") as output:
+                    texts.append(output.read())
+            except OSError:
+                continue
+        return "\n".join(texts)
+
+    def read() -> str | None:
+        deadline = time.monotonic() + timeout
+        while True:
+            found = user_code_in(output_text())
+            if found or time.monotonic() >= deadline:
+                return found
+            time.sleep(0.05)
+
+    return read
 
 
 if __name__ == "__main__":

@@ -76,11 +76,12 @@ class EmulatorServer:
         tls: bool = False,
         tls_dir: Path | str | None = None,
         vanity_hosts: tuple[str, ...] | list[str] = (),
+        device_url_style: str = "request-uri",
     ) -> None:
         self.host = host
         self.port = port
         store = StateStore(state)
-        self.engine = IdentityCenter(directory, store=store, clock=clock)
+        self.engine = IdentityCenter(directory, store=store, clock=clock, device_url_style=device_url_style)
         self.admin_token = admin_token or _admin_token(store)
         if tps_limit is not None:
             self.engine.faults.add({"tps_limit": tps_limit}, baseline=True)

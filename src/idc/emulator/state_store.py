@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS device_auths (
     scopes TEXT NOT NULL, created_at REAL NOT NULL, expires_at REAL NOT NULL, interval REAL NOT NULL,
     last_poll REAL, status TEXT NOT NULL, session_hash TEXT
 );
+CREATE TABLE IF NOT EXISTS device_requests (request_ref TEXT PRIMARY KEY, user_code TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS auth_codes (
     code_hash TEXT PRIMARY KEY, client_id TEXT NOT NULL, redirect_uri TEXT NOT NULL,
     challenge TEXT NOT NULL, scopes TEXT NOT NULL, session_hash TEXT NOT NULL, expires_at REAL NOT NULL,

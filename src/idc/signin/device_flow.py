@@ -2,8 +2,10 @@
 
 1. StartDeviceAuthorization (section 3.1).
 2. One CreateToken before showing anything: a pre-approved device never prompts.
-3. Show the URL and the user code (the AWS CLI's words), open ``verificationUriComplete`` in the browser
-   unless told not to.
+3. Show the URL and the user code (the AWS CLI's words; since mid-2026 AWS's ``verificationUriComplete``
+   no longer carries the code, so the printed code is what the user compares on the page), on a
+   terminal a QR code of ``verificationUriComplete`` for a phone (:mod:`idc.signin.qr`), and open it in
+   the browser unless told not to.
 4. Poll CreateToken every ``interval`` seconds (default 5, section 3.2); ``slow_down`` adds 5 seconds to
    this and every later poll (section 3.5); ``authorization_pending`` continues; ``expired_token`` and the
    code's own ``expiresIn`` end the flow with the AWS CLI's "expired" message; ``access_denied`` ends it
@@ -71,6 +73,7 @@ class DeviceFlow:
         opener: BrowserOpener | None,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        qr_columns: int | None = None,
     ) -> None:
         self._oidc = oidc
         self._client = client
@@ -79,6 +82,7 @@ class DeviceFlow:
         self._opener = opener
         self._monotonic = monotonic
         self._sleep = sleep
+        self._qr_columns = qr_columns  # None: no QR code (not a terminal, or turned off)
         self._device_code = ""
         self.polls = 0
         self.interval: int = DEFAULT_INTERVAL
@@ -94,6 +98,10 @@ class DeviceFlow:
             return grant
 
         show_device_instructions(self._out, authorization, opening=self._opener is not None)
+        if self._qr_columns is not None:
+            from idc.signin.qr import print_qr
+
+            print_qr(self._out, authorization.verification_uri_complete, columns=self._qr_columns)
         if self._opener is not None:
             try:
                 opened = self._opener(authorization.verification_uri_complete)

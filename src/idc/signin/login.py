@@ -22,11 +22,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol, TextIO
+from typing import Literal, Protocol, TextIO
 
 from idc.aws.clients import ClientFactory, default_client_factory, trust_of
 from idc.aws.oidc import (
@@ -44,6 +45,7 @@ from idc.signin.browser import BrowserOpener, SystemBrowserOpener, browser_unava
 from idc.signin.device_flow import DeviceFlow
 from idc.signin.loopback import DEFAULT_OVERALL_TIMEOUT, REDIRECT_URI_WITHOUT_PORT
 from idc.signin.pkce_flow import PkceFlow
+from idc.signin.remote_flow import FileLineReader, PasteReader, RemotePkceFlow
 from idc.storage.locations import Locations
 from idc.storage.registration_cache import ClientRegistration, registration_cache_key
 from idc.storage.token_cache import SsoToken, token_cache_key
@@ -150,6 +152,12 @@ class SignInOptions:
     opener: BrowserOpener | None = None
     use_device_code: bool = False
     no_browser: bool = False
+    remote: bool = False
+    """PKCE with the browser elsewhere: print the URL, read back the address it lands on."""
+    qr: bool = True
+    """A QR code under the device flow's URL and code, when the output is a terminal (and not IDC_NO_QR)."""
+    read_paste: PasteReader | None = None
+    """Where ``remote`` reads the pasted address (default: standard input)."""
     clock: Clock = utc_now
     monotonic: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
@@ -166,6 +174,9 @@ def login(
     opener: BrowserOpener | None = None,
     use_device_code: bool = False,
     no_browser: bool = False,
+    remote: bool = False,
+    qr: bool = True,
+    read_paste: PasteReader | None = None,
     clock: Clock = utc_now,
     monotonic: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
@@ -178,12 +189,17 @@ def login(
 
     ``opener`` replaces the system browser (tests pass a page approver); ``environ`` is read for BROWSER
     and the browser detection (default: ``os.environ``). Prints the AWS CLI's messages to ``out``.
+    ``remote`` signs in with a browser elsewhere (see :mod:`idc.signin.remote_flow`), reading the pasted
+    address with ``read_paste`` (default: standard input).
     """
     options = SignInOptions(
         client_factory=client_factory,
         opener=opener,
         use_device_code=use_device_code,
         no_browser=no_browser,
+        remote=remote,
+        qr=qr,
+        read_paste=read_paste,
         clock=clock,
         monotonic=monotonic,
         sleep=sleep,
@@ -246,7 +262,7 @@ def _single_flight(
         try:
             token = _sign_in(target, store, options, out)
         except LoginFailed as error:
-            raise LoginFailed(error.message, hint=_retry_hint(sso, error.hint)) from None
+            raise LoginFailed(error.message, hint=_retry_hint(sso, error.hint, options)) from None
         except ServiceError as error:  # unreachable or refusing: name this profile's command too
             if not (error.hint and "`idc login`" in error.hint):
                 raise
@@ -294,9 +310,9 @@ def _write_sso_region(sso: SignInSubject, region: str, locations: Locations, out
     out.write(f"SSO region updated to {region}\n")
 
 
-def _retry_hint(sso: SignInSubject, hint: str | None) -> str:
+def _retry_hint(sso: SignInSubject, hint: str | None, options: SignInOptions) -> str:
     """The flows' hints say "idc login"; name this profile's or session's command instead."""
-    command = login_command(sso)
+    command = login_command(sso) + (" --remote" if options.remote else "")
     if hint and "--use-device-code" in hint:
         return f"Run `{command}` again (add --use-device-code to sign in on another device)."
     return f"Run `{command}` to try again."
@@ -343,43 +359,59 @@ def _process_start_time() -> float | None:
 # -- the sign-in ------------------------------------------------------------------------------------
 
 
+Flow = Literal["pkce", "remote", "device"]
+
+
 def _choose_flow(
     sso: SignInSubject, options: SignInOptions, out: TextIO
-) -> tuple[bool, BrowserOpener | None]:
-    """(use PKCE?, the opener or None to print only), saying in one line when a browser cannot work here.
+) -> tuple[Flow, BrowserOpener | None]:
+    """(the flow, the opener or None to print only), saying in one line when a browser cannot work here.
 
     PKCE for sso-session profiles unless told otherwise; the device flow for legacy profiles. An
     injected opener is trusted; the system browser is not tried where it cannot reach our loopback
     listener (SSH, containers, WSL without wslview, no display), and a printed authorize URL would not
-    come back from another machine either: there the device flow runs.
+    come back from another machine either: there the device flow runs, and the message names
+    ``--remote`` (PKCE with the address pasted back) as the other way.
     """
     use_pkce = sso.session_name is not None and not options.use_device_code
+    if options.remote:
+        if use_pkce:
+            return "remote", None
+        out.write(
+            "This profile has no sso-session: using the device code flow, which works from any device.\n"
+        )
+        return "device", None
+    flow: Flow = "pkce" if use_pkce else "device"
     if options.opener is not None and not options.no_browser:
-        return use_pkce, options.opener
+        return flow, options.opener
     environ = os.environ if options.environ is None else options.environ
     reason = browser_unavailable_reason(environ)
     if reason is None:
-        return use_pkce, None if options.no_browser else SystemBrowserOpener(environ)
+        return flow, None if options.no_browser else SystemBrowserOpener(environ)
     if use_pkce:
-        out.write(f"Not opening a browser: {reason}. Using the device code flow instead.\n")
+        out.write(
+            f"Not opening a browser: {reason}. Using the device code flow instead "
+            f"(or run `{login_command(sso)} --remote` and paste back the address your browser lands on).\n"
+        )
     elif not (options.no_browser or options.use_device_code):  # asked for the device code: no news
         out.write(f"Not opening a browser: {reason}.\n")
-    return False, None
+    return "device", None
 
 
 def _sign_in(sso: SignInSubject, store: TokenStore, options: SignInOptions, out: TextIO) -> SsoToken:
     oidc = OidcClient(options.client_factory or default_client_factory(), sso.sso_region)
-    use_pkce, opener = _choose_flow(sso, options, out)
-    registration = _registration(oidc, sso, store, options.clock, pkce=use_pkce)
+    flow, opener = _choose_flow(sso, options, out)
+    pkce = flow != "device"
+    registration = _registration(oidc, sso, store, options.clock, pkce=pkce)
     try:
-        grant = _run_flow(oidc, registration, sso, options, opener, out, pkce=use_pkce)
+        grant = _run_flow(oidc, registration, sso, options, opener, out, flow=flow)
     except StartUrlRejected as error:
         hint = f"Check the start URL and SSO region: `{configure_command(sso)}` changes them."
         raise ConfigError(error.message, hint=hint) from None
     except InvalidClient:
         log.debug("the server does not know the cached registration; registering again")
-        registration = _registration(oidc, sso, store, options.clock, pkce=use_pkce, force=True)
-        grant = _run_flow(oidc, registration, sso, options, opener, out, pkce=use_pkce)
+        registration = _registration(oidc, sso, store, options.clock, pkce=pkce, force=True)
+        grant = _run_flow(oidc, registration, sso, options, opener, out, flow=flow)
     return _token(sso, registration, grant, options.clock())
 
 
@@ -391,16 +423,22 @@ def _run_flow(
     opener: BrowserOpener | None,
     out: TextIO,
     *,
-    pkce: bool,
+    flow: Flow,
 ) -> TokenGrant:
-    if pkce:
-        return PkceFlow(
+    scopes = tuple(sso.registration_scopes) or (DEFAULT_PKCE_SCOPE,)
+    if flow == "remote":
+        return RemotePkceFlow(
             oidc,
             registration,
-            scopes=tuple(sso.registration_scopes) or (DEFAULT_PKCE_SCOPE,),
+            scopes=scopes,
             out=out,
-            opener=opener,
+            read_paste=options.read_paste or FileLineReader(sys.stdin.fileno()),
             timeout=options.timeout,
+            monotonic=options.monotonic,
+        ).run()
+    if flow == "pkce":
+        return PkceFlow(
+            oidc, registration, scopes=scopes, out=out, opener=opener, timeout=options.timeout
         ).run()
     return DeviceFlow(
         oidc,
@@ -410,7 +448,25 @@ def _run_flow(
         opener=opener,
         monotonic=options.monotonic,
         sleep=options.sleep,
+        qr_columns=_qr_columns(options, out),
     ).run()
+
+
+def _qr_columns(options: SignInOptions, out: TextIO) -> int | None:
+    """The terminal's width when the device flow should draw a QR code, else None.
+
+    Only on a terminal (a pipe or a file gets none: a QR code there helps nobody), unless turned off
+    with ``qr=False`` (``--no-qr``) or IDC_NO_QR=1.
+    """
+    environ = os.environ if options.environ is None else options.environ
+    if not options.qr or environ.get("IDC_NO_QR", "").strip() not in ("", "0"):
+        return None
+    try:
+        if not out.isatty():
+            return None
+    except (AttributeError, ValueError):  # closed or not a real stream
+        return None
+    return shutil.get_terminal_size().columns
 
 
 def _registration(

@@ -49,6 +49,28 @@ class CallbackResult:
     error: str | None = None
 
 
+def judge_redirect(params: dict[str, list[str]], expected_state: str) -> CallbackResult:
+    """The verdict on a redirect's query (RFC 6749 section 4.1.2): the code, or why there is none.
+
+    The state is compared in constant time; an error or a wrong state means no code is handed over.
+    """
+    state = (params.get("state") or [""])[0]
+    error = (params.get("error") or [""])[0]
+    code = (params.get("code") or [""])[0]
+    state_ok = bool(state) and hmac.compare_digest(state.encode(), expected_state.encode())
+    if error:
+        # error values are OAuth's fixed vocabulary; anything else is shown as a generic failure.
+        shown = error if error.replace("_", "").isalnum() and len(error) < 40 else "unknown_error"
+        if shown == "access_denied":
+            return CallbackResult(None, "The sign-in request was denied in the browser.")
+        return CallbackResult(None, f"The sign-in page returned the error {shown}.")
+    if not state_ok:
+        return CallbackResult(None, "The sign-in redirect carried the wrong state; nothing exchanged.")
+    if not code:
+        return CallbackResult(None, "The sign-in redirect carried no authorization code.")
+    return CallbackResult(code)
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     # Never SO_REUSEADDR-share a port someone else might be listening on.
@@ -151,23 +173,7 @@ class CallbackListener:
 
     def _deliver(self, params: dict[str, list[str]]) -> CallbackResult:
         """Judge one callback request (called on a server thread); the first verdict is final."""
-        state = (params.get("state") or [""])[0]
-        error = (params.get("error") or [""])[0]
-        code = (params.get("code") or [""])[0]
-        state_ok = bool(state) and hmac.compare_digest(state.encode(), self._expected_state.encode())
-        if error:
-            # error values are OAuth's fixed vocabulary; anything else is shown as a generic failure.
-            shown = error if error.replace("_", "").isalnum() and len(error) < 40 else "unknown_error"
-            if shown == "access_denied":
-                result = CallbackResult(None, "The sign-in request was denied in the browser.")
-            else:
-                result = CallbackResult(None, f"The sign-in page returned the error {shown}.")
-        elif not state_ok:
-            result = CallbackResult(None, "The sign-in redirect carried the wrong state; nothing exchanged.")
-        elif not code:
-            result = CallbackResult(None, "The sign-in redirect carried no authorization code.")
-        else:
-            result = CallbackResult(code)
+        result = judge_redirect(params, self._expected_state)
         with self._lock:
             if self._result is None:
                 self._result = result

@@ -1,11 +1,12 @@
 """The browser pages of the local Identity Center, as Starlette endpoints over the engine.
 
 Pages: sign-in (``/login``), the access portal (the start URL's path, ``/start``), device verification
-(``/device``, RFC 8628 section 3.3) with consent naming the client (section 5.4), the authorization
-endpoint for the authorization code grant with PKCE (``/authorize``, RFC 6749 section 4.1, RFC 7636,
-RFC 8252 loopback redirects), sign-out. Plain HTML forms: no JavaScript is needed. Every state change
-is a POST carrying a CSRF token (see :mod:`.csrf`). Protocol decisions belong to the engine; this
-module only renders and routes.
+(``/device``, RFC 8628 section 3.3: a code typed or prefilled, or, for an opaque ``request_uri`` as AWS
+serves it now, the code shown for the user to compare with their terminal) with consent naming the
+client (section 5.4), the authorization endpoint for the authorization code grant with PKCE
+(``/authorize``, RFC 6749 section 4.1, RFC 7636, RFC 8252 loopback redirects), sign-out. Plain HTML
+forms: no JavaScript is needed. Every state change is a POST carrying a CSRF token (see :mod:`.csrf`).
+Protocol decisions belong to the engine; this module only renders and routes.
 """
 
 from __future__ import annotations
@@ -257,9 +258,34 @@ class Pages:
         visitor = self._visitor(request)
         if visitor.user is None:
             return self._to_signin(request)
+        request_uri = request.query_params.get("request_uri")
+        if request_uri is not None:
+            return self._device_request_page(request, visitor, request_uri)
         code = _normalise_code(request.query_params.get("user_code", ""))
         return self._render(
             request, visitor, "device.html", title="Authorization requested", user_code=code, error=""
+        )
+
+    def _device_request_page(self, request: Request, visitor: _Visitor, request_uri: str) -> Response:
+        """``verificationUriComplete`` as AWS serves it now: the page shows the code to compare."""
+        try:
+            code = self.engine.user_code_for_request(request_uri[:256])
+        except TooManyAttempts as exc:
+            return self._error(request, visitor, 429, "Too many attempts", exc.message)
+        if code is None:
+            return self._error(
+                request,
+                visitor,
+                400,
+                "Link not valid",
+                "This sign-in link is not valid or has expired.",
+                "Start the sign-in again from your application.",
+            )
+        view = self._find_device(request, visitor, code)
+        if isinstance(view, Response):
+            return view
+        return self._render(
+            request, visitor, "device_confirm.html", title="Authorization requested", user_code=code
         )
 
     async def device_submit(self, request: Request) -> Response:

@@ -1,0 +1,276 @@
+"""``idc login --remote`` in a real terminal: the browser is elsewhere, the user pastes back the address.
+
+Chromium opens the printed URL, signs in, approves, and is sent to the loopback redirect where nothing
+listens; the test reads that address from the failed navigation and types it into the terminal, as a
+user copies it from the address bar. The token then works for ``idc credentials`` and for botocore's
+own SSO provider. A garbage paste gets another try; a wrong state, a denial and a timeout end the login.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import uuid
+from typing import Any
+
+import pexpect
+import pytest
+
+from idc.emulator.page_approver import PageApprover
+from idc.errors import LoginFailed
+from idc.signin.remote_flow import PROMPT, BadPaste, code_from_paste
+from story.helpers import CHROMIUM_ARGS, command
+
+from .conftest import SignInWorld, session_config
+from .test_login_cli import BOTOCORE_STS, SUCCESS
+
+STATE = "6f1c2a52-8d0e-4c1b-9b53-0d3f7f1f3f10"
+CALLBACK = "http://127.0.0.1:41234/oauth/callback"
+
+
+def _spawn(world: SignInWorld, *args: str) -> pexpect.spawn:
+    world.write_config(session_config(world.emulator.start_url, world.emulator.region))
+    env = {**world.env, "SSH_CONNECTION": "10.0.0.2 50000 10.0.0.1 22", "PYTHONUNBUFFERED": "1"}
+    return pexpect.spawn(
+        command("idc"),
+        ["login", "--profile", "dev", "--remote", *args],
+        env=env,
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(40, 200),
+    )
+
+
+def _authorize_url(child: pexpect.spawn) -> str:
+    child.expect_exact("approve the request:\r\n\r\n")
+    child.expect(r"(http://\S+/authorize\?\S+)\r\n")
+    url: str = child.match.group(1)
+    child.expect_exact("that is expected.\r\n")
+    child.expect_exact(PROMPT)
+    return url
+
+
+def _approve_in_chromium(url: str) -> str:
+    """Sign in and Allow in Chromium; return the address the browser was sent to (it does not load).
+
+    Its own Playwright on its own thread (as test_pkce_chromium does): a sync Playwright that another
+    test module keeps open on the main thread (a session-wide ``chromium`` fixture) cannot share it.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from playwright.sync_api import sync_playwright
+
+    def walk() -> str:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            try:
+                return _allow(browser, url)
+            finally:
+                browser.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(walk).result(timeout=120)
+
+
+def _allow(browser: Any, url: str) -> str:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(url)
+        page.get_by_label("Username").fill("demo")
+        page.get_by_label("Password").fill("demo")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+        with page.expect_event(
+            "requestfailed", predicate=lambda request: request.url.startswith("http://127.0.0.1:")
+        ) as failed:
+            page.get_by_role("button", name="Allow").click()
+        address: str = failed.value.url
+        return address
+    finally:
+        context.close()
+
+
+def _exit(child: pexpect.spawn) -> tuple[int, str]:
+    child.expect(pexpect.EOF)
+    child.close()
+    return child.exitstatus, child.before or ""
+
+
+@pytest.mark.browser
+def test_remote_login_with_chromium(world: SignInWorld) -> None:
+    child = _spawn(world)
+    url = _authorize_url(child)
+    redirect_port = re.search(r"redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A(\d+)", url)
+    assert redirect_port is not None
+
+    address = _approve_in_chromium(url)
+    assert address.startswith(f"http://127.0.0.1:{redirect_port.group(1)}/oauth/callback?")
+    assert "code=" in address and "state=" in address
+
+    child.sendline("this is not it")  # a garbage paste: one line, and another try
+    child.expect_exact("That is not the address the browser was sent to")
+    child.expect_exact(PROMPT)
+    child.sendline(address)
+    child.expect_exact(SUCCESS.format(world.emulator.start_url))
+    status, _ = _exit(child)
+    assert status == 0
+
+    credentials = subprocess.run(
+        [command("idc"), "credentials", "--profile", "dev"],
+        env=world.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert credentials.returncode == 0, credentials.stderr
+    assert json.loads(credentials.stdout)["Version"] == 1
+
+    # botocore's own SSO provider (tmp HOME, in a subprocess) reads the token idc cached.
+    check = subprocess.run(
+        [sys.executable, "-c", BOTOCORE_STS], env=world.env, capture_output=True, text=True, timeout=60
+    )
+    assert check.returncode == 0, check.stderr
+    assert json.loads(check.stdout)["Account"] == "123456789012"
+
+
+def test_remote_login_with_just_the_code(world: SignInWorld) -> None:
+    child = _spawn(world)
+    url = _authorize_url(child)
+    approver = PageApprover()
+    address = approver.walk(url)
+    code = dict(pair.split("=", 1) for pair in address.split("?", 1)[1].split("&"))["code"]
+    child.sendline(code)
+    child.expect_exact(SUCCESS.format(world.emulator.start_url))
+    assert _exit(child)[0] == 0
+    assert len(world.tokens()) == 1
+
+
+@pytest.mark.parametrize(
+    ("allow", "tamper", "message"),
+    [
+        (True, True, "The sign-in redirect carried the wrong state; nothing exchanged."),
+        (False, False, "The sign-in request was denied in the browser."),
+    ],
+    ids=["wrong-state", "deny"],
+)
+def test_remote_login_refused(world: SignInWorld, allow: bool, tamper: bool, message: str) -> None:
+    child = _spawn(world)
+    url = _authorize_url(child)
+    address = PageApprover(allow=allow).walk(url)
+    if tamper:
+        address = re.sub(r"state=[^&]+", f"state={uuid.uuid4()}", address)
+    child.sendline(address)
+    status, output = _exit(child)
+    assert status == 5
+    assert output.strip().splitlines()[-1] == (
+        f"idc: {message} Run `idc login --profile dev --remote` to try again."
+    )
+    assert world.emulator.stats().get("CreateToken", 0) == 0  # nothing exchanged
+    assert world.tokens() == {}
+
+
+def test_remote_login_times_out(world: SignInWorld) -> None:
+    child = _spawn(world, "--timeout", "2")
+    _authorize_url(child)
+    status, output = _exit(child)
+    assert status == 5
+    assert output.strip().splitlines()[-1] == (
+        "idc: No address was pasted within 2 seconds; the login was abandoned. "
+        "Run `idc login --profile dev --remote` to try again."
+    )
+
+
+@pytest.mark.parametrize(
+    ("pasted", "expected"),
+    [
+        (f"{CALLBACK}?code=abc123&state={STATE}", "abc123"),
+        (f"  {CALLBACK}?code=abc123&state={STATE}\n", "abc123"),
+        (f"?code=abc123&state={STATE}", "abc123"),
+        (f"code=abc123&state={STATE}", "abc123"),
+        ("Zm9vYmFyYmF6cXV4cXV1eA", "Zm9vYmFyYmF6cXV4cXV1eA"),
+        ("", BadPaste),
+        ("hello world", BadPaste),
+        (f"{CALLBACK}?state={STATE}", BadPaste),
+        ("https://example.com/authorize?client_id=x", BadPaste),
+        ("short", BadPaste),
+        (f"{CALLBACK}?code=abc123&state=other", LoginFailed),
+        (f"{CALLBACK}?code=abc123", LoginFailed),
+        (f"{CALLBACK}?error=access_denied&state={STATE}", LoginFailed),
+    ],
+    ids=[
+        "address",
+        "address-with-spaces",
+        "query",
+        "query-without-question-mark",
+        "bare-code",
+        "empty",
+        "words",
+        "no-code",
+        "other-url",
+        "too-short-for-a-code",
+        "wrong-state",
+        "no-state",
+        "denied",
+    ],
+)
+def test_code_from_paste(pasted: str, expected: str | type[Exception]) -> None:
+    if isinstance(expected, str):
+        assert code_from_paste(pasted, STATE) == expected
+    else:
+        with pytest.raises(expected):
+            code_from_paste(pasted, STATE)
+
+
+def test_remote_excludes_device_code_and_no_browser(world: SignInWorld) -> None:
+    world.write_config(session_config(world.emulator.start_url, world.emulator.region))
+    result = subprocess.run(
+        [command("idc"), "login", "--profile", "dev", "--remote", "--use-device-code"],
+        env=world.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "--remote" in result.stderr
+
+
+def test_configure_sso_session_remote_reads_the_address_from_stdin(world: SignInWorld) -> None:
+    """``idc configure sso-session --remote`` in a script: the sign-in text on stderr, the paste on stdin."""
+    session = ["--sso-session", "remote-sso", "--start-url", world.emulator.start_url]
+    process = subprocess.Popen(
+        [
+            command("idc"),
+            "configure",
+            "sso-session",
+            *session,
+            "--sso-region",
+            world.emulator.region,
+            "--remote",
+        ],
+        env={**world.env, "PYTHONUNBUFFERED": "1"},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdin is not None and process.stderr is not None
+    shown = []
+    for line in process.stderr:
+        shown.append(line)
+        if "/authorize?" in line:
+            address = PageApprover().walk(line.strip())
+            process.stdin.write(address + "\n")
+            process.stdin.flush()
+            break
+    process.stdin.close()
+    errors = process.stderr.read()  # (not communicate(): the line iterator buffered some of it)
+    assert process.wait(timeout=60) == 0, errors
+    assert process.stdout is not None and process.stdout.read()
+    # the instructions and the prompt, where a script shows them
+    assert "does not load: that is expected." in "".join(shown) + errors
+    assert "[sso-session remote-sso]" in world.home.config_file.read_text()
+    assert len(world.tokens()) == 1
+    assert world.emulator.stats()["CreateToken"] == 1
