@@ -140,8 +140,8 @@ def test_no_token_at_all(emulator, aws_home) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    ["", "{not json", '{"startUrl": "x", "expiresAt": "2030-01-01T00:00:00Z"}'],
-    ids=["empty", "corrupt", "no-access-token"],
+    ["", "{not json", '{"startUrl": "x", "expiresAt": "2030-01-01T00:00:00Z"}', '{"a": ' * 100_000],
+    ids=["empty", "corrupt", "no-access-token", "deep-nesting"],
 )
 def test_a_corrupt_token_cache_names_the_file_and_the_fix(signed_in, content: str) -> None:
     path = token_file(signed_in)
