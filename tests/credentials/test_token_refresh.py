@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from credential_helpers import run_idc, secrets_in, set_token_expiry, token_file, write_config
+from credential_helpers import idc_script, run_idc, secrets_in, set_token_expiry, token_file, write_config
 
 from idc.aws.clients import BotocoreClientFactory
 from idc.aws.retry import RetryPolicy
@@ -180,3 +183,30 @@ def test_load_errors_are_cache_errors_with_the_login_hint(signed_in) -> None:
         _refresh()
     assert "idc login --profile dev" in str(raised.value)
     assert os.fspath(token_file(signed_in)) in str(raised.value)
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])
+def test_a_refresh_interrupted_mid_flight_does_not_block_the_next_run(signed_in, emulator, how) -> None:
+    """The attempt record of a process that is gone is not a failure: the next run refreshes at once."""
+    set_token_expiry(signed_in, timedelta(seconds=-5))
+    emulator.set_fault(operation="CreateToken", latency_ms=30_000)
+    child = subprocess.Popen(
+        [idc_script(), "credentials", "--profile", "dev"],
+        env=signed_in.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while emulator.stats().get("CreateToken") != 1:
+            assert time.monotonic() < deadline and child.poll() is None
+            time.sleep(0.05)
+        child.send_signal(how)
+        child.wait(timeout=30)
+    finally:
+        child.kill()
+    emulator.clear_faults()
+    result = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["AccessKeyId"]
+    assert emulator.stats().get("CreateToken") == 2

@@ -89,7 +89,7 @@ class _Attempt:
     """The last refresh attempt for a token key (kept in ``~/.aws/idc/refresh``; no secret)."""
 
     at: dt.datetime
-    outcome: str  # "ok" | "dead" | "error"
+    outcome: str  # "ok" | "dead" | "error" | "pending" (CreateToken in flight)
 
 
 def get_valid_token(
@@ -213,6 +213,12 @@ def _refresh_single_flight(
             raise login_required(sso)
 
         last = _last_attempt(locations, key)
+        if last is not None and last.outcome == "pending":
+            # Written under this lock before CreateToken and replaced after it: since this process
+            # holds the lock now, the process that wrote it is gone (kill -9, Ctrl-C) before it
+            # learned the outcome. That is no failure of Identity Center: try now.
+            log.debug("the last refresh attempt was interrupted; trying again")
+            last = None
         # (a clock set back since the last attempt does not block refreshes for long)
         if last is not None and dt.timedelta(0) <= now - last.at < ATTEMPT_INTERVAL:
             log.debug(
@@ -224,7 +230,7 @@ def _refresh_single_flight(
                 raise _unreachable(sso)
             raise login_required(sso)
 
-        _record_attempt(locations, key, _Attempt(now, "error"))
+        _record_attempt(locations, key, _Attempt(now, "pending"))
         try:
             if policy is None:
                 policy = OPPORTUNISTIC_REFRESH_POLICY if usable(token, now) else REFRESH_POLICY
@@ -237,6 +243,7 @@ def _refresh_single_flight(
                 return token
             raise login_required(sso) from None
         except ServiceError as error:
+            _record_attempt(locations, key, _Attempt(now, "error"))
             log.debug("refresh failed: %s", error.message)
             if usable(token, clock()):
                 return token
