@@ -14,7 +14,14 @@ mandatory 10 minutes before ``expiresAt``, at most one attempt per 60 seconds. W
 - InvalidGrant, an unknown client or an expired registration: one attempt, then ``LoginRequired``
   naming ``idc login --profile P`` once the token cannot be used any more. Nothing is deleted;
 - a response without ``refreshToken`` keeps the old refresh token and registration fields;
-- the new expiry is ``now + expiresIn`` on the local clock (never the server's clock).
+- the new expiry is ``now + expiresIn`` on the local clock (never the server's clock);
+- a refreshed token is never lost. CreateToken rotates the refresh token, and presenting the old one
+  again revokes the whole session (RFC 9700 4.14.2), so: no refresh starts when the cache cannot be
+  written (not writable, file system full; the old token is used while it lasts, with one warning);
+  and when the save still fails, the new token goes to a 0600 fallback file that the next run reads
+  (``idc.storage.token_cache.save_refreshed_token``) and is handed out now with one warning, as role
+  credentials that cannot be cached are. Only a process killed between CreateToken's answer and the
+  save can still lose it.
 
 With ``auto_login`` a missing or dead token starts the sign-in (``idc.signin.login.ensure_logged_in``, single
 flight: twenty processes make one authorisation), its messages on stderr.
@@ -193,7 +200,8 @@ def _refresh_single_flight(
     refused: str | None = None,
 ) -> SsoToken:
     from idc.storage.locking import ProcessLock, lock_path_for
-    from idc.storage.token_store import token_store_for
+    from idc.storage.token_cache import save_refreshed_token, unwritable_reason
+    from idc.storage.token_store import FILE, token_store_for
 
     def usable(token: SsoToken, now: dt.datetime) -> bool:
         return token.access_token != refused and _usable(token, now)
@@ -230,6 +238,17 @@ def _refresh_single_flight(
                 raise _unreachable(sso)
             raise login_required(sso)
 
+        file_store = token_store_for(locations, sso).storage == FILE
+        unwritable = unwritable_reason(locations) if file_store else None
+        if unwritable is not None:
+            if _usable(token, now):
+                _warn_unrefreshed(out, unwritable, token, now)
+                return token
+            raise CacheError(
+                f"{unwritable}, so the SSO token cannot be refreshed.",
+                hint="Make it writable (or free some space), then run the command again.",
+            )
+
         _record_attempt(locations, key, _Attempt(now, "pending"))
         try:
             if policy is None:
@@ -258,7 +277,20 @@ def _refresh_single_flight(
         if current is not None and current.access_token != token.access_token:
             log.debug("a sign-in replaced the token during the refresh; keeping it")
             return current
-        token_store_for(locations, sso).save_token(key, fresh)
+        store = token_store_for(locations, sso)
+        if store.storage != FILE:  # the keychain: no shared cache to fall back from
+            store.save_token(key, fresh)
+            log.debug("token refreshed; expires %s", fresh.expires_at.isoformat())
+            return fresh
+        try:
+            kept_elsewhere = save_refreshed_token(locations, key, fresh, replaces=token)
+        except CacheError as error:
+            kept_elsewhere = (
+                f"{error.message} The refreshed SSO token could not be stored and ends with this run."
+            )
+        if kept_elsewhere is not None:
+            out.write(f"idc: warning: {kept_elsewhere}\n")
+            out.flush()
         log.debug("token refreshed; expires %s", fresh.expires_at.isoformat())
         return fresh
 
@@ -322,6 +354,12 @@ def _warn(out: TextIO, sso: SsoProfile, token: SsoToken, now: dt.datetime) -> No
         f"idc: the SSO session could not be renewed and ends in {minutes} min; "
         f"run `{login_command(sso)}` to sign in again.\n"
     )
+    out.flush()
+
+
+def _warn_unrefreshed(out: TextIO, reason: str, token: SsoToken, now: dt.datetime) -> None:
+    minutes = max(0, int((token.expires_at - now).total_seconds() // 60))
+    out.write(f"idc: warning: {reason}, so the SSO token was not refreshed; it ends in {minutes} min.\n")
     out.flush()
 
 
