@@ -176,6 +176,29 @@ ADMIN_BAD = [
     ),
     ("fault-unknown-field", "fault", {"status": 500, "colour": "red"}, 400, "unknown fault fields"),
     ("body-not-object", "stats", [1, 2], 400, "JSON object"),
+    ("clock-nan", "advance-clock", {"seconds": float("nan")}, 400, "seconds must be"),
+    ("clock-infinity", "advance-clock", {"seconds": float("-inf")}, 400, "seconds must be"),
+    ("clock-1e308", "advance-clock", {"seconds": 1e308}, 400, "seconds must be"),
+    ("clock-huge-int", "advance-clock", '{"seconds": 1%s}' % ("0" * 400), 400, "seconds must be"),
+    ("fault-huge-latency", "fault", {"operation": "CreateToken", "latency_ms": 1e308}, 400, "latency_ms"),
+    (
+        "fault-nan-latency",
+        "fault",
+        {"operation": "CreateToken", "latency_ms": float("nan")},
+        400,
+        "latency_ms",
+    ),
+    (
+        "fault-huge-retry-after",
+        "fault",
+        '{"status": 429, "retry_after": 1%s}' % ("0" * 400),
+        400,
+        "retry_after",
+    ),
+    ("fault-huge-count", "fault", {"status": 500, "count": 1e308}, 400, "count"),
+    ("fault-nan-tps", "fault", {"tps_limit": float("nan")}, 400, "tps_limit"),
+    ("fault-tiny-tps", "fault", {"tps_limit": 1e-308}, 400, "tps_limit"),
+    ("end-sessions-deep", "end-sessions", {"user": [[[[[]]]]]}, 400, "user"),
 ]
 
 
@@ -188,7 +211,13 @@ def test_admin_api_rejects_bad_requests(
     response = http.post(
         f"/_admin/{action}",
         headers={"Authorization": f"Bearer {emulator.admin_token}"},
-        content=json.dumps(body).encode(),
+        content=body.encode() if isinstance(body, str) else json.dumps(body).encode(),
     )
     assert response.status_code == status
     assert fragment in response.json()["message"]
+    # nothing was applied: the emulator still answers every call
+    assert (
+        http.post("/_admin/info", headers={"Authorization": f"Bearer {emulator.admin_token}"}).status_code
+        == 200
+    )
+    assert http.post("/client/register", json={"clientName": "x", "clientType": "public"}).status_code == 200

@@ -200,7 +200,7 @@ class Api:
             seconds = body.get("seconds")
             if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
                 raise ValueError("seconds must be a number")
-            return {"now": engine.advance_clock(float(seconds)), "offset": engine.clock.offset}
+            return {"now": engine.advance_clock(seconds), "offset": engine.clock.offset}
         if action == "fault":
             return {"fault": engine.faults.add(body), "faults": engine.faults.describe()}
         if action == "clear-faults":
