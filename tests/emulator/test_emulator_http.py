@@ -99,9 +99,19 @@ HOSTS = [
     ("localhost-upper-case", "LOCALHOST:{port}", True),
     ("rebinding-name", "evil.example:{port}", False),
     ("rebinding-name-no-port", "evil.example", False),
-    ("other-port", "127.0.0.1:1", False),
-    ("no-port", "127.0.0.1", False),
+    # DNS rebinding needs a foreign name; the port is the client's business (a counting proxy, a
+    # fault-injecting proxy, `docker run -p 9000:8900`).
+    ("proxy-port", "127.0.0.1:1", True),
+    ("mapped-port", "localhost:9000", True),
+    ("ipv6-other-port", "[::1]:8443", True),
+    ("no-port", "127.0.0.1", True),
     ("subdomain-trick", "localhost.evil.example:{port}", False),
+    ("bad-port", "127.0.0.1:http", False),
+    ("port-out-of-range", "127.0.0.1:65536", False),
+    ("userinfo-trick", "localhost@evil.example:{port}", False),
+    ("empty-port", "localhost:", False),
+    ("ipv6-unbracketed", "::1", False),
+    ("evil-with-loopback-port", "evil.example:80", False),
 ]
 
 

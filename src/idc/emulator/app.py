@@ -6,8 +6,10 @@ One server answers sso-oidc (``/client/register``, ``/device_authorization``, ``
 engine, and shapes answers and errors exactly as the real services do (status, ``x-amzn-ErrorType``,
 body). Bad input of any kind is a modeled error, never a 500 with a trace.
 
-DNS rebinding: every request's Host header must name this server (127.0.0.1, localhost or [::1] with the
-bound port, or the bound host); anything else gets 400 before routing.
+DNS rebinding: every request's Host header must name this server by a loopback name (127.0.0.1,
+localhost, [::1]), the bound host or an ``--allow-host`` name; anything else gets 400 before routing.
+The port is not compared: rebinding needs a foreign *name*, while a proxy or a mapped port in front of
+the emulator (a counting proxy, ``docker run -p 9000:8900``) legitimately sends its own port.
 """
 
 from __future__ import annotations
@@ -218,6 +220,23 @@ class Api:
         raise LookupError(f"unknown admin action {action!r}")
 
 
+def host_name(header: str) -> str | None:
+    """The name in a Host header (``name``, ``name:port``, ``[v6]:port``), lower case; None when malformed."""
+    header = header.lower()
+    if header.startswith("["):
+        name, bracket, rest = header.partition("]")
+        name += bracket
+        if not bracket or (rest and not rest.startswith(":")):
+            return None
+        port = rest[1:] if rest else None
+    else:
+        name, colon, rest = header.partition(":")
+        port = rest if colon else None
+    if port is not None and not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+        return None
+    return name or None
+
+
 class HostCheck:
     """Reject requests whose Host header does not name this server (DNS rebinding protection)."""
 
@@ -227,12 +246,12 @@ class HostCheck:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.allowed is not None:
-            host = ""
+            host: str | None = None
             for name, value in scope["headers"]:
                 if name == b"host":
-                    host = value.decode("latin-1").lower()
+                    host = host_name(value.decode("latin-1"))
                     break
-            if host not in self.allowed:
+            if host is None or host not in self.allowed:
                 response = JSONResponse(
                     {"message": "Host header not allowed"},
                     status_code=400,
@@ -243,15 +262,12 @@ class HostCheck:
         await self.app(scope, receive, send)
 
 
-def allowed_hosts_for(host: str, port: int, extra: Collection[str] = ()) -> set[str]:
-    """Host header values that name a server bound to ``host``:``port`` (plus ``extra`` names)."""
+def allowed_hosts_for(host: str, extra: Collection[str] = ()) -> set[str]:
+    """Host names (any port) that name a server bound to ``host``: loopback names, ``host``, ``extra``."""
     names = {"127.0.0.1", "localhost", "[::1]", *(name.lower() for name in extra)}
     if host not in ("0.0.0.0", "::", ""):  # noqa: S104 - comparing, not binding
         names.add(f"[{host}]" if ":" in host and not host.startswith("[") else host)
-    allowed = {f"{name}:{port}" for name in names}
-    if port == 80:
-        allowed |= names
-    return allowed
+    return names
 
 
 def create_app(

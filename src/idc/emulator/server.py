@@ -1,7 +1,7 @@
 """Run the local Identity Center: uvicorn in a background thread, on a socket bound before it starts.
 
-Binding first means the port (0 = any free one) is known before the app is built, so the Host header
-check can name it, and the server is reachable the moment :meth:`EmulatorServer.start` returns.
+Binding first means the port (0 = any free one) is known before the app is built, and the server is
+reachable the moment :meth:`EmulatorServer.start` returns.
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ class EmulatorServer:
         app = create_app(
             self.engine,
             admin_token=self.admin_token,
-            allowed_hosts=allowed_hosts_for(self.host, self.port, self._allow_hosts),
+            allowed_hosts=allowed_hosts_for(self.host, self._allow_hosts),
             vanity_hosts=self._vanity_hosts,
         )
         tls_options: dict[str, Any] = {}
