@@ -171,6 +171,7 @@ class Api:
         """``POST /_admin/<action>`` with ``Authorization: Bearer <admin token>`` and a JSON object body.
 
         Actions: ``end-sessions`` {user?} -> {ended}; ``advance-clock`` {seconds} -> {now, offset};
+        ``expire`` {user?, what?: tokens|credentials|all} -> {tokens, credentials} (ended now);
         ``fault`` {operation?, status?, retry_after?, error?, latency_ms?, tps_limit?, count?} -> {fault,
         faults}; ``clear-faults`` {baseline?}; ``faults``; ``stats`` {reset?} -> {calls}; ``info``.
         """
@@ -198,6 +199,10 @@ class Api:
             if user is not None and not isinstance(user, str):
                 raise ValueError("user must be a string")
             return {"ended": engine.end_sessions(user)}
+        if action == "expire":
+            from idc.emulator.expiry import expire_now
+
+            return expire_now(engine, body)
         if action == "advance-clock":
             seconds = body.get("seconds")
             if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
@@ -235,6 +240,31 @@ def host_name(header: str) -> str | None:
     if port is not None and not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
         return None
     return name or None
+
+
+class DateHeader:
+    """Every response's ``Date`` is the emulator's clock (uvicorn's own is off), so a client that reads
+    the server's time (botocore's retry TTL, clock-skew estimates) sees the same time as the expiries."""
+
+    def __init__(self, app: ASGIApp, clock: Callable[[], float]) -> None:
+        self.app = app
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_date(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                from email.utils import formatdate
+
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
+                headers.append((b"date", formatdate(self.clock(), usegmt=True).encode("latin-1")))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_date)
 
 
 class HostCheck:
@@ -306,5 +336,5 @@ def create_app(
         vanity = VanityRedirect(
             app, hosts=vanity_hosts, start_path=engine.start_path, start_url=engine.start_url
         )
-        return HostCheck(vanity, allowed_hosts)
-    return HostCheck(app, allowed_hosts)
+        return DateHeader(HostCheck(vanity, allowed_hosts), engine.now)
+    return DateHeader(HostCheck(app, allowed_hosts), engine.now)

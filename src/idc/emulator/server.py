@@ -166,6 +166,7 @@ class EmulatorServer:
             timeout_keep_alive=30,
             timeout_graceful_shutdown=5,
             server_header=False,
+            date_header=False,  # the app sends the emulator clock's Date (idc.emulator.app.DateHeader)
             **tls_options,
         )
         self._server = _Server(config)
