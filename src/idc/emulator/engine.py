@@ -153,8 +153,10 @@ class IdentityCenter:
         return self.oidc.client_name(client_id)
 
     # --- device authorization pages (RFC 8628 section 3.3) -----------------------------------------
-    def find_device_authorization(self, user_code: str) -> DeviceAuthorizationView | None:
-        return self.oidc.find_device_authorization(user_code)
+    def find_device_authorization(
+        self, user_code: str, *, guesser: str = ""
+    ) -> DeviceAuthorizationView | None:
+        return self.oidc.find_device_authorization(user_code, guesser=guesser)
 
     def decide_device_authorization(self, user_code: str, session_id: str, allow: bool) -> None:
         self.oidc.decide_device_authorization(user_code, session_id, allow)

@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from idc.emulator.service_errors import AuthorizeError, PageError, TooManyAttempts
+from idc.emulator.state_store import digest
 from idc.emulator.web.csrf import (
     ANONYMOUS_COOKIE,
     CSRF_FIELD,
@@ -280,7 +281,9 @@ class Pages:
     ) -> DeviceAuthorizationView | Response:
         """The engine's view of the pending authorization, or the page that says why there is none."""
         try:
-            view = self.engine.find_device_authorization(code) if code else None
+            # The guess limit is per signed-in browser session (its hash: the cookie never leaves it).
+            guesser = digest(visitor.session_id or "")
+            view = self.engine.find_device_authorization(code, guesser=guesser) if code else None
         except TooManyAttempts as exc:
             return self._error(request, visitor, 429, "Too many attempts", exc.message)
         if view is None:
