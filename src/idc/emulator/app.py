@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Collection
@@ -31,6 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from idc.emulator import service_errors as e
 from idc.emulator.engine import IdentityCenter
 from idc.emulator.faults import FaultSpecError
+from idc.emulator.request_fields import parse_json_object
 from idc.emulator.sts_service import caller_identity_xml, error_xml
 
 MAX_BODY_BYTES = 64 * 1024
@@ -120,16 +120,10 @@ class Api:
         return endpoint
 
     async def _json(self, request: Request, invalid: type[e.ServiceException]) -> dict[str, Any]:
-        raw = await _read_body(request)
-        if not raw.strip():
-            return {}
         try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            raise invalid("The request body is not valid JSON") from None
-        if not isinstance(data, dict):
-            raise invalid("The request body must be a JSON object")
-        return data
+            return parse_json_object(await _read_body(request))
+        except ValueError as bad:
+            raise invalid(str(bad)) from None
 
     async def _dispatch(self, name: str, request: Request, invalid: type[e.ServiceException]) -> Response:
         engine = self.engine
@@ -180,10 +174,7 @@ class Api:
         if expected is None or not hmac.compare_digest(supplied.encode(), expected.encode()):
             return JSONResponse({"message": "admin token missing or wrong"}, status_code=403)
         try:
-            raw = await _read_body(request)
-            body = json.loads(raw) if raw.strip() else {}
-            if not isinstance(body, dict):
-                raise ValueError("the body must be a JSON object")
+            body = parse_json_object(await _read_body(request))
             return JSONResponse(self._admin_action(request.path_params["action"], body))
         except _BodyTooLarge:
             return JSONResponse({"message": "body too large"}, status_code=400)

@@ -27,12 +27,12 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from idc.emulator import request_fields as fields
 from idc.emulator.redirect_uris import (
-    is_loopback_redirect,
     redirect_matches,
+    registrable_redirect,
     valid_challenge,
     verifier_matches,
     with_params,
@@ -133,10 +133,7 @@ class OidcService:
                 raise InvalidClientMetadata(f"Unsupported grant type: {grant[:80]}")
         redirect_uris = fields.text_list(body, "redirectUris", limit=10)
         for uri in redirect_uris:
-            parts = urlsplit(uri)
-            if parts.fragment or not (
-                is_loopback_redirect(uri) or (parts.scheme == "https" and parts.hostname)
-            ):
+            if not registrable_redirect(uri):
                 raise InvalidRedirectUri("Redirect URIs must be https, or http on a loopback address")
         if "authorization_code" in grant_types and not redirect_uris:
             raise InvalidRequest("The authorization_code grant needs redirectUris")
