@@ -266,3 +266,14 @@ def test_a_role_cache_entry_aws_never_issued_is_not_printed_as_shell(signed_in, 
     assert "pwned" not in result.stdout and len(result.stdout.splitlines()) == 4
     assert emulator.stats().get("GetRoleCredentials") == 2  # the planted entry was a miss
     assert "pwned" not in path.read_text()
+
+
+def test_whoami_names_its_own_debug_command_when_sts_refuses(signed_in, emulator) -> None:
+    assert run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True).returncode == 0
+    emulator.admin("expire", {"what": "credentials"})  # the cached role credentials are dead on the server
+    result = run_idc(["whoami", "--profile", "dev"], signed_in.env, script=True)
+    assert result.returncode == 6
+    assert result.stderr == (
+        "idc: STS refused GetCallerIdentity (ExpiredToken)."
+        " Run `idc whoami --profile dev --debug` for details.\n"
+    )

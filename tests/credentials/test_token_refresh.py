@@ -146,7 +146,11 @@ def test_no_token_at_all(emulator, aws_home) -> None:
     write_config(aws_home.config_file, emulator.start_url, emulator.region)
     result = run_idc(["credentials", "--profile", "dev"], dict(aws_home.env, **emulator.env), script=True)
     assert result.returncode == 4
-    assert result.stderr == f"idc: {EXPIRED_MESSAGE} Run `idc login --profile dev` to sign in again.\n"
+    # AWS CLI v2 (botocore SSOTokenLoader): "Error loading SSO Token: Token for corp does not exist"
+    assert result.stderr == (
+        "idc: Error loading SSO Token: Token for corp does not exist."
+        " Run `idc login --profile dev` to sign in.\n"
+    )
 
 
 @pytest.mark.parametrize(

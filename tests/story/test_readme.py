@@ -30,3 +30,38 @@ def test_every_exit_code_is_in_the_readme() -> None:
     section = README.read_text().split("## Exit codes", 1)[1].split("\n## ", 1)[0]
     documented = {int(code) for code in re.findall(r"^\| (\d+) \|", section, flags=re.M)}
     assert documented == {int(status) for status in ExitStatus}
+
+
+def test_the_configure_transcript_is_what_idc_prints(aws_home, emulator) -> None:
+    """The README's `idc configure sso` transcript, line by line ("..." for the sign-in URL), is what
+    idc prints for the same answers (flags, no terminal: the transcript a user would have seen)."""
+    import sys
+
+    from story.helpers import child_env
+    from story.test_configure import idc
+
+    section = README.read_text().split("## The story, as the AWS documentation tells it", 1)[1]
+    block = re.findall(r"```\n(.*?)```", section, flags=re.S)[0].splitlines()
+    assert block[0] == "$ idc configure sso"
+    answers = dict(line.rsplit(": ", 1) for line in block if "]: " in line or "(Recommended): " in line)
+    approver = {"BROWSER": f"{sys.executable} -m idc.emulator.page_approver --detach"}
+    done = idc(
+        [
+            "configure", "sso",
+            "--sso-session", answers["SSO session name (Recommended)"],
+            "--start-url", answers["SSO start URL [None]"],
+            "--sso-region", answers["SSO region [None]"],
+            "--region", answers["Default client Region [None]"],
+            "--output", answers["CLI default output format (json if not specified) [None]"],
+            "--profile", answers["Profile name [AdministratorAccess-123456789012]"],
+        ],
+        child_env(aws_home.env, emulator.env, approver),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    # --profile answers the last question without printing it (a terminal user sees and types it)
+    block = [line for line in block if not line.startswith("Profile name [")]
+    # (without a terminal the sign-in speaks on stderr and the questions on stdout)
+    printed = {line.rstrip() for line in (done.stderr + done.stdout).splitlines()}
+    for expected in block[1:]:
+        if expected != "...":
+            assert expected.rstrip() in printed, (expected, sorted(printed))

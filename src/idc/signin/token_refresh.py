@@ -91,6 +91,14 @@ def login_required(sso: SsoProfile, message: str = EXPIRED_MESSAGE) -> LoginRequ
     return LoginRequired(message, fix=login_command(sso))
 
 
+def no_token(sso: SsoProfile) -> LoginRequired:
+    """No token at all: AWS CLI v2's words (botocore ``SSOTokenLoader``), never "expired"."""
+    name = sso.session_name if sso.session_name is not None else sso.start_url
+    return LoginRequired(
+        f"Error loading SSO Token: Token for {name} does not exist.", fix=login_command(sso), again=False
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class _Attempt:
     """The last refresh attempt for a token key (kept in ``~/.aws/idc/refresh``; no secret)."""
@@ -134,7 +142,7 @@ def get_valid_token(
         if token is not None and not stale and token.expires_at - clock() > ADVISORY_REFRESH:
             return token
         if token is None:
-            raise login_required(sso)
+            raise no_token(sso)
         if not _refreshable(token, clock()):
             if not stale and _usable(token, clock()):
                 log.debug("token is inside the refresh window but cannot be refreshed; using it")
@@ -211,7 +219,7 @@ def _refresh_single_flight(
         token = _load(sso, locations, key)
         now = clock()
         if token is None:
-            raise login_required(sso)
+            raise no_token(sso)
         if token.access_token != refused and token.expires_at - now > ADVISORY_REFRESH:
             log.debug("token was refreshed by another process")
             return token
