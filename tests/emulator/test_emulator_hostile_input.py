@@ -323,3 +323,24 @@ def test_the_authorize_page_never_answers_500(aws: Clients, http: httpx.Client) 
 
     count, failures = _server_errors(answers())
     assert failures == [] and count > 200
+
+
+def test_the_federation_endpoint_never_answers_500(aws: Clients, http: httpx.Client) -> None:
+    """The console sign-in federation endpoint: getSigninToken's Session is JSON inside a parameter."""
+    session = json.dumps({"sessionId": "ASIAX", "sessionKey": "k", "sessionToken": "t"})
+    cases = {"Action": "getSigninToken", "Session": session, "SessionDuration": "3600"}
+
+    def answers() -> Iterator[tuple[str, httpx.Response]]:
+        for action in ("getSigninToken", "login"):
+            base = dict(cases, Action=action, SigninToken="t", Destination="/console")
+            for field in base:
+                for name, text in _texts():
+                    params = {**base, field: text}
+                    query = urllib.parse.urlencode(params, encoding="utf-8", errors="surrogatepass")
+                    yield f"GET {action} {field}={name}", http.get(f"/federation?{query}")
+            for name, raw in VALUES.items():  # the Session JSON itself, POSTed (no URL length limit)
+                form = urllib.parse.urlencode({**base, "Session": raw}, errors="surrogatepass")
+                yield f"POST {action} Session={name}", http.post("/federation", content=form)
+
+    count, failures = _server_errors(answers())
+    assert failures == [] and count > 300
