@@ -65,3 +65,50 @@ def test_the_configure_transcript_is_what_idc_prints(aws_home, emulator) -> None
     for expected in block[1:]:
         if expected != "...":
             assert expected.rstrip() in printed, (expected, sorted(printed))
+
+
+def test_the_local_identity_center_section_runs_as_written(tmp_path) -> None:
+    """ "The local Identity Center with the AWS CLI": `idc emulator` in one process, the block's commands
+    in a shell with the printed variables exported, a page approver as the user who signs in."""
+    import os
+    import subprocess
+    import sys
+
+    section = README.read_text().split("## The local Identity Center with the AWS CLI", 1)[1]
+    server_block, shell_block = re.findall(r"```\n(.*?)```", section.split("\n## ", 1)[0], flags=re.S)[:2]
+    assert server_block.startswith("$ idc emulator --port 8900\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "IDC_"))}
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env["BROWSER"] = f"{sys.executable} -m idc.emulator.page_approver --detach"  # the user: demo / demo
+    server = subprocess.Popen(
+        [sys.executable, "-m", "idc", "emulator", "--port", "0"],  # 8900 may be taken on a shared machine
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**env, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert server.stdout is not None
+        exports = []
+        for line in server.stdout:
+            if line.startswith("export "):
+                exports.append(line.strip())
+            if line.startswith("export IDC_EMULATOR_ADMIN_TOKEN="):
+                break
+        commands = shell_block.replace("\\\n", " ").strip().splitlines()
+        script = "set -u\n" + "\n".join(exports) + "\n"
+        for number, command in enumerate(commands):
+            code = command.split("  #", 1)[0].strip()
+            script += f'echo "--- {number}"; {code}; echo "--- rc $?"\n'
+        done = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=240)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    steps = re.split(r"^--- \d+\n", done.stdout, flags=re.M)[1:]
+    outcome = [(step.rsplit("--- rc ", 1)[1].strip(), step.rsplit("--- rc ", 1)[0]) for step in steps]
+    assert len(outcome) == len(commands), done.stdout + done.stderr
+    assert [rc for rc, _ in outcome] == ["0", "0", "0", "0", "0", "255", "0"], done.stdout + done.stderr
+    arn = r"arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_AdministratorAccess_[0-9a-f]{16}/demo"
+    assert re.search(arn, outcome[2][1]) and re.search(arn, outcome[3][1])
+    assert outcome[4][1].strip() == "Ended 1 session(s)."
+    assert "has expired or is otherwise invalid" in done.stderr
