@@ -136,7 +136,7 @@ def test_hints_quote_a_profile_name_with_a_space(emulator, aws_home) -> None:
     )
     result = run_idc(["credentials", "--profile", "my admin"], dict(aws_home.env, **emulator.env))
     assert result.returncode == 4
-    assert "Run `idc login --profile 'my admin'` to sign in again." in result.stderr
+    assert "Run `idc login --profile 'my admin'` to sign in." in result.stderr  # no token yet
     missing = run_idc(["whoami", "--profile", "my  admin"], dict(aws_home.env, **emulator.env))
     assert missing.returncode == 3
     assert "Run `idc configure sso --profile 'my  admin'` to create it" in missing.stderr

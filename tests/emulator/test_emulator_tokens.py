@@ -87,8 +87,16 @@ def test_the_expire_action_ends_a_users_access_tokens_now_and_keeps_the_session(
 
 @pytest.mark.parametrize(
     "body",
-    [{"what": "everything"}, {"user": 5}, {"what": ["tokens"]}, {"colour": "red"}],
-    ids=["unknown-what", "user-not-text", "what-not-text", "unknown-field"],
+    [
+        {"what": "everything"},
+        {"user": 5},
+        {"what": ["tokens"]},
+        {"colour": "red"},
+        {"in_seconds": -1},
+        {"in_seconds": 1e308},
+        {"in_seconds": "10"},
+    ],
+    ids=["unknown-what", "user-not-text", "what-not-text", "unknown-field", "in-past", "in-huge", "in-text"],
 )
 def test_the_expire_action_refuses_bad_requests(aws: Clients, body: dict[str, object]) -> None:
     import urllib.error

@@ -165,7 +165,7 @@ class Api:
         """``POST /_admin/<action>`` with ``Authorization: Bearer <admin token>`` and a JSON object body.
 
         Actions: ``end-sessions`` {user?} -> {ended}; ``advance-clock`` {seconds} -> {now, offset};
-        ``expire`` {user?, what?: tokens|credentials|all} -> {tokens, credentials} (ended now);
+        ``expire`` {user?, what?: tokens|credentials|all, in_seconds?} -> {tokens, credentials} (ended now);
         ``fault`` {operation?, status?, retry_after?, error?, latency_ms?, tps_limit?, count?} -> {fault,
         faults}; ``clear-faults`` {baseline?}; ``faults``; ``stats`` {reset?} -> {calls}; ``info``.
         """

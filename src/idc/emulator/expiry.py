@@ -14,13 +14,16 @@ if TYPE_CHECKING:
     from idc.emulator.engine import IdentityCenter
 
 WHAT = ("tokens", "credentials", "all")
-_FIELDS = {"user", "what"}
+MAX_IN_SECONDS = 86400
+_FIELDS = {"user", "what", "in_seconds"}
 
 
 def expire_now(engine: IdentityCenter, body: Mapping[str, Any]) -> dict[str, int]:
-    """``{user?, what?: tokens|credentials|all}`` -> ``{tokens, credentials}`` (how many were ended).
+    """``{user?, what?: tokens|credentials|all, in_seconds?}`` -> ``{tokens, credentials}`` (how many).
 
-    ValueError for a malformed request (unknown field, ``user`` not text, unknown ``what``).
+    ``in_seconds`` (0 to a day, default 0) ends them that long from now instead, never later than
+    they would have ended. ValueError for a malformed request (unknown field, ``user`` not text,
+    unknown ``what``, ``in_seconds`` not a number in range).
     """
     unknown = set(body) - _FIELDS
     if unknown:
@@ -30,7 +33,10 @@ def expire_now(engine: IdentityCenter, body: Mapping[str, Any]) -> dict[str, int
         raise ValueError("user must be a string")
     if not isinstance(what, str) or what not in WHAT:
         raise ValueError(f"what must be one of {', '.join(WHAT)}")
-    now = engine.now()
+    delay = body.get("in_seconds", 0)
+    if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= MAX_IN_SECONDS:
+        raise ValueError(f"in_seconds must be a number from 0 to {MAX_IN_SECONDS}")
+    now = engine.now() + float(delay)
     tokens = credentials = 0
     with engine.store.transaction() as db:
         if what in ("tokens", "all"):
