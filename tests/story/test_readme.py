@@ -110,5 +110,5 @@ def test_the_local_identity_center_section_runs_as_written(tmp_path) -> None:
     assert [rc for rc, _ in outcome] == ["0", "0", "0", "0", "0", "255", "0"], done.stdout + done.stderr
     arn = r"arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_AdministratorAccess_[0-9a-f]{16}/demo"
     assert re.search(arn, outcome[2][1]) and re.search(arn, outcome[3][1])
-    assert outcome[4][1].strip() == "Ended 1 session(s)."
+    assert outcome[4][1].strip() == "Ended 1 session."
     assert "has expired or is otherwise invalid" in done.stderr
