@@ -76,8 +76,8 @@ class LoginRequired(IdcError):
 
     exit_status = ExitStatus.LOGIN_REQUIRED
 
-    def __init__(self, message: str, *, fix: str) -> None:
-        super().__init__(message, hint=f"Run `{fix}` to sign in again.")
+    def __init__(self, message: str, *, fix: str, again: bool = True) -> None:
+        super().__init__(message, hint=f"Run `{fix}` to sign in{' again' if again else ''}.")
         self.fix = fix
 
 

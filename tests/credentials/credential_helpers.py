@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
+import shutil
 import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+import pytest
 
 from idc.storage.role_cache import role_cache_key
 
@@ -140,3 +146,31 @@ def browser_script(tmp_path: Path) -> tuple[Path, Path]:
     )
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     return script, launches
+
+
+@contextlib.contextmanager
+def unwritable(path: Path) -> Iterator[None]:
+    """``path`` (a file or a directory) refuses writes and renames, even for root.
+
+    Root ignores permission bits, so root sets the immutable attribute (``chattr +i``); others drop the
+    write bits of a directory. Skips where neither can be done (a file for a non-root user).
+    """
+    chattr = shutil.which("chattr")
+    if os.getuid() == 0 and chattr:
+        done = subprocess.run([chattr, "+i", str(path)], capture_output=True).returncode == 0
+        undo = [chattr, "-i", str(path)]
+    elif os.getuid() != 0 and path.is_dir():
+        mode = path.stat().st_mode
+        path.chmod(mode & ~0o222)
+        done, undo = True, []
+    else:
+        done, undo = False, []
+    if not done:
+        pytest.skip(f"cannot make {path.name} unwritable here")
+    try:
+        yield
+    finally:
+        if undo:
+            subprocess.run(undo, check=True)
+        elif path.is_dir():
+            path.chmod(path.stat().st_mode | 0o700)

@@ -136,7 +136,7 @@ def test_hints_quote_a_profile_name_with_a_space(emulator, aws_home) -> None:
     )
     result = run_idc(["credentials", "--profile", "my admin"], dict(aws_home.env, **emulator.env))
     assert result.returncode == 4
-    assert "Run `idc login --profile 'my admin'` to sign in again." in result.stderr
+    assert "Run `idc login --profile 'my admin'` to sign in." in result.stderr  # no token yet
     missing = run_idc(["whoami", "--profile", "my  admin"], dict(aws_home.env, **emulator.env))
     assert missing.returncode == 3
     assert "Run `idc configure sso --profile 'my  admin'` to create it" in missing.stderr
@@ -250,3 +250,30 @@ def test_retries_are_said_on_one_terminal_line(signed_in, emulator) -> None:
     emulator.set_fault(operation="GetRoleCredentials", status=429, retry_after=1, count=3)
     quiet = run_idc(["credentials", "--profile", "dev", "--refresh"], signed_in.env, script=True)
     assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+@pytest.mark.parametrize("fmt", ["env", "fish", "powershell"])
+def test_a_role_cache_entry_aws_never_issued_is_not_printed_as_shell(signed_in, emulator, fmt) -> None:
+    """A cache value with a newline would be a second shell command: it is a corrupt entry, refetched."""
+    first = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
+    assert first.returncode == 0, first.stderr
+    [path] = signed_in.cli_cache.glob("*.json")
+    entry = json.loads(path.read_text())
+    entry["Credentials"]["SessionToken"] = "x\ntouch pwned\n"
+    path.write_text(json.dumps(entry))
+    result = run_idc(["credentials", "--profile", "dev", "--format", fmt], signed_in.env, script=True)
+    assert result.returncode == 0, result.stderr
+    assert "pwned" not in result.stdout and len(result.stdout.splitlines()) == 4
+    assert emulator.stats().get("GetRoleCredentials") == 2  # the planted entry was a miss
+    assert "pwned" not in path.read_text()
+
+
+def test_whoami_names_its_own_debug_command_when_sts_refuses(signed_in, emulator) -> None:
+    assert run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True).returncode == 0
+    emulator.advance_clock(16 * 60)  # STS now finds every request signed too long ago (clock skew)
+    result = run_idc(["whoami", "--profile", "dev"], signed_in.env, script=True)
+    assert result.returncode == 6
+    assert result.stderr == (
+        "idc: STS refused GetCallerIdentity (SignatureDoesNotMatch)."
+        " Run `idc whoami --profile dev --debug` for details.\n"
+    )

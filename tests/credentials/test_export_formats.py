@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from idc.credentials.export_formats import FORMATS, environment_variables, render
+from idc.errors import ServiceError
 
 CREDS: dict[str, Any] = {
     "access_key_id": "ASIAEXAMPLE",
@@ -109,3 +110,42 @@ def test_process_output_is_byte_identical_to_json_dumps(secret: str) -> None:
 def test_process_output_without_token_or_expiration() -> None:
     text = render("process", access_key_id="A", secret_access_key="S", session_token=None, expiration=None)
     assert json.loads(text) == {"Version": 1, "AccessKeyId": "A", "SecretAccessKey": "S"}
+
+
+HOSTILE = {
+    "newline-command": "abc\nrm -rf ~",
+    "command-substitution": "$(touch /tmp/pwned)",
+    "quote": 'abc"; echo pwned; "',
+    "space": "abc def",
+    "backtick": "`id`",
+    "semicolon": "abc;id",
+    "non-ascii": "caf\u00e9",
+}
+
+
+@pytest.mark.parametrize("field", ["access_key_id", "secret_access_key", "session_token"])
+@pytest.mark.parametrize("value", list(HOSTILE.values()), ids=list(HOSTILE))
+@pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "process"])
+def test_shell_formats_refuse_values_aws_never_issues(fmt: str, field: str, value: str) -> None:
+    """A value that is not an AWS shape would become shell syntax: refuse before printing anything."""
+    with pytest.raises(ServiceError) as raised:
+        render(fmt, **dict(CREDS, **{field: value}))
+    message = str(raised.value)
+    assert "\n" not in message and value not in message
+    assert {"access_key_id": "AccessKeyId", "secret_access_key": "SecretAccessKey"}.get(
+        field, "SessionToken"
+    ) in message
+
+
+@pytest.mark.parametrize(
+    "creds",
+    [
+        dict(CREDS),
+        dict(CREDS, access_key_id="ASIA" + "Z" * 124, secret_access_key="a/b+c=", session_token="x-y_z.w="),
+        dict(CREDS, session_token=None, expiration=None),
+    ],
+    ids=["vector", "edges", "long-term"],
+)
+def test_aws_shaped_values_pass(creds: dict[str, Any]) -> None:
+    for fmt in FORMATS:
+        assert creds["access_key_id"] in render(fmt, **creds)

@@ -5,11 +5,22 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from credential_helpers import run_idc, secrets_in, set_token_expiry, token_file, write_config
+from credential_helpers import (
+    idc_script,
+    run_idc,
+    secrets_in,
+    set_token_expiry,
+    token_file,
+    unwritable,
+    write_config,
+)
 
 from idc.aws.clients import BotocoreClientFactory
 from idc.aws.retry import RetryPolicy
@@ -135,13 +146,17 @@ def test_no_token_at_all(emulator, aws_home) -> None:
     write_config(aws_home.config_file, emulator.start_url, emulator.region)
     result = run_idc(["credentials", "--profile", "dev"], dict(aws_home.env, **emulator.env), script=True)
     assert result.returncode == 4
-    assert result.stderr == f"idc: {EXPIRED_MESSAGE} Run `idc login --profile dev` to sign in again.\n"
+    # AWS CLI v2 (botocore SSOTokenLoader): "Error loading SSO Token: Token for corp does not exist"
+    assert result.stderr == (
+        "idc: Error loading SSO Token: Token for corp does not exist."
+        " Run `idc login --profile dev` to sign in.\n"
+    )
 
 
 @pytest.mark.parametrize(
     "content",
-    ["", "{not json", '{"startUrl": "x", "expiresAt": "2030-01-01T00:00:00Z"}'],
-    ids=["empty", "corrupt", "no-access-token"],
+    ["", "{not json", '{"startUrl": "x", "expiresAt": "2030-01-01T00:00:00Z"}', '{"a": ' * 100_000],
+    ids=["empty", "corrupt", "no-access-token", "deep-nesting"],
 )
 def test_a_corrupt_token_cache_names_the_file_and_the_fix(signed_in, content: str) -> None:
     path = token_file(signed_in)
@@ -180,3 +195,97 @@ def test_load_errors_are_cache_errors_with_the_login_hint(signed_in) -> None:
         _refresh()
     assert "idc login --profile dev" in str(raised.value)
     assert os.fspath(token_file(signed_in)) in str(raised.value)
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])
+def test_a_refresh_interrupted_mid_flight_does_not_block_the_next_run(signed_in, emulator, how) -> None:
+    """The attempt record of a process that is gone is not a failure: the next run refreshes at once."""
+    set_token_expiry(signed_in, timedelta(seconds=-5))
+    emulator.set_fault(operation="CreateToken", latency_ms=30_000)
+    child = subprocess.Popen(
+        [idc_script(), "credentials", "--profile", "dev"],
+        env=signed_in.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while emulator.stats().get("CreateToken") != 1:
+            assert time.monotonic() < deadline and child.poll() is None
+            time.sleep(0.05)
+        child.send_signal(how)
+        child.wait(timeout=30)
+    finally:
+        child.kill()
+    emulator.clear_faults()
+    result = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["AccessKeyId"]
+    assert emulator.stats().get("CreateToken") == 2
+
+
+def _forget_role_credentials(aws_home) -> None:
+    for path in aws_home.cli_cache.glob("*.json"):
+        path.unlink()
+
+
+def test_a_refreshed_token_that_cannot_be_saved_is_handed_out_and_kept_for_the_next_run(
+    signed_in, emulator
+) -> None:
+    """Identity Center rotated the refresh token: losing the new one would end the session (item 1).
+
+    The cache directory passes the writability check but the file refuses the rename (immutable), as a
+    disk that fills up between the check and the save would.
+    """
+    old = set_token_expiry(signed_in, timedelta(seconds=-5))
+    path = token_file(signed_in)
+    with unwritable(path):
+        result = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["AccessKeyId"]
+        [warning] = result.stderr.splitlines()
+        assert warning.startswith("idc: warning: ") and str(path) in warning
+        assert json.loads(path.read_text())["accessToken"] == old["accessToken"]
+    kept = [p for p in (signed_in.home / ".aws" / "idc").rglob("*") if p.is_file() and "pending" in str(p)]
+    assert [p.stat().st_mode & 0o777 for p in kept] == [0o600]
+    for secret in secrets_in(signed_in):
+        assert secret not in result.stderr
+
+    # The next run uses the kept token (the old refresh token is never replayed) and stores it.
+    _forget_role_credentials(signed_in)
+    result = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    saved = json.loads(path.read_text())
+    assert saved["accessToken"] != old["accessToken"] and saved["refreshToken"] != old["refreshToken"]
+    assert not [p for p in kept if p.exists()]
+    assert emulator.stats().get("CreateToken") == 1
+
+    # The session lives on: the kept refresh token refreshes again (a minute later: the attempt
+    # record's one-per-60-s rule is not what this test is about).
+    set_token_expiry(signed_in, timedelta(seconds=-5))
+    _forget_role_credentials(signed_in)
+    for record in (signed_in.home / ".aws" / "idc" / "refresh").glob("*.json"):
+        record.unlink()
+    result = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
+    assert result.returncode == 0, result.stderr
+    assert emulator.stats().get("CreateToken") == 2
+
+
+@pytest.mark.parametrize(
+    "left", [timedelta(minutes=12), timedelta(seconds=-5)], ids=["still-valid", "expired"]
+)
+def test_a_read_only_token_cache_is_not_refreshed(signed_in, emulator, left) -> None:
+    """A refresh whose result cannot be stored would rotate the refresh token away: do not start it."""
+    old = set_token_expiry(signed_in, left)
+    with unwritable(signed_in.sso_cache):
+        result = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
+    assert emulator.stats().get("CreateToken") is None
+    [line] = result.stderr.splitlines()
+    assert str(signed_in.sso_cache) in line
+    if left > timedelta(0):
+        assert result.returncode == 0 and line.startswith("idc: warning: ")
+        assert json.loads(result.stdout)["AccessKeyId"]
+    else:
+        assert result.returncode == 7 and "idc login --profile dev" not in line
+    assert json.loads(token_file(signed_in).read_text()) == old

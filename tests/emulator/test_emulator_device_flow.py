@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from emulator_clients import DEVICE_GRANT, Clients, make_clients
 
-from idc.emulator.oidc_service import WRONG_USER_CODE_LIMIT
+from idc.emulator.oidc_service import WRONG_GUESSES_PER_AUTHORIZATION, WRONG_USER_CODE_LIMIT
 from idc.emulator.service_errors import TooManyAttempts
 
 
@@ -115,13 +115,27 @@ def test_device_codes_are_long_random_and_user_codes_unambiguous(aws: Clients) -
     )
 
 
-def test_wrong_user_codes_are_rate_limited(aws: Clients) -> None:
+def test_wrong_user_codes_are_rate_limited_per_session(aws: Clients) -> None:
     _, start = _start(aws)
     engine = aws.emulator.engine
     for guess in range(WRONG_USER_CODE_LIMIT):
-        assert engine.find_device_authorization(f"BCDF-{guess:04d}") is None
+        assert engine.find_device_authorization(f"BCDF-{guess:04d}", guesser="session-a") is None
+    with pytest.raises(TooManyAttempts):  # even the right one, until the guesses age out
+        engine.find_device_authorization(start["userCode"], guesser="session-a")
+    assert engine.find_device_authorization(start["userCode"], guesser="session-b") is not None
+
+
+def test_a_device_authorization_guessed_at_too_often_is_refused(aws: Clients) -> None:
+    """RFC 8628 section 5.1: each authorization's exposure to guessing is bounded, whoever guesses."""
+    _, start = _start(aws)
+    engine = aws.emulator.engine
+    for guess in range(WRONG_GUESSES_PER_AUTHORIZATION):
+        session = f"session-{guess // (WRONG_USER_CODE_LIMIT - 1)}"
+        assert engine.find_device_authorization(f"BCDF-{guess:04d}", guesser=session) is None
     with pytest.raises(TooManyAttempts):
-        engine.find_device_authorization(start["userCode"])  # even the right one, until guesses age out
+        engine.find_device_authorization(start["userCode"], guesser="the-user")
+    _, later = _start(aws)  # an authorization started after the guesses is not affected
+    assert engine.find_device_authorization(later["userCode"], guesser="the-user") is not None
 
 
 # (id, change to the CreateToken call, the modeled exception)

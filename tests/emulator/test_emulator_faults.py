@@ -130,6 +130,14 @@ def test_admin_commands(aws: Clients) -> None:
         aws.sso.get_role_credentials(accessToken=token["accessToken"], **ROLE)
     stats = _idc(aws.emulator, "stats")
     assert stats.returncode == 0 and '"GetRoleCredentials": 1' in stats.stdout
+    for refused in ("nan", "inf", "1e308"):  # refused by the API: nothing applied, no 500 after
+        done = _idc(aws.emulator, "advance-clock", "--", refused)
+        assert done.returncode != 0, done.stderr
+        assert "seconds must be" in done.stderr or "not valid JSON" in done.stderr, done.stderr
+    expired = _idc(aws.emulator, "expire", "--user", "demo", "--what", "tokens")
+    assert expired.stdout.strip() == "Expired 1 access token(s) and 0 role credential(s).", expired.stderr
+    with pytest.raises(aws.sso.exceptions.UnauthorizedException):
+        aws.sso.list_accounts(accessToken=token["accessToken"])
     assert _idc(aws.emulator, "advance-clock", "3601").stdout.strip() == "Clock offset is now +3601 s."
     with pytest.raises(aws.sso.exceptions.UnauthorizedException):
         aws.sso.list_accounts(accessToken=token["accessToken"])

@@ -99,9 +99,19 @@ HOSTS = [
     ("localhost-upper-case", "LOCALHOST:{port}", True),
     ("rebinding-name", "evil.example:{port}", False),
     ("rebinding-name-no-port", "evil.example", False),
-    ("other-port", "127.0.0.1:1", False),
-    ("no-port", "127.0.0.1", False),
+    # DNS rebinding needs a foreign name; the port is the client's business (a counting proxy, a
+    # fault-injecting proxy, `docker run -p 9000:8900`).
+    ("proxy-port", "127.0.0.1:1", True),
+    ("mapped-port", "localhost:9000", True),
+    ("ipv6-other-port", "[::1]:8443", True),
+    ("no-port", "127.0.0.1", True),
     ("subdomain-trick", "localhost.evil.example:{port}", False),
+    ("bad-port", "127.0.0.1:http", False),
+    ("port-out-of-range", "127.0.0.1:65536", False),
+    ("userinfo-trick", "localhost@evil.example:{port}", False),
+    ("empty-port", "localhost:", False),
+    ("ipv6-unbracketed", "::1", False),
+    ("evil-with-loopback-port", "evil.example:80", False),
 ]
 
 
@@ -176,6 +186,29 @@ ADMIN_BAD = [
     ),
     ("fault-unknown-field", "fault", {"status": 500, "colour": "red"}, 400, "unknown fault fields"),
     ("body-not-object", "stats", [1, 2], 400, "JSON object"),
+    ("clock-nan", "advance-clock", {"seconds": float("nan")}, 400, "not valid JSON"),
+    ("clock-infinity", "advance-clock", {"seconds": float("-inf")}, 400, "not valid JSON"),
+    ("clock-1e308", "advance-clock", {"seconds": 1e308}, 400, "seconds must be"),
+    ("clock-huge-int", "advance-clock", '{"seconds": 1%s}' % ("0" * 400), 400, "seconds must be"),
+    ("fault-huge-latency", "fault", {"operation": "CreateToken", "latency_ms": 1e308}, 400, "latency_ms"),
+    (
+        "fault-nan-latency",
+        "fault",
+        {"operation": "CreateToken", "latency_ms": float("nan")},
+        400,
+        "not valid JSON",
+    ),
+    (
+        "fault-huge-retry-after",
+        "fault",
+        '{"status": 429, "retry_after": 1%s}' % ("0" * 400),
+        400,
+        "retry_after",
+    ),
+    ("fault-huge-count", "fault", {"status": 500, "count": 1e308}, 400, "count"),
+    ("fault-nan-tps", "fault", {"tps_limit": float("nan")}, 400, "not valid JSON"),
+    ("fault-tiny-tps", "fault", {"tps_limit": 1e-308}, 400, "tps_limit"),
+    ("end-sessions-deep", "end-sessions", {"user": [[[[[]]]]]}, 400, "user"),
 ]
 
 
@@ -188,7 +221,13 @@ def test_admin_api_rejects_bad_requests(
     response = http.post(
         f"/_admin/{action}",
         headers={"Authorization": f"Bearer {emulator.admin_token}"},
-        content=json.dumps(body).encode(),
+        content=body.encode() if isinstance(body, str) else json.dumps(body).encode(),
     )
     assert response.status_code == status
     assert fragment in response.json()["message"]
+    # nothing was applied: the emulator still answers every call
+    assert (
+        http.post("/_admin/info", headers={"Authorization": f"Bearer {emulator.admin_token}"}).status_code
+        == 200
+    )
+    assert http.post("/client/register", json={"clientName": "x", "clientType": "public"}).status_code == 200

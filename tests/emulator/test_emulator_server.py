@@ -39,6 +39,7 @@ def test_extra_allowed_host_names() -> None:
 
         assert status(f"idc.test:{server.port}") == 401
         assert status(f"IDC.test:{server.port}") == 401
+        assert status("idc.test:9000") == 401  # a mapped port (docker -p 9000:...)
         assert status(f"other.test:{server.port}") == 400
 
 

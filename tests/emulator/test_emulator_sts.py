@@ -47,13 +47,69 @@ STS_ERRORS = [
 ]
 
 
+def test_expired_role_credentials_by_the_admin_action(aws: Clients) -> None:
+    """``expire`` ends role credentials now, on the emulator's own clock (no clock skew needed)."""
+    credentials = _credentials(aws)
+    assert aws.emulator.admin("expire", {"user": "demo", "what": "credentials"}) == {
+        "tokens": 0,
+        "credentials": 1,
+    }
+    with pytest.raises(aws.sso.exceptions.ClientError) as failure:
+        aws.sts(credentials).get_caller_identity()
+    assert failure.value.response["Error"]["Code"] == "ExpiredToken"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "message"),
+    [
+        (
+            16 * 60,
+            r"Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 15 min\.\)",
+        ),
+        (
+            -16 * 60,
+            r"Signature not yet current: \d{8}T\d{6}Z is still later than \d{8}T\d{6}Z"
+            r" \(\d{8}T\d{6}Z \+ 15 min\.\)",
+        ),
+    ],
+    ids=["signed-too-long-ago", "signed-in-the-future"],
+)
+def test_sts_refuses_a_signature_outside_15_minutes_of_its_clock(
+    aws: Clients, seconds: int, message: str
+) -> None:
+    """STS's SigV4 window is measured on the emulator's clock, as AWS measures it on its own."""
+    credentials = _credentials(aws)
+    aws.emulator.advance_clock(seconds)
+    with pytest.raises(aws.sso.exceptions.ClientError) as failure:
+        aws.sts(credentials).get_caller_identity()
+    assert failure.value.response["Error"]["Code"] == "SignatureDoesNotMatch"
+    assert failure.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert re.fullmatch(message, failure.value.response["Error"]["Message"])
+    aws.emulator.advance_clock(-seconds + 14 * 60 * (1 if seconds > 0 else -1))  # 14 min off: accepted
+    assert ARN.match(aws.sts(credentials).get_caller_identity()["Arn"])
+
+
+def test_the_date_header_is_the_emulator_clock(aws: Clients) -> None:
+    from email.utils import parsedate_to_datetime
+
+    import httpx
+
+    aws.emulator.advance_clock(2 * 86400)
+    for path, method in (("/client/register", "POST"), ("/_admin/nothing", "POST"), ("/start", "GET")):
+        response = httpx.request(method, aws.emulator.base_url + path, json={})
+        dates = response.headers.get_list("date")
+        assert len(dates) == 1, (path, dates)
+        shown = parsedate_to_datetime(dates[0])
+        assert abs((shown - datetime.now(timezone.utc)).total_seconds() - 2 * 86400) < 60, path
+
+
 @pytest.mark.parametrize(
     ("change", "code", "status"), [pytest.param(c, e, s, id=i) for i, c, e, s in STS_ERRORS]
 )
 def test_sts_errors(aws: Clients, change: dict[str, str], code: str, status: int) -> None:
     credentials = {**_credentials(aws), **change}
     if not change:
-        aws.emulator.advance_clock(3601)
+        aws.emulator.admin("expire", {"what": "credentials"})
     with pytest.raises(aws.sso.exceptions.ClientError) as failure:
         aws.sts(credentials).get_caller_identity()
     assert failure.value.response["Error"]["Code"] == code

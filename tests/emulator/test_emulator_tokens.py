@@ -74,6 +74,38 @@ def test_access_token_expires_after_an_hour_and_refresh_renews_it(aws: Clients) 
     assert _works(aws, renewed)
 
 
+def test_the_expire_action_ends_a_users_access_tokens_now_and_keeps_the_session(aws: Clients) -> None:
+    """``expire`` puts a client on its refresh path without moving any clock."""
+    client, token = aws.device_login()
+    assert aws.emulator.admin("expire", {"user": "someone-else"}) == {"tokens": 0, "credentials": 0}
+    assert _works(aws, token)
+    assert aws.emulator.admin("expire", {"user": "demo", "what": "tokens"}) == {"tokens": 1, "credentials": 0}
+    assert not _works(aws, token)
+    renewed = _refresh(aws, client, token["refreshToken"])
+    assert _works(aws, renewed)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"what": "everything"},
+        {"user": 5},
+        {"what": ["tokens"]},
+        {"colour": "red"},
+        {"in_seconds": -1},
+        {"in_seconds": 1e308},
+        {"in_seconds": "10"},
+    ],
+    ids=["unknown-what", "user-not-text", "what-not-text", "unknown-field", "in-past", "in-huge", "in-text"],
+)
+def test_the_expire_action_refuses_bad_requests(aws: Clients, body: dict[str, object]) -> None:
+    import urllib.error
+
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        aws.emulator.admin("expire", body)
+    assert refused.value.code == 400
+
+
 def test_the_session_ends_after_eight_hours_with_its_refresh_tokens(aws: Clients) -> None:
     client, token = aws.device_login()
     for _ in range(8):

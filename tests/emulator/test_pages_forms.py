@@ -191,6 +191,29 @@ def test_wrong_user_codes_count_against_the_guess_limit(emulator: Any, http: htt
     assert response.status_code == 429
 
 
+def test_one_sessions_wrong_codes_do_not_lock_out_anyone_else(emulator: Any, http: httpx.Client) -> None:
+    """The guess limit is per signed-in browser session, aged by the emulator's clock (item 8)."""
+    sign_in(http)
+    token = csrf_token(http.get("/device").text)
+    statuses = [
+        http.post("/device", data={"user_code": f"WRNG-{n:04d}", "csrf_token": token}).status_code
+        for n in range(12)
+    ]
+    assert statuses[-1] == 429
+    auth = device_code(emulator)
+    with httpx.Client(base_url=emulator.base_url, follow_redirects=False, timeout=10) as other:
+        sign_in(other)
+        page = other.get("/device", params={"user_code": auth["userCode"]})  # the prefilled link
+        answer = other.post(
+            "/device", data={"user_code": auth["userCode"], "csrf_token": csrf_token(page.text)}
+        )
+        assert answer.status_code == 303, answer.text
+    emulator.advance_clock(601)  # the guesses age out on the emulator's clock
+    fresh = device_code(emulator)
+    answer = http.post("/device", data={"user_code": fresh["userCode"], "csrf_token": token})
+    assert answer.status_code == 303
+
+
 def test_device_code_is_prefilled_normalised_and_single_use(emulator: Any, http: httpx.Client) -> None:
     auth = device_code(emulator)
     sign_in(http)

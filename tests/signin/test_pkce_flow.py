@@ -17,7 +17,7 @@ from idc.errors import LoginFailed
 from idc.signin.login import login
 from idc.signin.pkce_flow import authorize_url, code_challenge, new_code_verifier
 
-from .conftest import SESSION, SignInWorld
+from .conftest import SESSION, SignInWorld, make_world
 
 PKCE_TEXT = (
     "Attempting to open your default browser. If the browser does not open, open the following URL.\n"
@@ -166,6 +166,26 @@ def test_device_registration_is_not_used_for_pkce(world: SignInWorld) -> None:
         approver.wait()
     assert world.emulator.stats()["RegisterClient"] == 2
     assert len(world.registrations()) == 1
+
+
+def test_a_registration_the_server_forgot_is_replaced_before_the_browser_opens(
+    aws_home: object, emulator: object, emulator_factory: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The authorize page of a server that no longer knows the client shows "unknown client" and never
+    redirects (RFC 6749 section 4.1.2.1), so the loopback listener would wait its whole timeout: the
+    cached registration is checked first and replaced once (item 4)."""
+    first = make_world(aws_home, emulator, monkeypatch)
+    approver = first.approver()
+    _pkce_login(first, approver)
+    approver.wait()
+    restarted = make_world(aws_home, emulator_factory(), monkeypatch)  # a new server: new state
+    approver = restarted.approver()
+    _pkce_login(restarted, approver, timeout=20)
+    approver.wait()
+    assert len(approver.opened) == 1
+    calls = restarted.emulator.stats()
+    assert calls["RegisterClient"] == 1 and calls["CreateToken"] == 2  # the check, then the exchange
+    assert len(restarted.tokens()) == 1 and len(restarted.registrations()) == 1
 
 
 def test_deny_aborts_without_token_exchange(world: SignInWorld) -> None:

@@ -58,6 +58,7 @@ def test_missing_file_is_none(tmp_path: Path) -> None:
         pytest.param(b'{"a": 1} {"b": 2}', "not valid JSON", id="two-objects"),
         pytest.param(b"\xef\xbb\xbf{}", "not valid JSON", id="bom"),
         pytest.param(b'{"a": "\x01"}', "not valid JSON", id="control-char"),
+        pytest.param(b'{"a": ' * 100_000, "not valid JSON", id="deep-nesting"),
     ],
 )
 def test_corrupt_file_names_the_file_and_the_fix(tmp_path: Path, content: bytes, what: str) -> None:

@@ -213,6 +213,28 @@ class OidcClient:
         )
         return _grant(response)
 
+    def registration_known(self, client: RegisteredClient) -> bool:
+        """Whether the server still knows ``client``, asked without any user: a CreateToken with an
+        authorization code that was never issued answers InvalidGrantException for a known client and
+        InvalidClientException for one the server forgot (client authentication comes first).
+
+        The authorization code flow needs this before the browser opens: an authorize request with an
+        unknown client_id shows an error page and never redirects (RFC 6749 section 4.1.2.1), so the
+        loopback listener would wait for nothing.
+        """
+        try:
+            self.exchange_code(
+                client,
+                code=f"idc-registration-check-{secrets.token_hex(8)}",
+                code_verifier=secrets.token_urlsafe(32),
+                redirect_uri="http://127.0.0.1/oauth/callback",
+            )
+        except InvalidClient:
+            return False
+        except LoginFailed:  # invalid_grant: the client authenticated, the (made-up) code did not
+            return True
+        return True  # pragma: no cover - no server issues a token for a code it never made
+
     # -- the authorize endpoint (not in the API model) ------------------------------------------
     def authorize_base_url(self) -> str:
         """``scheme://host`` of the resolved sso-oidc endpoint, as the AWS CLI finds it.

@@ -58,12 +58,15 @@ def caller_identity(
     try:
         response: dict[str, Any] = call_with_retry(client.get_caller_identity)
     except ClientError as error:
+        from idc.errors import shell_word
+
         code = str(error.response.get("Error", {}).get("Code", ""))
         if code in DEAD_CREDENTIALS:
             raise CredentialsRefused(code) from None
+        command = f"idc whoami --profile {shell_word(profile)}" if profile else "idc whoami"
         raise ServiceError(
             f"STS refused GetCallerIdentity ({code or 'error'}).",
-            hint="Run `idc credentials` with --debug for details.",
+            hint=f"Run `{command} --debug` for details.",
         ) from None
     except BotoCoreError as error:
         raise unreachable(

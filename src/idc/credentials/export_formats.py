@@ -9,6 +9,11 @@ Formats and texts follow AWS CLI v2 ``awscli/customizations/configure/exportcred
   ``windows-cmd`` (``set K=V``), ``fish`` (``set -gx K "V"``), one line each for AWS_ACCESS_KEY_ID,
   AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION.
 
+The shell formats print values bare, as the AWS CLI does, so a value AWS never issues (a newline, a
+quote, ``$(...)``) would become shell syntax: ``render`` refuses such credentials in those formats
+before printing anything (``ServiceError``, one line naming the field, never the value). The
+``process`` JSON escapes every value and is left as the AWS CLI prints it.
+
 The expiration is ``datetime.isoformat()`` of the UTC expiry, as the AWS CLI prints it
 (``2026-11-21T07:29:54+00:00``). Standard library only: the credential hot path imports this module.
 """
@@ -85,5 +90,16 @@ def render(
     line = _LINE_FORMATS.get(fmt)
     if line is None:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    from idc.storage.role_cache import unshaped_field
+
+    bad = unshaped_field(access_key_id, secret_access_key, session_token)
+    if bad is not None:
+        from idc.errors import ServiceError  # only on failure: keeps enum off the hot path
+
+        raise ServiceError(
+            f"The role credentials' {bad} is not in the shape AWS issues; "
+            f"refusing to print them as {fmt} commands.",
+            hint="Run `idc logout`, then sign in again.",
+        )
     variables = environment_variables(access_key_id, secret_access_key, session_token, expiration)
     return "".join(line.format(name=name, value=value) + "\n" for name, value in variables.items())

@@ -6,15 +6,16 @@ One server answers sso-oidc (``/client/register``, ``/device_authorization``, ``
 engine, and shapes answers and errors exactly as the real services do (status, ``x-amzn-ErrorType``,
 body). Bad input of any kind is a modeled error, never a 500 with a trace.
 
-DNS rebinding: every request's Host header must name this server (127.0.0.1, localhost or [::1] with the
-bound port, or the bound host); anything else gets 400 before routing.
+DNS rebinding: every request's Host header must name this server by a loopback name (127.0.0.1,
+localhost, [::1]), the bound host or an ``--allow-host`` name; anything else gets 400 before routing.
+The port is not compared: rebinding needs a foreign *name*, while a proxy or a mapped port in front of
+the emulator (a counting proxy, ``docker run -p 9000:8900``) legitimately sends its own port.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Collection
@@ -29,6 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from idc.emulator import service_errors as e
 from idc.emulator.engine import IdentityCenter
 from idc.emulator.faults import FaultSpecError
+from idc.emulator.request_fields import parse_json_object
 from idc.emulator.sts_service import caller_identity_xml, error_xml
 
 MAX_BODY_BYTES = 64 * 1024
@@ -118,16 +120,10 @@ class Api:
         return endpoint
 
     async def _json(self, request: Request, invalid: type[e.ServiceException]) -> dict[str, Any]:
-        raw = await _read_body(request)
-        if not raw.strip():
-            return {}
         try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            raise invalid("The request body is not valid JSON") from None
-        if not isinstance(data, dict):
-            raise invalid("The request body must be a JSON object")
-        return data
+            return parse_json_object(await _read_body(request))
+        except ValueError as bad:
+            raise invalid(str(bad)) from None
 
     async def _dispatch(self, name: str, request: Request, invalid: type[e.ServiceException]) -> Response:
         engine = self.engine
@@ -169,6 +165,7 @@ class Api:
         """``POST /_admin/<action>`` with ``Authorization: Bearer <admin token>`` and a JSON object body.
 
         Actions: ``end-sessions`` {user?} -> {ended}; ``advance-clock`` {seconds} -> {now, offset};
+        ``expire`` {user?, what?: tokens|credentials|all, in_seconds?} -> {tokens, credentials} (ended now);
         ``fault`` {operation?, status?, retry_after?, error?, latency_ms?, tps_limit?, count?} -> {fault,
         faults}; ``clear-faults`` {baseline?}; ``faults``; ``stats`` {reset?} -> {calls}; ``info``.
         """
@@ -177,10 +174,7 @@ class Api:
         if expected is None or not hmac.compare_digest(supplied.encode(), expected.encode()):
             return JSONResponse({"message": "admin token missing or wrong"}, status_code=403)
         try:
-            raw = await _read_body(request)
-            body = json.loads(raw) if raw.strip() else {}
-            if not isinstance(body, dict):
-                raise ValueError("the body must be a JSON object")
+            body = parse_json_object(await _read_body(request))
             return JSONResponse(self._admin_action(request.path_params["action"], body))
         except _BodyTooLarge:
             return JSONResponse({"message": "body too large"}, status_code=400)
@@ -196,11 +190,15 @@ class Api:
             if user is not None and not isinstance(user, str):
                 raise ValueError("user must be a string")
             return {"ended": engine.end_sessions(user)}
+        if action == "expire":
+            from idc.emulator.expiry import expire_now
+
+            return expire_now(engine, body)
         if action == "advance-clock":
             seconds = body.get("seconds")
             if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
                 raise ValueError("seconds must be a number")
-            return {"now": engine.advance_clock(float(seconds)), "offset": engine.clock.offset}
+            return {"now": engine.advance_clock(seconds), "offset": engine.clock.offset}
         if action == "fault":
             return {"fault": engine.faults.add(body), "faults": engine.faults.describe()}
         if action == "clear-faults":
@@ -218,6 +216,48 @@ class Api:
         raise LookupError(f"unknown admin action {action!r}")
 
 
+def host_name(header: str) -> str | None:
+    """The name in a Host header (``name``, ``name:port``, ``[v6]:port``), lower case; None when malformed."""
+    header = header.lower()
+    if header.startswith("["):
+        name, bracket, rest = header.partition("]")
+        name += bracket
+        if not bracket or (rest and not rest.startswith(":")):
+            return None
+        port = rest[1:] if rest else None
+    else:
+        name, colon, rest = header.partition(":")
+        port = rest if colon else None
+    if port is not None and not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+        return None
+    return name or None
+
+
+class DateHeader:
+    """Every response's ``Date`` is the emulator's clock (uvicorn's own is off), so a client that reads
+    the server's time (botocore's retry TTL, clock-skew estimates) sees the same time as the expiries."""
+
+    def __init__(self, app: ASGIApp, clock: Callable[[], float]) -> None:
+        self.app = app
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_date(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                from email.utils import formatdate
+
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
+                headers.append((b"date", formatdate(self.clock(), usegmt=True).encode("latin-1")))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_date)
+
+
 class HostCheck:
     """Reject requests whose Host header does not name this server (DNS rebinding protection)."""
 
@@ -227,12 +267,12 @@ class HostCheck:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.allowed is not None:
-            host = ""
+            host: str | None = None
             for name, value in scope["headers"]:
                 if name == b"host":
-                    host = value.decode("latin-1").lower()
+                    host = host_name(value.decode("latin-1"))
                     break
-            if host not in self.allowed:
+            if host is None or host not in self.allowed:
                 response = JSONResponse(
                     {"message": "Host header not allowed"},
                     status_code=400,
@@ -243,15 +283,12 @@ class HostCheck:
         await self.app(scope, receive, send)
 
 
-def allowed_hosts_for(host: str, port: int, extra: Collection[str] = ()) -> set[str]:
-    """Host header values that name a server bound to ``host``:``port`` (plus ``extra`` names)."""
+def allowed_hosts_for(host: str, extra: Collection[str] = ()) -> set[str]:
+    """Host names (any port) that name a server bound to ``host``: loopback names, ``host``, ``extra``."""
     names = {"127.0.0.1", "localhost", "[::1]", *(name.lower() for name in extra)}
     if host not in ("0.0.0.0", "::", ""):  # noqa: S104 - comparing, not binding
         names.add(f"[{host}]" if ":" in host and not host.startswith("[") else host)
-    allowed = {f"{name}:{port}" for name in names}
-    if port == 80:
-        allowed |= names
-    return allowed
+    return names
 
 
 def create_app(
@@ -290,5 +327,5 @@ def create_app(
         vanity = VanityRedirect(
             app, hosts=vanity_hosts, start_path=engine.start_path, start_url=engine.start_url
         )
-        return HostCheck(vanity, allowed_hosts)
-    return HostCheck(app, allowed_hosts)
+        return DateHeader(HostCheck(vanity, allowed_hosts), engine.now)
+    return DateHeader(HostCheck(app, allowed_hosts), engine.now)

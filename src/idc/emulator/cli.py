@@ -128,7 +128,7 @@ def emulator(
         "Point AWS tools at it:",
         f"export AWS_ENDPOINT_URL_SSO_OIDC={base} AWS_ENDPOINT_URL_SSO={base} AWS_ENDPOINT_URL_STS={base}"
         f" AWS_ENDPOINT_URL_SIGNIN={base}",
-        "Administer it (idc emulator stats|end-sessions|advance-clock|fault|clear-faults):",
+        "Administer it (idc emulator stats|end-sessions|expire|advance-clock|fault|clear-faults):",
         f"export {URL_ENV}={base}",
         f"export {TOKEN_ENV}={server.admin_token}",
     ]
@@ -209,6 +209,30 @@ def end_sessions(url: str | None, admin_token: str | None, user: str | None) -> 
     answer = _client(url, admin_token).call("end-sessions", {"user": user} if user else {})
     ended = int(answer["ended"])
     click.echo(f"Ended {ended} session{'' if ended == 1 else 's'}.")
+
+
+@emulator.command("expire", short_help="Expire access tokens and/or role credentials now.")
+@click.option("--user", help="Only this user's (default: everyone's).")
+@click.option(
+    "--what",
+    type=click.Choice(["tokens", "credentials", "all"]),
+    default="all",
+    show_default=True,
+    help="Access tokens (clients refresh them), role credentials (clients fetch new ones), or both.",
+)
+@_admin_options
+def expire(url: str, admin_token: str, user: str | None, what: str) -> None:
+    """Expire access tokens and/or role credentials now; sessions and refresh tokens live on.
+
+    Exercises a client's refresh path without moving the emulator's clock.
+
+    Example: idc emulator expire --user demo --what tokens
+    """
+    body: dict[str, str] = {"what": what}
+    if user:
+        body["user"] = user
+    answer = _client(url, admin_token).call("expire", body)
+    click.echo(f"Expired {answer['tokens']} access token(s) and {answer['credentials']} role credential(s).")
 
 
 @emulator.command("advance-clock", short_help="Move the emulator's clock forward by SECONDS.")

@@ -156,14 +156,16 @@ class IdentityCenter:
         return self.oidc.client_name(client_id)
 
     # --- device authorization pages (RFC 8628 section 3.3) -----------------------------------------
-    def find_device_authorization(self, user_code: str) -> DeviceAuthorizationView | None:
-        return self.oidc.find_device_authorization(user_code)
+    def find_device_authorization(
+        self, user_code: str, *, guesser: str = ""
+    ) -> DeviceAuthorizationView | None:
+        return self.oidc.find_device_authorization(user_code, guesser=guesser)
 
     def decide_device_authorization(self, user_code: str, session_id: str, allow: bool) -> None:
         self.oidc.decide_device_authorization(user_code, session_id, allow)
 
-    def user_code_for_request(self, request_uri: str) -> str | None:
-        return self.oidc.user_code_for_request(request_uri)
+    def user_code_for_request(self, request_uri: str, *, guesser: str = "") -> str | None:
+        return self.oidc.user_code_for_request(request_uri, guesser=guesser)
 
     # --- authorization code pages (RFC 6749 section 4.1, RFC 7636) ----------------------------------
     def begin_authorize(self, params: Mapping[str, str]) -> AuthorizeRequest:

@@ -25,17 +25,17 @@ import hmac
 import json
 import re
 import secrets
-import time
+import threading
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from idc.emulator import request_fields as fields
 from idc.emulator.redirect_uris import (
-    is_loopback_redirect,
     redirect_matches,
+    registrable_redirect,
     valid_challenge,
     verifier_matches,
     with_params,
@@ -66,7 +66,11 @@ if TYPE_CHECKING:
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 GRANT_TYPES = frozenset({DEVICE_GRANT, "authorization_code", "refresh_token"})
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"  # RFC 8628 section 6.1: no vowels, no look-alikes
-WRONG_USER_CODE_LIMIT = 10  # per device-code lifetime, across all callers
+WRONG_USER_CODE_LIMIT = 10
+"""Wrong user codes one guesser (a signed-in browser session) may enter per device-code lifetime."""
+WRONG_GUESSES_PER_AUTHORIZATION = 50
+"""Wrong user codes, from anyone, after which a pending authorization is refused (RFC 8628 section 5.1:
+its chance of being guessed stays below 50 / 20^8); the user starts again with a fresh code."""
 DEVICE_URL_STYLES = ("request-uri", "classic")
 REQUEST_URI_PREFIX = "urn:ietf:params:oauth:request_uri:"
 _SCOPE = re.compile(r"^[A-Za-z0-9:_*.\-/]{1,256}$")
@@ -110,7 +114,10 @@ class OidcService:
     def __init__(self, center: Center) -> None:
         self._center = center
         self._store = center.store
-        self._wrong_guesses: deque[float] = deque()
+        # Wrong user-code guesses on the emulator clock: per guesser, and the latest ones from anyone.
+        self._guess_lock = threading.Lock()
+        self._wrong_by_guesser: dict[str, deque[float]] = {}
+        self._wrong_recent: deque[float] = deque(maxlen=WRONG_GUESSES_PER_AUTHORIZATION)
 
     # --- clients -------------------------------------------------------------------------------------
     def register_client(self, body: Mapping[str, Any], *, base_url: str) -> dict[str, Any]:
@@ -131,10 +138,7 @@ class OidcService:
                 raise InvalidClientMetadata(f"Unsupported grant type: {grant[:80]}")
         redirect_uris = fields.text_list(body, "redirectUris", limit=10)
         for uri in redirect_uris:
-            parts = urlsplit(uri)
-            if parts.fragment or not (
-                is_loopback_redirect(uri) or (parts.scheme == "https" and parts.hostname)
-            ):
+            if not registrable_redirect(uri):
                 raise InvalidRedirectUri("Redirect URIs must be https, or http on a loopback address")
         if "authorization_code" in grant_types and not redirect_uris:
             raise InvalidRequest("The authorization_code grant needs redirectUris")
@@ -261,26 +265,41 @@ class OidcService:
         letters = "".join(c for c in user_code.upper() if c.isalnum())
         return f"{letters[:4]}-{letters[4:]}" if len(letters) == 8 else letters
 
-    def find_device_authorization(self, user_code: str) -> DeviceAuthorizationView | None:
+    def find_device_authorization(
+        self, user_code: str, *, guesser: str = ""
+    ) -> DeviceAuthorizationView | None:
         """The pending authorization for a typed or prefilled user code (RFC 8628 section 3.3).
 
-        Wrong codes are counted; past :data:`WRONG_USER_CODE_LIMIT` within one device-code lifetime, every
-        lookup raises :class:`TooManyAttempts` until old guesses age out (section 5.1).
+        Wrong codes are rate limited (section 5.1) on the emulator's clock, so one visitor's guessing
+        never locks out the others: ``guesser`` (a signed-in browser session) gets
+        :data:`WRONG_USER_CODE_LIMIT` wrong codes per device-code lifetime, then :class:`TooManyAttempts`
+        until they age out; and an authorization that saw :data:`WRONG_GUESSES_PER_AUTHORIZATION` wrong
+        codes from anyone since it started is refused (its user starts again, with a new code).
         """
-        now = time.monotonic()
+        now = self._center.now()
         window = self._center.lifetimes.device_code
-        while self._wrong_guesses and self._wrong_guesses[0] <= now - window:
-            self._wrong_guesses.popleft()
-        if len(self._wrong_guesses) >= WRONG_USER_CODE_LIMIT:
-            raise TooManyAttempts("Too many wrong codes were entered. Wait a few minutes and try again.")
+        with self._guess_lock:
+            mine = self._wrong_by_guesser.get(guesser)
+            while mine and mine[0] <= now - window:
+                mine.popleft()
+            if mine is not None and not mine:
+                del self._wrong_by_guesser[guesser]
+            if mine and len(mine) >= WRONG_USER_CODE_LIMIT:
+                raise TooManyAttempts("Too many wrong codes were entered. Wait a few minutes and try again.")
         code = self.normalize_user_code(user_code)
         row = self._store.one(
-            "SELECT user_code, client_id, scopes, expires_at, status FROM device_auths WHERE user_code = ?",
+            "SELECT user_code, client_id, scopes, created_at, expires_at, status FROM device_auths"
+            " WHERE user_code = ?",
             (code,),
         )
-        if row is None or row["expires_at"] <= self._center.now():
-            self._wrong_guesses.append(now)
+        if row is None or row["expires_at"] <= now:
+            self._wrong_guess(guesser, now, window)
             return None
+        recent = self._wrong_recent
+        if len(recent) == recent.maxlen and recent[0] >= row["created_at"]:
+            raise TooManyAttempts(
+                "Too many wrong codes were entered since this code was issued. Start the sign-in again."
+            )
         return DeviceAuthorizationView(
             row["user_code"],
             row["client_id"],
@@ -290,7 +309,7 @@ class OidcService:
             row["status"],
         )
 
-    def user_code_for_request(self, request_uri: str) -> str | None:
+    def user_code_for_request(self, request_uri: str, *, guesser: str = "") -> str | None:
         """The user code behind a ``request_uri`` of ``verificationUriComplete``, or None if unknown.
 
         An unknown reference counts as a wrong code (section 5.1), so references cannot be probed either.
@@ -298,9 +317,18 @@ class OidcService:
         reference = request_uri.removeprefix(REQUEST_URI_PREFIX)
         row = self._store.one("SELECT user_code FROM device_requests WHERE request_ref = ?", (reference,))
         if row is None:
-            self.find_device_authorization("")  # counted (and refused past the limit) as a wrong code
+            self.find_device_authorization("", guesser=guesser)  # counted (and limited) as a wrong code
             return None
         return str(row["user_code"])
+
+    def _wrong_guess(self, guesser: str, now: float, window: float) -> None:
+        with self._guess_lock:
+            if len(self._wrong_by_guesser) > 10_000:  # bounded: drop guessers whose guesses aged out
+                for key in [k for k, v in self._wrong_by_guesser.items() if not v or v[-1] <= now - window]:
+                    del self._wrong_by_guesser[key]
+            mine = self._wrong_by_guesser.setdefault(guesser, deque(maxlen=WRONG_USER_CODE_LIMIT))
+            mine.append(now)
+            self._wrong_recent.append(now)
 
     def decide_device_authorization(self, user_code: str, session_id: str, allow: bool) -> None:
         """The signed-in user allows or denies the device (RFC 8628 section 3.3)."""

@@ -14,8 +14,23 @@ _LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 def is_loopback_redirect(uri: str) -> bool:
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+    except ValueError:  # "http://[::1/cb", "https://[zz]/cb"
+        return False
     return parts.scheme == "http" and (parts.hostname or "") in _LOOPBACK
+
+
+def registrable_redirect(uri: str) -> bool:
+    """RegisterClient's rule: https, or http on a loopback address; well formed, no fragment."""
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not 0-65535
+    except ValueError:
+        return False
+    if parts.fragment:
+        return False
+    return is_loopback_redirect(uri) or (parts.scheme == "https" and bool(parts.hostname))
 
 
 def redirect_matches(registered: str, requested: str) -> bool:
@@ -27,7 +42,7 @@ def redirect_matches(registered: str, requested: str) -> bool:
     a, b = urlsplit(registered), urlsplit(requested)
     try:
         b_port = b.port
-    except ValueError:
+    except ValueError:  # "http://127.0.0.1:99999/cb"
         return False
     return (
         a.scheme == b.scheme

@@ -6,12 +6,36 @@ the portal both model it), with a message naming the field and never echoing its
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from idc.emulator.service_errors import InvalidRequest, ServiceException
 
 MAX_FIELD_LENGTH = 8192
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """A request body as a JSON object (an empty body is ``{}``); ValueError for anything else.
+
+    Refused as not JSON: invalid UTF-8, NaN/Infinity (Python's extensions), nesting too deep for the
+    parser, and lone surrogates (``"\\ud800"``), which no UTF-8 text can hold and which would fail later
+    when stored or echoed.
+    """
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw, parse_constant=_no_constant)
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except (ValueError, UnicodeError, RecursionError):
+        raise ValueError("The request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ValueError("The request body must be a JSON object")
+    return data
 
 
 def text(

@@ -1,7 +1,7 @@
 """Run the local Identity Center: uvicorn in a background thread, on a socket bound before it starts.
 
-Binding first means the port (0 = any free one) is known before the app is built, so the Host header
-check can name it, and the server is reachable the moment :meth:`EmulatorServer.start` returns.
+Binding first means the port (0 = any free one) is known before the app is built, and the server is
+reachable the moment :meth:`EmulatorServer.start` returns.
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ class EmulatorServer:
         app = create_app(
             self.engine,
             admin_token=self.admin_token,
-            allowed_hosts=allowed_hosts_for(self.host, self.port, self._allow_hosts),
+            allowed_hosts=allowed_hosts_for(self.host, self._allow_hosts),
             vanity_hosts=self._vanity_hosts,
         )
         tls_options: dict[str, Any] = {}
@@ -167,6 +167,7 @@ class EmulatorServer:
             timeout_keep_alive=30,
             timeout_graceful_shutdown=5,
             server_header=False,
+            date_header=False,  # the app sends the emulator clock's Date (idc.emulator.app.DateHeader)
             **tls_options,
         )
         self._server = _Server(config)

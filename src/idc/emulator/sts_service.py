@@ -3,7 +3,8 @@
 The request's SigV4 signature is recomputed with botocore's own :class:`botocore.auth.SigV4Auth` over the
 headers the client signed, so anything botocore signs verifies here byte for byte. Errors are the real
 service's: an unknown key or session token is InvalidClientTokenId (403), expired credentials ExpiredToken
-(400), a wrong signature SignatureDoesNotMatch (403).
+(400), a wrong signature SignatureDoesNotMatch (403), and so is a request signed more than 15 minutes
+from the emulator's clock ("Signature expired: ..." / "Signature not yet current: ...", as STS says it).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from idc.emulator.center import Center
 
 STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
+SIGNATURE_WINDOW_S = 15 * 60
+"""SigV4: a request's X-Amz-Date must be within 15 minutes of the service's clock."""
 _AUTH = re.compile(
     r"^AWS4-HMAC-SHA256\s+Credential=(?P<credential>[^,\s]+),\s*SignedHeaders=(?P<signed>[^,\s]+),"
     r"\s*Signature=(?P<signature>[0-9a-f]{64})\s*$"
@@ -89,6 +92,7 @@ class StsService:
         amz_date = headers.get("x-amz-date", "")
         if not amz_date.startswith(date) or len(amz_date) != 16:
             raise IncompleteSignature("X-Amz-Date is missing or does not match the credential scope")
+        _check_signing_time(amz_date, self._center.now())
         row = self._center.store.one(
             "SELECT secret_access_key, session_token_hash, username, account_id, role_name, expires_at"
             " FROM role_credentials WHERE access_key_id = ?",
@@ -121,6 +125,33 @@ class StsService:
             )
         arn, user_id = role_session_arn(row["account_id"], row["role_name"], row["username"])
         return CallerIdentity(user_id=user_id, account=row["account_id"], arn=arn)
+
+
+def _amz(epoch: float) -> str:
+    import time
+
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(epoch))
+
+
+def _check_signing_time(amz_date: str, now: float) -> None:
+    """SignatureDoesNotMatch when ``amz_date`` is more than 15 minutes from ``now`` (emulator clock)."""
+    import calendar
+    import time
+
+    try:
+        signed = calendar.timegm(time.strptime(amz_date, "%Y%m%dT%H%M%SZ"))
+    except ValueError:
+        raise IncompleteSignature("X-Amz-Date must be in the form YYYYMMDDTHHMMSSZ") from None
+    if signed < now - SIGNATURE_WINDOW_S:
+        raise SignatureDoesNotMatch(
+            f"Signature expired: {amz_date} is now earlier than {_amz(now - SIGNATURE_WINDOW_S)}"
+            f" ({_amz(now)} - 15 min.)"
+        )
+    if signed > now + SIGNATURE_WINDOW_S:
+        raise SignatureDoesNotMatch(
+            f"Signature not yet current: {amz_date} is still later than {_amz(now + SIGNATURE_WINDOW_S)}"
+            f" ({_amz(now)} + 15 min.)"
+        )
 
 
 def _signature(

@@ -14,7 +14,9 @@ as is; otherwise it signs in under the same lock.
 
 Client registrations are cached like botocore's (same key and file, shared with the AWS CLI). One made
 for the other grant, or expiring within 15 minutes, is replaced; a registration the server no longer
-knows (InvalidClientException) is replaced once, automatically.
+knows (InvalidClientException) is replaced once, automatically: the device flow learns it from
+StartDeviceAuthorization, the code flow asks before the browser opens (``OidcClient.registration_known``)
+because an unknown client's authorize page never redirects back.
 """
 
 from __future__ import annotations
@@ -487,8 +489,12 @@ def _registration(
         if cached is not None:
             client = _from_cache(cached)
             if client.expires_at - now > EXPIRY_WINDOW and client.for_auth_code == pkce:
-                log.debug("reusing client registration %s", client.client_id)
-                return client
+                # The device flow learns it from StartDeviceAuthorization; the code flow would only
+                # learn it after the browser, which never comes back for an unknown client.
+                if not pkce or oidc.registration_known(client):
+                    log.debug("reusing client registration %s", client.client_id)
+                    return client
+                log.debug("the server does not know the cached registration; registering again")
     if pkce:
         client = oidc.register_client(
             client_name(sso.session_name, now),

@@ -14,7 +14,14 @@ mandatory 10 minutes before ``expiresAt``, at most one attempt per 60 seconds. W
 - InvalidGrant, an unknown client or an expired registration: one attempt, then ``LoginRequired``
   naming ``idc login --profile P`` once the token cannot be used any more. Nothing is deleted;
 - a response without ``refreshToken`` keeps the old refresh token and registration fields;
-- the new expiry is ``now + expiresIn`` on the local clock (never the server's clock).
+- the new expiry is ``now + expiresIn`` on the local clock (never the server's clock);
+- a refreshed token is never lost. CreateToken rotates the refresh token, and presenting the old one
+  again revokes the whole session (RFC 9700 4.14.2), so: no refresh starts when the cache cannot be
+  written (not writable, file system full; the old token is used while it lasts, with one warning);
+  and when the save still fails, the new token goes to a 0600 fallback file that the next run reads
+  (``idc.storage.token_cache.save_refreshed_token``) and is handed out now with one warning, as role
+  credentials that cannot be cached are. Only a process killed between CreateToken's answer and the
+  save can still lose it.
 
 With ``auto_login`` a missing or dead token starts the sign-in (``idc.signin.login.ensure_logged_in``, single
 flight: twenty processes make one authorisation), its messages on stderr.
@@ -84,12 +91,20 @@ def login_required(sso: SsoProfile, message: str = EXPIRED_MESSAGE) -> LoginRequ
     return LoginRequired(message, fix=login_command(sso))
 
 
+def no_token(sso: SsoProfile) -> LoginRequired:
+    """No token at all: AWS CLI v2's words (botocore ``SSOTokenLoader``), never "expired"."""
+    name = sso.session_name if sso.session_name is not None else sso.start_url
+    return LoginRequired(
+        f"Error loading SSO Token: Token for {name} does not exist.", fix=login_command(sso), again=False
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class _Attempt:
     """The last refresh attempt for a token key (kept in ``~/.aws/idc/refresh``; no secret)."""
 
     at: dt.datetime
-    outcome: str  # "ok" | "dead" | "error"
+    outcome: str  # "ok" | "dead" | "error" | "pending" (CreateToken in flight)
 
 
 def get_valid_token(
@@ -127,7 +142,7 @@ def get_valid_token(
         if token is not None and not stale and token.expires_at - clock() > ADVISORY_REFRESH:
             return token
         if token is None:
-            raise login_required(sso)
+            raise no_token(sso)
         if not _refreshable(token, clock()):
             if not stale and _usable(token, clock()):
                 log.debug("token is inside the refresh window but cannot be refreshed; using it")
@@ -193,7 +208,8 @@ def _refresh_single_flight(
     refused: str | None = None,
 ) -> SsoToken:
     from idc.storage.locking import ProcessLock, lock_path_for
-    from idc.storage.token_store import token_store_for
+    from idc.storage.token_cache import save_refreshed_token, unwritable_reason
+    from idc.storage.token_store import FILE, token_store_for
 
     def usable(token: SsoToken, now: dt.datetime) -> bool:
         return token.access_token != refused and _usable(token, now)
@@ -203,7 +219,7 @@ def _refresh_single_flight(
         token = _load(sso, locations, key)
         now = clock()
         if token is None:
-            raise login_required(sso)
+            raise no_token(sso)
         if token.access_token != refused and token.expires_at - now > ADVISORY_REFRESH:
             log.debug("token was refreshed by another process")
             return token
@@ -213,6 +229,12 @@ def _refresh_single_flight(
             raise login_required(sso)
 
         last = _last_attempt(locations, key)
+        if last is not None and last.outcome == "pending":
+            # Written under this lock before CreateToken and replaced after it: since this process
+            # holds the lock now, the process that wrote it is gone (kill -9, Ctrl-C) before it
+            # learned the outcome. That is no failure of Identity Center: try now.
+            log.debug("the last refresh attempt was interrupted; trying again")
+            last = None
         # (a clock set back since the last attempt does not block refreshes for long)
         if last is not None and dt.timedelta(0) <= now - last.at < ATTEMPT_INTERVAL:
             log.debug(
@@ -224,7 +246,18 @@ def _refresh_single_flight(
                 raise _unreachable(sso)
             raise login_required(sso)
 
-        _record_attempt(locations, key, _Attempt(now, "error"))
+        file_store = token_store_for(locations, sso).storage == FILE
+        unwritable = unwritable_reason(locations) if file_store else None
+        if unwritable is not None:
+            if _usable(token, now):
+                _warn_unrefreshed(out, unwritable, token, now)
+                return token
+            raise CacheError(
+                f"{unwritable}, so the SSO token cannot be refreshed.",
+                hint="Make it writable (or free some space), then run the command again.",
+            )
+
+        _record_attempt(locations, key, _Attempt(now, "pending"))
         try:
             if policy is None:
                 policy = OPPORTUNISTIC_REFRESH_POLICY if usable(token, now) else REFRESH_POLICY
@@ -237,6 +270,7 @@ def _refresh_single_flight(
                 return token
             raise login_required(sso) from None
         except ServiceError as error:
+            _record_attempt(locations, key, _Attempt(now, "error"))
             log.debug("refresh failed: %s", error.message)
             if usable(token, clock()):
                 return token
@@ -251,7 +285,20 @@ def _refresh_single_flight(
         if current is not None and current.access_token != token.access_token:
             log.debug("a sign-in replaced the token during the refresh; keeping it")
             return current
-        token_store_for(locations, sso).save_token(key, fresh)
+        store = token_store_for(locations, sso)
+        if store.storage != FILE:  # the keychain: no shared cache to fall back from
+            store.save_token(key, fresh)
+            log.debug("token refreshed; expires %s", fresh.expires_at.isoformat())
+            return fresh
+        try:
+            kept_elsewhere = save_refreshed_token(locations, key, fresh, replaces=token)
+        except CacheError as error:
+            kept_elsewhere = (
+                f"{error.message} The refreshed SSO token could not be stored and ends with this run."
+            )
+        if kept_elsewhere is not None:
+            out.write(f"idc: warning: {kept_elsewhere}\n")
+            out.flush()
         log.debug("token refreshed; expires %s", fresh.expires_at.isoformat())
         return fresh
 
@@ -315,6 +362,12 @@ def _warn(out: TextIO, sso: SsoProfile, token: SsoToken, now: dt.datetime) -> No
         f"idc: the SSO session could not be renewed and ends in {minutes} min; "
         f"run `{login_command(sso)}` to sign in again.\n"
     )
+    out.flush()
+
+
+def _warn_unrefreshed(out: TextIO, reason: str, token: SsoToken, now: dt.datetime) -> None:
+    minutes = max(0, int((token.expires_at - now).total_seconds() // 60))
+    out.write(f"idc: warning: {reason}, so the SSO token was not refreshed; it ends in {minutes} min.\n")
     out.flush()
 
 

@@ -190,7 +190,8 @@ def _loads(text: str) -> object:
 def read_json(path: str | os.PathLike[str], *, hint: str | None = None) -> dict[str, object] | None:
     """The JSON object stored at ``path``; None when the file does not exist.
 
-    Raises CacheError naming the file when it is empty, not UTF-8, not JSON, or not an object, and when
+    Raises CacheError naming the file when it is empty, not UTF-8, not JSON (or nested too deep for the
+    parser), or not an object, and when
     ``path`` is a symlink (never followed). ``hint`` says what to run (e.g. ``idc login --profile P``).
     """
     data = read_bytes(path, hint=hint)
@@ -202,7 +203,7 @@ def read_json(path: str | os.PathLike[str], *, hint: str | None = None) -> dict[
         raise _cache_error(f"The cache file {name} is empty.", fix)
     try:
         value = _loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nesting too deep
         raise _cache_error(f"The cache file {name} is not valid JSON.", fix) from None
     if not isinstance(value, dict):
         raise _cache_error(f"The cache file {name} does not hold a JSON object.", fix)

@@ -78,12 +78,15 @@ class RoleCredentials(FrozenValue):
 
     @classmethod
     def from_cache_json(cls, data: dict[str, object]) -> RoleCredentials | None:
-        """Parse the AWS CLI's cache entry; None when it is not a complete one."""
+        """Parse the AWS CLI's cache entry; None when it is not a complete one or holds a value AWS
+        never issues (a planted or corrupted entry is a miss, refetched and rewritten)."""
         credentials = data.get("Credentials")
         if not isinstance(credentials, dict):
             return None
         values = [credentials.get(k) for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")]
         if not all(isinstance(v, str) and v for v in values):
+            return None
+        if unshaped_field(str(values[0]), str(values[1]), str(values[2])) is not None:
             return None
         try:
             expiration = parse_timestamp(credentials.get("Expiration"))
@@ -97,6 +100,32 @@ class RoleCredentials(FrozenValue):
             expiration=expiration,
             account_id=account_id if isinstance(account_id, str) else None,
         )
+
+
+# The characters of the values STS and the portal issue: access key ids are ``[\w]+`` (STS API), secret
+# keys and session tokens base64 (``A-Za-z0-9+/=``; ``-_.`` covered for URL-safe variants). None of them
+# means anything to a shell, PowerShell, cmd or fish, so a value made only of these can be printed bare.
+_KEY_ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
+_SECRET_CHARS = _KEY_ID_CHARS + "+/=-."
+_MAX_KEY_ID = 128
+_MAX_SECRET = 16384
+
+
+def unshaped_field(access_key_id: str, secret_access_key: str, session_token: str | None) -> str | None:
+    """The name of the first value that is not in the shape AWS issues (``AccessKeyId``...), or None."""
+    if not access_key_id or len(access_key_id) > _MAX_KEY_ID or access_key_id.strip(_KEY_ID_CHARS):
+        return "AccessKeyId"
+    if (
+        not secret_access_key
+        or len(secret_access_key) > _MAX_SECRET
+        or secret_access_key.strip(_SECRET_CHARS)
+    ):
+        return "SecretAccessKey"
+    if session_token is not None and (
+        not session_token or len(session_token) > _MAX_SECRET or session_token.strip(_SECRET_CHARS)
+    ):
+        return "SessionToken"
+    return None
 
 
 def _sha1_hex(text: str) -> str:

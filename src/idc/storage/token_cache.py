@@ -11,6 +11,13 @@ as botocore's ``SSOTokenProvider`` writes it after a refresh::
 offsets, fractional seconds, extra keys (``receivedAt``), missing registration fields. A file without
 ``accessToken`` or ``expiresAt`` is "invalid" to botocore (``Token for ... is invalid``) and a CacheError
 here, naming the file and the login command.
+
+A refreshed token that cannot be written to the cache (full disk, a file that refuses the rename) is
+kept in ``~/.aws/idc/pending-tokens/<key>.json`` (0600, 0700 dir) with a digest of the access token it
+replaces; ``load_token`` prefers it while the cache still holds that replaced token, moves it into the
+cache when it can, and drops it once a sign-in or logout has superseded it. Identity Center rotates the
+refresh token on every refresh, so the token it issued is the only one that keeps the session alive:
+presenting the replaced one again revokes the whole family.
 """
 
 from __future__ import annotations
@@ -128,7 +135,7 @@ def token_cache_path(locations: Locations, key: str) -> str:
 def load_token(
     locations: Locations, key: str, *, login_command: str = DEFAULT_LOGIN_COMMAND
 ) -> SsoToken | None:
-    """The cached token for ``key``; None when there is none.
+    """The cached token for ``key`` (or the refreshed one kept for it in the pending file); None when none.
 
     Raises CacheError naming the file when it is corrupt, empty, partial or a symlink; the hint names
     ``login_command`` (``idc login --profile P``).
@@ -136,9 +143,8 @@ def load_token(
     path = token_cache_path(locations, key)
     hint = f"Run `{login_command}` to sign in again."
     data = fileio.read_json(path, hint=hint)
-    if data is None:
-        return None
-    return SsoToken.from_cache_json(data, name=path, hint=hint)
+    cached = None if data is None else SsoToken.from_cache_json(data, name=path, hint=hint)
+    return _adopt_pending(locations, key, cached)
 
 
 def save_token(locations: Locations, key: str, token: SsoToken) -> None:
@@ -146,8 +152,98 @@ def save_token(locations: Locations, key: str, token: SsoToken) -> None:
     fileio.atomic_write_json(token_cache_path(locations, key), token.to_cache_json())
 
 
+MIN_FREE_BYTES = 64 * 1024
+"""Less free space than this in the cache's file system counts as full: a token file is ~2 KB."""
+
+
+def unwritable_reason(locations: Locations) -> str | None:
+    """Why a new token file could not be stored in the SSO token cache now, or None when it could.
+
+    Checked before a refresh: the server rotates the refresh token, so a refresh whose answer cannot be
+    stored is worse than no refresh. (A missing directory is fine: the save creates it.)
+    """
+    directory = os.fspath(locations.sso_cache_dir)
+    if not os.path.isdir(directory):
+        return None
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return f"The SSO token cache {directory} is not writable"
+    try:
+        space = os.statvfs(directory)
+    except (OSError, AttributeError):  # no statvfs (Windows): the save's own failure is handled
+        return None
+    if space.f_bavail * space.f_frsize < MIN_FREE_BYTES:
+        return f"The file system of the SSO token cache {directory} is full"
+    return None
+
+
+def pending_token_path(locations: Locations, key: str) -> str:
+    return os.path.join(os.fspath(locations.idc_cache_dir), "pending-tokens", key + ".json")
+
+
+def _digest(access_token: str) -> str:
+    from hashlib import sha256
+
+    return sha256(access_token.encode("utf-8")).hexdigest()
+
+
+def save_refreshed_token(
+    locations: Locations, key: str, token: SsoToken, *, replaces: SsoToken
+) -> str | None:
+    """Store a token that a refresh returned; None when it is in the cache.
+
+    When the cache refuses it, the token is kept in the pending file instead (see the module docstring)
+    and the return value says so in one sentence naming both files (no secret). Raises CacheError only
+    when neither file can be written.
+    """
+    try:
+        save_token(locations, key, token)
+    except CacheError as error:
+        pending = pending_token_path(locations, key)
+        fileio.atomic_write_json(
+            pending, {"replaces": _digest(replaces.access_token), "token": token.to_cache_json()}
+        )
+        return f"{error.message} The refreshed SSO token is kept in {pending} and used from there."
+    _drop_pending(locations, key)
+    return None
+
+
+def _drop_pending(locations: Locations, key: str) -> None:
+    try:  # noqa: SIM105 - contextlib is not imported on this path
+        fileio.remove_file(pending_token_path(locations, key))
+    except CacheError:
+        pass  # harmless: it names a token the cache no longer holds, and is dropped on the next read
+
+
+def _adopt_pending(locations: Locations, key: str, cached: SsoToken | None) -> SsoToken | None:
+    """The pending token when it replaces ``cached``; moved into the cache when the cache takes it."""
+    pending = pending_token_path(locations, key)
+    data = fileio.read_json_or_none(pending)
+    if data is None:
+        return cached
+    token_data = data.get("token")
+    if (
+        cached is None
+        or data.get("replaces") != _digest(cached.access_token)
+        or not isinstance(token_data, dict)
+    ):
+        _drop_pending(locations, key)  # superseded by a sign-in, a logout or another refresh
+        return cached
+    try:
+        token = SsoToken.from_cache_json(token_data, name=pending, hint="")
+    except CacheError:
+        _drop_pending(locations, key)
+        return cached
+    try:
+        save_token(locations, key, token)
+    except CacheError:
+        return token  # still refused: keep using the pending copy
+    _drop_pending(locations, key)
+    return token
+
+
 def delete_token(locations: Locations, key: str) -> bool:
     """Remove the token file (a symlink there is removed, never followed); False when absent."""
+    _drop_pending(locations, key)
     return fileio.remove_file(token_cache_path(locations, key))
 
 

@@ -23,6 +23,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from idc.emulator.service_errors import AuthorizeError, PageError, TooManyAttempts
+from idc.emulator.state_store import digest
 from idc.emulator.web.csrf import (
     ANONYMOUS_COOKIE,
     CSRF_FIELD,
@@ -269,7 +270,8 @@ class Pages:
     def _device_request_page(self, request: Request, visitor: _Visitor, request_uri: str) -> Response:
         """``verificationUriComplete`` as AWS serves it now: the page shows the code to compare."""
         try:
-            code = self.engine.user_code_for_request(request_uri[:256])
+            guesser = digest(visitor.session_id or "")  # as _find_device: per browser session
+            code = self.engine.user_code_for_request(request_uri[:256], guesser=guesser)
         except TooManyAttempts as exc:
             return self._error(request, visitor, 429, "Too many attempts", exc.message)
         if code is None:
@@ -306,7 +308,9 @@ class Pages:
     ) -> DeviceAuthorizationView | Response:
         """The engine's view of the pending authorization, or the page that says why there is none."""
         try:
-            view = self.engine.find_device_authorization(code) if code else None
+            # The guess limit is per signed-in browser session (its hash: the cookie never leaves it).
+            guesser = digest(visitor.session_id or "")
+            view = self.engine.find_device_authorization(code, guesser=guesser) if code else None
         except TooManyAttempts as exc:
             return self._error(request, visitor, 429, "Too many attempts", exc.message)
         if view is None:
