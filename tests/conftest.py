@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from toolchain import ensure_test_tools
+from toolchain import CHROMIUM, CHROMIUM_ARGS, ensure_test_tools
 
 ensure_test_tools()  # before any test tool is imported: the first `uv run pytest` installs them
 
@@ -57,18 +57,6 @@ def aws_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AwsHome:
         AWS_EC2_METADATA_DISABLED="true",
     )
     return AwsHome(home=home, config_file=config, env=env)
-
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="session")

@@ -43,3 +43,16 @@ def ensure_test_tools() -> None:
     still = missing()
     if still:
         raise SystemExit(f"`uv sync --group test` did not install {', '.join(still)}")
+
+
+# Debian's Chromium, which Playwright drives (`playwright install` would download its own).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]

@@ -11,18 +11,9 @@ import threading
 import pytest
 
 from idc.signin.login import login
+from toolchain import CHROMIUM, CHROMIUM_ARGS
 
 from .conftest import SignInWorld
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 class ChromiumUser:
@@ -44,7 +35,7 @@ class ChromiumUser:
             from playwright.sync_api import sync_playwright
 
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 try:
                     page = browser.new_page()
                     page.goto(url)

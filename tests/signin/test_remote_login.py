@@ -21,7 +21,8 @@ import pytest
 from idc.emulator.page_approver import PageApprover
 from idc.errors import LoginFailed
 from idc.signin.remote_flow import PROMPT, BadPaste, code_from_paste
-from story.helpers import CHROMIUM_ARGS, command
+from story.helpers import command
+from toolchain import CHROMIUM, CHROMIUM_ARGS
 
 from .conftest import SignInWorld, session_config
 from .test_login_cli import BOTOCORE_STS, SUCCESS
@@ -64,7 +65,7 @@ def _approve_in_chromium(url: str) -> str:
 
     def walk() -> str:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 return _allow(browser, url)
             finally:
