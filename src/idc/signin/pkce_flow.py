@@ -21,6 +21,7 @@ import secrets
 import string
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TextIO
 from urllib.parse import quote
 
@@ -67,6 +68,41 @@ def authorize_url(
     return f"{base}/authorize?{query}&code_challenge={challenge}"
 
 
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    """One authorization request (RFC 6749 section 4.1.1 with RFC 7636's S256 challenge).
+
+    ``verifier`` is a secret: it goes only into the code exchange, never into output or logs.
+    """
+
+    url: str
+    state: str
+    verifier: str
+    redirect_uri: str
+
+
+def new_authorization_request(
+    oidc: OidcClient,
+    client: RegisteredClient,
+    *,
+    redirect_uri: str,
+    scopes: Sequence[str],
+    state: str | None = None,
+) -> AuthorizationRequest:
+    """A fresh verifier (and state, unless given), and the authorize URL carrying the challenge."""
+    verifier = new_code_verifier()
+    state = state or str(uuid.uuid4())
+    url = authorize_url(
+        oidc.authorize_base_url(),
+        client_id=client.client_id,
+        redirect_uri=redirect_uri,
+        state=state,
+        challenge=code_challenge(verifier),
+        scopes=scopes,
+    )
+    return AuthorizationRequest(url, state, verifier, redirect_uri)
+
+
 def show_authorize_instructions(out: TextIO, url: str, *, opening: bool) -> None:
     """AWS CLI v2's text for the authorization code flow (no user code to show).
 
@@ -107,20 +143,14 @@ class PkceFlow:
         self.listener_address: tuple[str, int] | None = None
 
     def run(self) -> TokenGrant:
-        verifier = new_code_verifier()
         state = str(uuid.uuid4())
-        base = self._oidc.authorize_base_url()
         # Bind first: the browser may be quick, and a refused callback loses the login (aws-sso-cli #1441).
         with CallbackListener(state, request_timeout=self._request_timeout) as listener:
             self.listener_address = (listener.host, listener.port)
-            url = authorize_url(
-                base,
-                client_id=self._client.client_id,
-                redirect_uri=listener.redirect_uri,
-                state=state,
-                challenge=code_challenge(verifier),
-                scopes=self._scopes,
+            request = new_authorization_request(
+                self._oidc, self._client, redirect_uri=listener.redirect_uri, scopes=self._scopes, state=state
             )
+            url = request.url
             show_authorize_instructions(self._out, url, opening=self._opener is not None)
             if self._opener is not None:
                 try:
@@ -135,8 +165,7 @@ class PkceFlow:
                     )
                     self._out.flush()
             code = listener.wait(self._timeout)
-            redirect_uri = listener.redirect_uri
         log.debug("authorization code received; exchanging it")
         return self._oidc.exchange_code(
-            self._client, code=code, code_verifier=verifier, redirect_uri=redirect_uri
+            self._client, code=code, code_verifier=request.verifier, redirect_uri=request.redirect_uri
         )

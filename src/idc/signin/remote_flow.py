@@ -21,7 +21,6 @@ import re
 import select
 import socket
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from typing import TextIO
 from urllib.parse import parse_qs, urlsplit
@@ -29,7 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 from idc.aws.oidc import OidcClient, RegisteredClient, TokenGrant
 from idc.errors import LoginFailed
 from idc.signin.loopback import CALLBACK_PATH, DEFAULT_OVERALL_TIMEOUT, judge_redirect
-from idc.signin.pkce_flow import authorize_url, code_challenge, new_code_verifier
+from idc.signin.pkce_flow import new_authorization_request
 
 log = logging.getLogger(__name__)
 
@@ -141,22 +140,18 @@ class RemotePkceFlow:
         self.bad_pastes = 0
 
     def run(self) -> TokenGrant:
-        verifier = new_code_verifier()
-        state = str(uuid.uuid4())
-        redirect_uri = f"http://127.0.0.1:{unused_loopback_port()}{CALLBACK_PATH}"
-        url = authorize_url(
-            self._oidc.authorize_base_url(),
-            client_id=self._client.client_id,
-            redirect_uri=redirect_uri,
-            state=state,
-            challenge=code_challenge(verifier),
+        # Nothing listens there: the browser fails to load it, and the user pastes its address back.
+        request = new_authorization_request(
+            self._oidc,
+            self._client,
+            redirect_uri=f"http://127.0.0.1:{unused_loopback_port()}{CALLBACK_PATH}",
             scopes=self._scopes,
         )
-        show_remote_instructions(self._out, url)
-        code = self._wait_for_code(state)
+        show_remote_instructions(self._out, request.url)
+        code = self._wait_for_code(request.state)
         log.debug("authorization code pasted; exchanging it")
         return self._oidc.exchange_code(
-            self._client, code=code, code_verifier=verifier, redirect_uri=redirect_uri
+            self._client, code=code, code_verifier=request.verifier, redirect_uri=request.redirect_uri
         )
 
     def _wait_for_code(self, state: str) -> str:
