@@ -17,7 +17,15 @@ import pytest
 
 from toolchain import CHROMIUM, CHROMIUM_ARGS, ensure_test_tools
 
-ensure_test_tools()  # before any test tool is imported: the first `uv run pytest` installs them
+# Before any test tool is imported: the first `uv run pytest` installs them (tests/toolchain.py).
+INSTALLED_TEST_TOOLS = ensure_test_tools()
+
+
+def pytest_report_header() -> list[str]:
+    if INSTALLED_TEST_TOOLS:
+        return ["test tools: installed uv's `test` dependency group into this environment (first run)"]
+    return []
+
 
 pytest_plugins = ["emulator_fixture"]  # the `emulator` and `emulator_factory` fixtures
 

@@ -27,10 +27,14 @@ def missing() -> list[str]:
     return [name for name in MODULES if importlib.util.find_spec(name) is None]
 
 
-def ensure_test_tools() -> None:
+def ensure_test_tools() -> bool:
+    """Install the `test` group when a tool of it is missing; True when it did.
+
+    pytest captures what conftest imports print, so the root conftest says it in the session header.
+    """
     absent = missing()
     if not absent:
-        return
+        return False
     uv = os.environ.get("UV")
     if not uv:
         raise SystemExit(
@@ -43,6 +47,7 @@ def ensure_test_tools() -> None:
     still = missing()
     if still:
         raise SystemExit(f"`uv sync --group test` did not install {', '.join(still)}")
+    return True
 
 
 # Debian's Chromium, which Playwright drives (`playwright install` would download its own).
