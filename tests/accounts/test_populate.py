@@ -16,6 +16,7 @@ import pytest
 from idc.accounts.listing import AccountListing, AccountRoles
 from idc.accounts.populate import PopulateSettings, plan_populate, profile_names
 from idc.errors import ConfigError
+from story.helpers import VENV_IDC, installed_env, path_without_idc, uv_run_env
 
 from .listing_support import SESSION, directory, sign_in
 
@@ -198,24 +199,6 @@ def test_gone_assignments_kept_without_prune_removed_with_it(
     assert text.startswith("# BEGIN " + MARKER + "\n")
 
 
-VENV_IDC = Path(sys.executable).parent / "idc"  # the idc script of the environment running the tests
-
-
-def path_without_idc(env: dict[str, str]) -> str:
-    """The PATH of a shell where idc is not installed (no virtualenv active either)."""
-    return os.pathsep.join(
-        e for e in env.get("PATH", "").split(os.pathsep) if e and not (Path(e) / "idc").exists()
-    )
-
-
-def installed_env(env: dict[str, str], home: Path) -> dict[str, str]:
-    """PATH and VIRTUAL_ENV as after `uv tool install`: an idc in ~/.local/bin linking to the tool's env."""
-    bin_dir = home / ".local" / "bin"
-    bin_dir.mkdir(parents=True, exist_ok=True)
-    (bin_dir / "idc").symlink_to(VENV_IDC)
-    return {"PATH": os.pathsep.join([str(bin_dir), path_without_idc(env)]), "VIRTUAL_ENV": ""}
-
-
 @pytest.mark.parametrize("how", ["installed", "uv-run-from-a-clone"])
 def test_credential_process_runs_from_a_shell_without_idc_on_path(
     emulator_factory: Any, aws_home: Any, monkeypatch: Any, how: str
@@ -227,9 +210,7 @@ def test_credential_process_runs_from_a_shell_without_idc_on_path(
         signed.env.update(installed_env(signed.env, aws_home.home))
         expected = "idc credentials"
     else:
-        venv = str(VENV_IDC.parent.parent)
-        path = os.pathsep.join([str(VENV_IDC.parent), path_without_idc(signed.env)])
-        signed.env.update(VIRTUAL_ENV=venv, PATH=path)
+        signed.env.update(uv_run_env(signed.env))
         expected = f"{VENV_IDC} credentials"
     result = subprocess.run(
         [str(VENV_IDC), "populate", "--sso-session", SESSION, "--credential-process"],

@@ -20,7 +20,15 @@ from typing import Any
 import pytest
 
 from credentials.credential_helpers import ACCOUNT, ROLE, browser_script
-from story.helpers import child_env, command, make_bucket
+from story.helpers import (
+    VENV_IDC,
+    child_env,
+    command,
+    installed_env,
+    make_bucket,
+    path_without_idc,
+    uv_run_env,
+)
 
 from .conftest import SecretService
 
@@ -122,6 +130,7 @@ def env(aws_home: Any, emulator: Any, secret_service: SecretService, tmp_path: P
 def test_configure_login_aws_boto3_refresh_logout(
     env: dict[str, str], aws_home: Any, emulator: Any, secret_service: SecretService, s3_server: str
 ) -> None:
+    env.update(installed_env(env, aws_home.home))  # idc on PATH: the config says plain `idc`
     done = configure(env, emulator, "--token-storage", "keychain")
     assert done.returncode == 0, done.stderr
 
@@ -235,6 +244,9 @@ def test_twenty_parallel_credentials_make_one_refresh(
 def test_switching_storage_moves_the_sign_in(
     env: dict[str, str], aws_home: Any, emulator: Any, secret_service: SecretService
 ) -> None:
+    # `uv run idc` from a clone: idc is not on the user's PATH, so the profiles name its absolute path,
+    # as populate --credential-process does (a bare `idc` would fail in the user's next shell).
+    env.update(uv_run_env(env))
     done = configure(env, emulator)  # file storage, the default
     assert done.returncode == 0, done.stderr
     token_file = aws_home.sso_cache / f"{token_key()}.json"
@@ -250,12 +262,20 @@ def test_switching_storage_moves_the_sign_in(
     assert token.refresh_token == on_disk["refreshToken"]
     assert files_holding(aws_home.home, token_secrets(token)) == []
     config = aws_home.config_file.read_text()
-    assert f"credential_process = idc credentials --profile {PROFILE}" in config
+    assert f"credential_process = {VENV_IDC} credentials --profile {PROFILE}" in config
     assert "\nsso_account_id" not in config
     for path in aws_home.cli_cache.glob("*.json"):
         path.unlink()
-    fetched = idc(["credentials", "--profile", PROFILE], env)
+    # The user's next shell, without idc on PATH: botocore runs the credential_process written.
+    later = {**env, "VIRTUAL_ENV": "", "PATH": path_without_idc(env)}
+    code = (
+        "import botocore.session\n"
+        f"s = botocore.session.Session(profile={PROFILE!r})\n"
+        "print(s.get_credentials().get_frozen_credentials().access_key)\n"
+    )
+    fetched = subprocess.run([sys.executable, "-c", code], env=later, capture_output=True, text=True)
     assert fetched.returncode == 0, fetched.stderr
+    assert fetched.stdout.strip().startswith("ASIA")
 
     back = idc(["configure", "sso-session", "--sso-session", SESSION, "--token-storage", "file"], env)
     assert back.returncode == 0, back.stderr

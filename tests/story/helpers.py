@@ -23,6 +23,30 @@ EXPIRED = (
 )
 
 
+VENV_IDC = BIN / "idc"  # the idc script of the environment running the tests
+
+
+def path_without_idc(env: dict[str, str]) -> str:
+    """The PATH of a shell where idc is not installed (no virtualenv active either)."""
+    return os.pathsep.join(
+        e for e in env.get("PATH", "").split(os.pathsep) if e and not (Path(e) / "idc").exists()
+    )
+
+
+def installed_env(env: dict[str, str], home: Path) -> dict[str, str]:
+    """PATH and VIRTUAL_ENV as after `uv tool install`: an idc in ~/.local/bin linking to the tool's env."""
+    bin_dir = home / ".local" / "bin"
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    (bin_dir / "idc").symlink_to(VENV_IDC)
+    return {"PATH": os.pathsep.join([str(bin_dir), path_without_idc(env)]), "VIRTUAL_ENV": ""}
+
+
+def uv_run_env(env: dict[str, str]) -> dict[str, str]:
+    """PATH and VIRTUAL_ENV as under `uv run idc` from a clone: its .venv/bin on PATH for this shell only."""
+    path = os.pathsep.join([str(VENV_IDC.parent), path_without_idc(env)])
+    return {"VIRTUAL_ENV": str(VENV_IDC.parent.parent), "PATH": path}
+
+
 def command(name: str) -> str:
     """A console script of this environment (``idc``, ``aws``), found next to the interpreter."""
     path = BIN / name

@@ -75,6 +75,15 @@ def _sign_in_options(
     )
 
 
+def _credential_command() -> str:
+    """How a keychain session's profiles run ``idc credentials`` (as ``populate`` writes it)."""
+    import os
+
+    from idc.credentials.invocation import credential_command
+
+    return credential_command(argv0=sys.argv[0], executable=sys.executable, environ=os.environ)
+
+
 def _prompter() -> Prompter:
     """Ask when someone can answer (stdin is a terminal, even with stdout piped to a log)."""
     if sys.stdin.isatty():
@@ -171,6 +180,7 @@ def sso(
         ),
         sign_in_out=_sign_in_out(prompter),
         force_login=force_login,
+        credential_command=_credential_command(),
     )
 
 
@@ -225,4 +235,5 @@ def sso_session_command(
         login=not no_login,
         sign_in_out=_sign_in_out(prompter),
         force_login=force_login,
+        credential_command=_credential_command(),
     )

@@ -6,12 +6,17 @@ identity, SSO, shared credentials, login, process, config) and the SSO provider 
 with ``sso_account_id`` or ``sso_role_name`` (then fails: no token file). So these profiles keep account
 and role as ``idc_sso_account_id`` / ``idc_sso_role_name`` (read by idc only, see
 :data:`idc.config.values.KEYCHAIN_ROLE_KEYS`) and get ``credential_process = idc credentials --profile
-P``, with a comment line saying why. ``sso_session`` stays: it names the session to idc, and botocore
+P``, with a comment line saying why. The command is the one populate writes
+(:func:`idc.credentials.invocation.credential_command`: the running idc's absolute path when ``idc`` is
+not on the user's PATH), and any idc's ``credentials --profile P`` is recognised as ours when the
+session goes back to file storage. ``sso_session`` stays: it names the session to idc, and botocore
 uses a profile for SSO credentials only with an account and role.
 """
 
 from __future__ import annotations
 
+import os
+import shlex
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -30,15 +35,32 @@ KEYCHAIN_COMMENT = (
 CREDENTIAL_COMMAND = "idc credentials"
 
 
-def credential_process_command(profile: str) -> str:
-    """``idc credentials --profile P``, as botocore's ProcessProvider splits it (shlex)."""
-    return f"{CREDENTIAL_COMMAND} --profile {shell_word(profile)}"
+def credential_process_command(profile: str, command: str = CREDENTIAL_COMMAND) -> str:
+    """``idc credentials --profile P`` (``command``: how to run ``idc credentials``), as botocore's
+    ProcessProvider splits it (shlex)."""
+    return f"{command} --profile {shell_word(profile)}"
 
 
-def profile_changes(profile: str, current: Mapping[str, str], storage: str) -> dict[str, str | None]:
-    """The keys to set (None: remove) so ``profile`` (its values ``current``) suits ``storage``."""
+def is_ours(value: str, profile: str) -> bool:
+    """Whether ``value`` is the credential_process idc wrote for ``profile`` (bare ``idc``, an absolute
+    path to an ``idc`` script, or ``python -m idc``): a command the user wrote is not."""
+    try:
+        words = shlex.split(value)
+    except ValueError:
+        return False
+    if words[-3:] != ["credentials", "--profile", profile]:
+        return False
+    program = words[:-3]
+    return (len(program) == 1 and os.path.basename(program[0]) == "idc") or program[1:] == ["-m", "idc"]
+
+
+def profile_changes(
+    profile: str, current: Mapping[str, str], storage: str, command: str = CREDENTIAL_COMMAND
+) -> dict[str, str | None]:
+    """The keys to set (None: remove) so ``profile`` (its values ``current``) suits ``storage``;
+    ``command`` runs ``idc credentials`` (:func:`idc.credentials.invocation.credential_command`)."""
     changes: dict[str, str | None] = {}
-    ours = credential_process_command(profile)
+    ours = credential_process_command(profile, command)
     for key, idc_key in KEYCHAIN_ROLE_KEYS.items():
         value = current.get(key) or current.get(idc_key)
         if not value:
@@ -49,13 +71,16 @@ def profile_changes(profile: str, current: Mapping[str, str], storage: str) -> d
             changes.update({key: value, idc_key: None})
     if storage == KEYCHAIN:
         changes["credential_process"] = ours
-    elif current.get("credential_process") == ours:
+    elif is_ours(current.get("credential_process", ""), profile):
         changes["credential_process"] = None  # ours; a command the user wrote stays
     return changes
 
 
-def convert_profiles(editor: ConfigEditor, session_name: str, storage: str) -> list[str]:
-    """Rewrite, in ``editor``, every profile of ``session_name`` that has an account and role."""
+def convert_profiles(
+    editor: ConfigEditor, session_name: str, storage: str, command: str = CREDENTIAL_COMMAND
+) -> list[str]:
+    """Rewrite, in ``editor``, every profile of ``session_name`` that has an account and role
+    (``command``: how their credential_process runs ``idc credentials``)."""
     from idc.config.loader import AwsConfig, parse_config_text
 
     text = editor.text()
@@ -67,7 +92,7 @@ def convert_profiles(editor: ConfigEditor, session_name: str, storage: str) -> l
         if flat.get("sso_session") != session_name or not any(key in flat for key in role_keys):
             continue
         kind = "default" if name == "default" else "profile"
-        editor.set_section(kind, name, profile_changes(name, flat, storage))
+        editor.set_section(kind, name, profile_changes(name, flat, storage, command))
         editor.set_comment(kind, name, COMMENT_MARKER, KEYCHAIN_COMMENT if storage == KEYCHAIN else None)
         converted.append(name)
     return converted

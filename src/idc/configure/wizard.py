@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 from idc.aws.clients import default_client_factory, trust_of
+from idc.config.keychain_profiles import CREDENTIAL_COMMAND
 from idc.config.writable import ensure_writable
 from idc.configure.account_role import ACCOUNT_TEXTS, ROLE_TEXTS, list_accounts, list_roles, pick
 from idc.configure.checks import (
@@ -73,12 +74,14 @@ def configure_sso(
     sign_in: SignInOptions | None = None,
     sign_in_out: TextIO | None = None,
     force_login: bool = False,
+    credential_command: str = CREDENTIAL_COMMAND,
 ) -> ConfiguredProfile:
     """Run the ``configure sso`` wizard and write the ``[profile]`` (and ``[sso-session]``) section.
 
     The session's cached token is used when it is still valid (said in one line) unless
     ``force_login``; otherwise the sign-in runs, its messages on ``sign_in_out`` (default: the
-    prompter's). A failed sign-in names this configure command, to run again.
+    prompter's). A failed sign-in names this configure command, to run again. ``credential_command``
+    runs ``idc credentials`` in a keychain session's profiles (:mod:`idc.credentials.invocation`).
     """
     from idc.signin.login import SignInOptions
 
@@ -174,6 +177,7 @@ def configure_sso(
         profile=(profile, values),
         session=(session.name, session_values),
         token_storage=session.token_storage,
+        credential_command=credential_command,
     )
 
     prompter.say("")
@@ -207,6 +211,7 @@ def configure_sso_session(
     login: bool = True,
     sign_in_out: TextIO | None = None,
     force_login: bool = False,
+    credential_command: str = CREDENTIAL_COMMAND,
 ) -> ConfiguredSession:
     """Run the ``configure sso-session`` wizard; sign in (unless ``login`` is False), then write.
 
@@ -236,7 +241,11 @@ def configure_sso_session(
         "sso_registration_scopes": scopes,
     }
     write_sections(
-        locations, profile=None, session=(session.name, values), token_storage=session.token_storage
+        locations,
+        profile=None,
+        session=(session.name, values),
+        token_storage=session.token_storage,
+        credential_command=credential_command,
     )
     prompter.say("")
     prompter.say(f"Completed configuring SSO session: {session.name}")

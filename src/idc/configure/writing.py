@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from idc.config.keychain_profiles import CREDENTIAL_COMMAND
 from idc.errors import ConfigError
 from idc.storage.locations import Locations
 
@@ -85,12 +86,14 @@ def write_sections(
     profile: tuple[str, dict[str, str | None]] | None,
     session: tuple[str | None, dict[str, str | None] | None],
     token_storage: str | None = None,
+    credential_command: str = CREDENTIAL_COMMAND,
 ) -> None:
     """Write the sections through :class:`idc.config.editor.ConfigEditor` (byte-exact elsewhere).
 
     A value of ``None`` removes that key from the section. With ``token_storage``, the session records
     it (``idc_token_storage``; absent for file storage, the default) and every profile of the session
-    takes the form that storage needs (:func:`idc.config.keychain_profiles.convert_profiles`).
+    takes the form that storage needs (:func:`idc.config.keychain_profiles.convert_profiles`; a keychain
+    session's profiles run ``credential_command``).
     """
     from idc.config.editor import ConfigEditor
     from idc.config.keychain_profiles import convert_profiles
@@ -115,5 +118,5 @@ def write_sections(
     if session_name is not None and session_values is not None:
         editor.set_section("sso-session", session_name, session_values)
         if token_storage is not None:
-            convert_profiles(editor, session_name, token_storage)
+            convert_profiles(editor, session_name, token_storage, credential_command)
     editor.save()
