@@ -15,6 +15,7 @@ import pytest
 from emulator_clients import make_clients
 
 from idc.emulator.directory import DirectoryError, default_directory, load_directory
+from idc.emulator.launch import launch_emulator
 from idc.emulator.server import EmulatorServer
 
 VALID: dict[str, Any] = {
@@ -200,10 +201,21 @@ def test_startup_errors_are_one_line_without_traceback(tmp_path: Path, case: str
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_foreground_server_prints_how_to_use_it_and_stops_cleanly(stop_signal: int) -> None:
+def directory_with(*, users: int, accounts: int) -> dict[str, object]:
+    """A directory of ``users`` users (none called demo) who all reach ``accounts`` accounts."""
+    names = [f"user{i}" for i in range(users)]
+    return {
+        "users": [{"username": n, "password": f"pw-{n}", "email": f"{n}@example.com"} for n in names],
+        "accounts": [{"id": f"{200000000000 + i}", "name": f"team-{i}"} for i in range(accounts)],
+        "permission_sets": [{"name": "ReadOnly"}],
+        "assignments": [{"account": "*", "permission_set": "ReadOnly", "user": n} for n in names],
+    }
+
+
+def _banner(*options: str) -> tuple[subprocess.Popen[str], list[str]]:
+    """Start ``idc emulator OPTIONS``; its banner lines, up to the admin token's (the last)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "idc", "emulator", "--port", "0", "--tps-limit", "20", "--latency-ms", "1"],
+        [sys.executable, "-m", "idc", "emulator", *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -215,6 +227,28 @@ def test_foreground_server_prints_how_to_use_it_and_stops_cleanly(stop_signal: i
         lines.append(line.rstrip("\n"))
         if line.startswith("export IDC_EMULATOR_ADMIN_TOKEN="):
             break
+    return process, lines
+
+
+def test_banner_names_a_loaded_directory_and_never_the_demo_password(tmp_path: Path) -> None:
+    org = tmp_path / "org.json"
+    org.write_text(json.dumps(directory_with(users=2, accounts=3)))
+    process, lines = _banner("--port", "0", "--directory", str(org))
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=20)
+    assert f"Directory: {org} (2 users, 3 accounts)" in lines
+    assert not any("demo" in line for line in lines)
+    launched = launch_emulator(["--port", "0", "--directory", str(org)])  # launch.py still reads it
+    launched.process.terminate()
+    launched.process.communicate(timeout=20)
+    assert launched.base_url.startswith("http://127.0.0.1:")
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_foreground_server_prints_how_to_use_it_and_stops_cleanly(stop_signal: int) -> None:
+    process, lines = _banner("--port", "0", "--tps-limit", "20", "--latency-ms", "1")
+    assert "Directory: built-in (1 user, 1 account)" in lines
+    assert "Sign in as demo, password demo." in lines
     base = next(line.split(": ", 1)[1] for line in lines if line.startswith("Base URL: "))
     assert base.startswith("http://127.0.0.1:")
     assert "Start URL: https://d-0000000000.awsapps.com/start" in lines

@@ -189,3 +189,71 @@ def test_forms_without_the_csrf_token_are_rejected_and_wrong_codes_are_limited(
         expect(page.get_by_role("alert")).to_contain_text("not valid or has expired")
     steps.shows("too-many-codes", "Too many attempts")
     assert attempt >= 3  # a few honest typos are allowed before the lockout
+
+
+def _focused(page: Any) -> str:
+    return str(page.evaluate("document.activeElement && document.activeElement.id"))
+
+
+def test_sign_in_names_the_demo_user_and_a_wrong_password_focuses_the_password(
+    emulator: Any, page: Any, steps: Steps
+) -> None:
+    page.goto(emulator.base_url + "/login")
+    steps.shows("signin-demo", "Sign in")
+    expect(page.locator("#demo-user")).to_have_text(
+        "This emulator runs its built-in directory: sign in as demo, password demo."
+    )
+    assert _focused(page) == "username"
+    sign_in(page, steps, password="wrong")
+    steps.shows("signin-wrong-password", "Sign in")
+    expect(page.get_by_role("alert")).to_contain_text("username or password is incorrect")
+    expect(page.get_by_label("Username")).to_have_value("demo")
+    assert _focused(page) == "password"  # the username was right: type the password again
+
+
+def test_device_page_without_a_code_asks_for_it(emulator: Any, page: Any, steps: Steps) -> None:
+    _oidc, _client, auth = start_device(emulator, "Browser test app", ["sso:account:access"])
+    page.goto(auth["verificationUri"])
+    sign_in(page, steps)
+    steps.shows("device-no-code", "Authorization requested")
+    main = page.locator("main")
+    expect(main).not_to_contain_text("the code below")
+    expect(main).to_contain_text("Type the code it shows you")
+    assert _focused(page) == "user_code"
+
+    page.goto(auth["verificationUriComplete"])
+    steps.shows("device-with-code", "Authorization requested")
+    expect(main).to_contain_text("Check that the code below is the one it shows you")
+    expect(page.get_by_label("Code")).to_have_value(auth["userCode"])
+
+
+def test_portal_filters_hundreds_of_accounts_without_javascript(
+    emulator_factory: Any, page: Any, steps: Steps
+) -> None:
+    from accounts.listing_support import directory
+
+    emulator = emulator_factory(directory(300, 2))
+    page.goto(emulator.base_url + urllib.parse.urlsplit(emulator.start_url).path)
+    steps.shows("signin-loaded-directory", "Sign in")
+    assert page.locator("#demo-user").count() == 0  # a loaded directory's passwords are its own
+    sign_in(page, steps)
+    steps.shows("portal-300", "AWS access portal")
+    expect(page.get_by_role("region", name="AWS accounts (300)")).to_be_visible()
+
+    search = page.get_by_role("search", name="Filter accounts")
+    search.get_by_label("Filter by account name, ID, email or role").fill("ACCT-0042")
+    search.get_by_role("button", name="Filter").click()
+    steps.shows("portal-filtered", "AWS access portal")
+    assert urllib.parse.urlsplit(page.url).query == "q=ACCT-0042"
+    accounts = page.get_by_role("region", name="AWS accounts (1 of 300)")
+    expect(accounts.locator(".account-name")).to_have_text(["acct-0042"])
+    expect(page.get_by_label("Filter by account name, ID, email or role")).to_have_value("ACCT-0042")
+
+    page.goto(page.url.split("?")[0] + "?q=100000000299")  # by account id
+    expect(page.locator(".account-name")).to_have_text(["acct-0299"])
+    page.goto(page.url.split("?")[0] + "?q=nothing-like-this")
+    expect(page.get_by_role("region", name="AWS accounts (0 of 300)")).to_contain_text(
+        "No account matches “nothing-like-this”."
+    )
+    page.get_by_role("link", name="Show all").click()
+    expect(page.get_by_role("region", name="AWS accounts (300)")).to_be_visible()

@@ -117,8 +117,12 @@ def emulator(
     )
     server.start()
     base = server.base_url
+    loaded = server.engine.directory
+    counts = f"{_counted(len(loaded.users), 'user')}, {_counted(len(loaded.accounts), 'account')}"
     lines = [
         "Local IAM Identity Center running (Ctrl-C stops it).",
+        f"Directory: {directory if directory is not None else 'built-in'} ({counts})",
+        *(["Sign in as demo, password demo."] if server.engine.builtin_directory else []),
         f"Base URL: {base}",
         f"Start URL: {server.start_url}",
         f"Region: {server.region}",
@@ -148,6 +152,10 @@ def emulator(
         signal.signal(signal.SIGTERM, previous)
         server.stop()
     click.echo("Stopped.", err=True)
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _admin_options(function: Any) -> Any:

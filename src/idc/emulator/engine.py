@@ -50,6 +50,9 @@ class IdentityCenter:
         self.directory = load_directory(directory)
         # "request-uri": verificationUriComplete as AWS serves it now; "classic": with ?user_code=
         self.device_url_style = device_url_style
+        # The built-in directory's user is demo/demo: the sign-in page and the banner say so, never
+        # for a directory someone loaded (its passwords are theirs).
+        self.builtin_directory = directory is None
         self.index = AssignmentIndex(self.directory)
         self.lifetimes = self.directory.lifetimes
         self.store = store if store is not None else StateStore()

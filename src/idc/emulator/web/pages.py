@@ -110,6 +110,7 @@ class Pages:
         html = self.templates.get_template(template).render(
             csrf_token=self.csrf.token_for(binding) if binding else "",
             signed_in_as=visitor.user.username if visitor.user is not None else None,
+            builtin_directory=self.engine.builtin_directory,
             **context,
         )
         response = HTMLResponse(html, status_code=status, headers=_SECURITY_HEADERS)
@@ -235,16 +236,22 @@ class Pages:
     # --- portal -------------------------------------------------------------------------------
 
     async def portal(self, request: Request) -> Response:
+        """The accounts and their roles; ``?q=`` keeps those whose name, id, email or a role holds it
+        (a plain GET form: it works without JavaScript, which the pages' CSP does not allow anyway)."""
         visitor = self._visitor(request)
         if visitor.user is None:
             return self._to_signin(request)
         assignments = [_AssignmentView(a) for a in self.engine.assignments_for(visitor.user.username)]
+        query = request.query_params.get("q", "").strip()[:200]
+        shown = [a for a in assignments if a.matches(query)] if query else assignments
         return self._render(
             request,
             visitor,
             "portal.html",
             title="AWS access portal",
-            assignments=assignments,
+            assignments=shown,
+            total=len(assignments),
+            query=query,
             start_url=self.engine.start_url,
             region=self.engine.region,
         )
@@ -487,6 +494,12 @@ class _AssignmentView:
         self.name = assignment.account_name
         self.email = assignment.email
         self.roles = list(assignment.role_names)
+
+    def matches(self, query: str) -> bool:
+        """Whether ``query`` (case-insensitive) is in the account's name, id, email or a role name."""
+        needle = query.casefold()
+        fields = (self.name, self.account_id, self.email or "", *self.roles)
+        return any(needle in field.casefold() for field in fields)
 
 
 def page_routes(engine: IdentityCenter) -> list[BaseRoute]:
