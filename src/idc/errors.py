@@ -79,6 +79,7 @@ class LoginRequired(IdcError):
     def __init__(self, message: str, *, fix: str, again: bool = True) -> None:
         super().__init__(message, hint=f"Run `{fix}` to sign in{' again' if again else ''}.")
         self.fix = fix
+        self.again = again
 
 
 class LoginFailed(IdcError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -182,6 +183,10 @@ def test_debug_output_never_shows_a_secret(signed_in) -> None:
     result = run_idc(["--debug", "credentials", "--profile", "dev"], signed_in.env)
     assert result.returncode == 0, result.stderr
     assert "token refreshed" in result.stderr  # the debug log is really on
+    # idc's own output writes times one way (Z), as whoami and list do; +00:00 is the export formats'.
+    assert re.search(r"token refreshed; expires \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n", result.stderr)
+    assert re.search(r"valid until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n", result.stderr)
+    assert "+00:00" not in result.stderr
     for secret in secrets_in(signed_in):
         assert secret not in result.stderr
     printed = json.loads(result.stdout)

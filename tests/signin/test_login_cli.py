@@ -23,7 +23,7 @@ import pytest
 from idc.emulator.page_approver import PageApprover, user_code_in
 from idc.storage.role_cache import RoleCredentials, role_cache_key, save_role_credentials
 
-from .conftest import SignInWorld, legacy_config, session_config
+from .conftest import SESSION, SignInWorld, legacy_config, session_config
 
 SUCCESS = "Successfully logged into Start URL: {}"
 _VERIFIER_LIKE = re.compile(r"(?<![A-Za-z0-9._~-])[A-Za-z0-9._~-]{64}(?![A-Za-z0-9._~-])")
@@ -196,6 +196,7 @@ def test_debug_output_and_browser_argv_hold_no_secret(world: SignInWorld) -> Non
     device = _idc(world, "--debug", "login", "--profile", "dev", "--use-device-code", env=env)
     assert pkce.returncode == 0 and device.returncode == 0, pkce.stderr + device.stderr
     assert "DEBUG" in pkce.stderr  # --debug really logged
+    assert "registered client" in pkce.stderr and "+00:00" not in pkce.stderr  # times written with Z
 
     secrets = set()
     for data in world.cache_files().values():
@@ -450,3 +451,39 @@ def test_a_mistyped_start_url_says_so_and_what_to_run(world: SignInWorld) -> Non
     assert "\n" not in line
     assert f"IAM Identity Center in {world.emulator.region} does not know the start URL {typo}" in line
     assert "`idc configure sso-session --sso-session dev`" in line
+
+
+def test_after_logout_commands_say_signed_out_not_expired(world: SignInWorld) -> None:
+    world.write_config(session_config(world.emulator.start_url, world.emulator.region))
+    never = _idc(world, "credentials", "--profile", "dev")
+    assert never.returncode == 4
+    assert f"Error loading SSO Token: Token for {SESSION} does not exist." in never.stderr  # AWS CLI's
+    assert _idc(world, "login", "--profile", "dev", env=_browser_env(world)).returncode == 0
+    assert _idc(world, "logout").returncode == 0
+
+    by_profile = _idc(world, "credentials", "--profile", "dev")
+    assert by_profile.returncode == 4
+    assert by_profile.stderr == (
+        f"idc: The SSO session {SESSION} is signed out (`idc logout`). "
+        "Run `idc login --profile dev` to sign in.\n"
+    )
+    # No profile was given: the message names the session, never "this profile".
+    by_session = _idc(world, "list", "--sso-session", SESSION)
+    assert by_session.returncode == 4
+    assert by_session.stderr == (
+        f"idc: The SSO session {SESSION} is signed out (`idc logout`). "
+        f"Run `idc login --sso-session {SESSION}` to sign in.\n"
+    )
+
+    # Signed in again, then the token is over: "expired", naming the session when a session was given.
+    assert _idc(world, "login", "--sso-session", SESSION, env=_browser_env(world)).returncode == 0
+    (name, token), *_ = world.tokens().items()
+    token["expiresAt"] = "2020-01-01T00:00:00Z"
+    token.pop("refreshToken")
+    (world.locations.sso_cache_dir / name).write_text(json.dumps(token))
+    expired = _idc(world, "list", "--sso-session", SESSION)
+    assert expired.returncode == 4
+    assert "associated with this profile" not in expired.stderr
+    assert f"The SSO session {SESSION} has expired or is otherwise invalid." in expired.stderr
+    by_profile = _idc(world, "credentials", "--profile", "dev")
+    assert "The SSO session associated with this profile has expired" in by_profile.stderr  # botocore's

@@ -23,11 +23,13 @@ log = logging.getLogger(__name__)
 class ListingTarget:
     """Whose accounts to list: the SSO settings of a profile or of an ``[sso-session]``.
 
-    ``fix`` is the command that signs this target in again (for LoginRequired hints).
+    ``fix`` is the command that signs this target in again (for LoginRequired hints);
+    ``session_only``: an ``[sso-session]`` without a profile (messages name the session).
     """
 
     sso: SsoProfile
     fix: str
+    session_only: bool = False
 
     @property
     def session_name(self) -> str | None:
@@ -119,7 +121,7 @@ def _session_target(session: SsoSession) -> ListingTarget:
     log.debug(
         "listing for sso-session %s: start URL %s, sso region %s", session.name, sso.start_url, sso.sso_region
     )
-    return ListingTarget(sso, fix=f"idc login --sso-session {shell_word(session.name)}")
+    return ListingTarget(sso, fix=f"idc login --sso-session {shell_word(session.name)}", session_only=True)
 
 
 def access_token_for(
@@ -135,11 +137,15 @@ def access_token_for(
 
     try:
         token = get_valid_token(
-            target.sso, locations=locations, client_factory=client_factory, refused=refused
+            target.sso,
+            locations=locations,
+            client_factory=client_factory,
+            refused=refused,
+            session_only=target.session_only,
         )
     except LoginRequired as error:
         # get_valid_token names `--profile`; a session target is signed in with `--sso-session`.
-        raise LoginRequired(error.message, fix=target.fix) from None
+        raise LoginRequired(error.message, fix=target.fix, again=error.again) from None
     except KeychainUnavailable:
         raise  # its hint says how to reach the keychain, not how to sign in
     except CacheError as error:

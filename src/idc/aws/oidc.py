@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from idc.aws.clients import ClientFactory
 from idc.aws.tls import unreachable
 from idc.errors import ConfigError, LoginFailed, ServiceError
+from idc.storage.timestamps import format_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,8 @@ class RegisteredClient:
     grant_types: tuple[str, ...] = ()
 
     def __repr__(self) -> str:  # never show the secret
-        return f"RegisteredClient(client_id={self.client_id!r}, expires_at={self.expires_at.isoformat()})"
+        expires = format_timestamp(self.expires_at)
+        return f"RegisteredClient(client_id={self.client_id!r}, expires_at={expires})"
 
     @property
     def for_auth_code(self) -> bool:
@@ -141,7 +143,7 @@ class OidcClient:
             kwargs["issuerUrl"] = issuer_url
         response = self._call("RegisterClient", self.botocore_client.register_client, kwargs)
         expires = dt.datetime.fromtimestamp(int(response["clientSecretExpiresAt"]), dt.timezone.utc)
-        log.debug("registered client %s (expires %s)", response["clientId"], expires.isoformat())
+        log.debug("registered client %s (expires %s)", response["clientId"], format_timestamp(expires))
         return RegisteredClient(
             client_id=response["clientId"],
             client_secret=response["clientSecret"],

@@ -42,6 +42,7 @@ from idc.storage.role_cache import (
     role_cache_key,
     save_role_credentials,
 )
+from idc.storage.timestamps import format_timestamp
 
 if TYPE_CHECKING:
     from idc.config import SsoProfile
@@ -109,7 +110,8 @@ def get_role_credentials(
     key = role_cache_key(account_id, role_name, sso.session_name, sso.start_url)
     cached = None if refresh else load_role_credentials(locations, key)
     if cached is not None and cached.is_fresh(clock(), min_lifetime):
-        log.debug("role credentials from the cache (%s.json), valid until %s", key, cached.expiration)
+        until = format_timestamp(cached.expiration)
+        log.debug("role credentials from the cache (%s.json), valid until %s", key, until)
         return cached
     log.debug(
         "role credentials: %s; fetching new ones",
@@ -158,7 +160,8 @@ def get_role_credentials(
             )
         try:
             save_role_credentials(locations, key, credentials)
-            log.debug("role credentials cached in %s.json, valid until %s", key, credentials.expiration)
+            until = format_timestamp(credentials.expiration)
+            log.debug("role credentials cached in %s.json, valid until %s", key, until)
         except CacheError as error:
             # The credentials are good; only the cache cannot keep them (a read-only or root-owned
             # ~/.aws/cli/cache after a `sudo aws ...`): hand them out and say so, on stderr.

@@ -50,6 +50,7 @@ from idc.signin.pkce_flow import PkceFlow
 from idc.signin.remote_flow import FileLineReader, PasteReader, RemotePkceFlow
 from idc.storage.locations import Locations
 from idc.storage.registration_cache import ClientRegistration, registration_cache_key
+from idc.storage.signed_out import clear_signed_out
 from idc.storage.token_cache import SsoToken, token_cache_key
 from idc.storage.token_store import TokenStore, Version, token_store_for
 
@@ -271,6 +272,7 @@ def _single_flight(
             hint = error.hint.replace("`idc login`", f"`{login_command(sso)}`")
             raise type(error)(error.message, hint=hint) from None
         store.save_token(key, token)
+        clear_signed_out(locations, key)
         _WRITTEN_HERE.add(store.token_version(key))
         if target.sso_region != sso.sso_region:
             _write_sso_region(sso, target.sso_region, locations, out)

@@ -3,7 +3,8 @@
 For each cached SSO token: the portal's Logout API (``POST /logout``; an already invalid token is fine),
 then the token file goes (the keychain item, for a session that keeps its sign-in in the OS keychain).
 SSO role credentials in ``~/.aws/cli/cache`` (``"ProviderType": "sso"``) go too. Client registrations
-stay (the AWS CLI keeps them as well: they identify the tool, not the user).
+stay (the AWS CLI keeps them as well: they identify the tool, not the user). Each session signed out
+leaves a marker (:mod:`idc.storage.signed_out`) so a later command says "signed out", not "expired".
 
 For one session, the role credentials removed are those of the profiles in the config that use it (their
 cache key is a hash of account, role and session, so only the config can name them).
@@ -20,6 +21,7 @@ from idc.aws.clients import ClientFactory, default_client_factory
 from idc.errors import CacheError, ConfigError, KeychainUnavailable
 from idc.storage.locations import Locations
 from idc.storage.role_cache import delete_role_credentials, delete_sso_role_credentials, role_cache_key
+from idc.storage.signed_out import mark_signed_out
 from idc.storage.token_cache import SsoToken, delete_token, list_tokens, token_cache_key
 from idc.storage.token_store import KEYCHAIN, TokenStore, storage_of, token_store
 
@@ -52,11 +54,16 @@ def logout(
         tokens = list_tokens(locations)
         outcomes = [_server_logout(factory, token) for _key, token in tokens]
         removed = sum(delete_token(locations, key) for key, _token in tokens)
+        keys = [key for key, _token in tokens]
         for name in _keychain_sessions(locations, environ):
             store = token_store(locations, KEYCHAIN, session_name=name)
-            outcome, gone = _logout_one(factory, store, token_cache_key(name, ""))
+            key = token_cache_key(name, "")
+            outcome, gone = _logout_one(factory, store, key)
             outcomes.append(outcome)
             removed += gone
+            keys.append(key)
+        for key in keys:
+            mark_signed_out(locations, key)
         return LogoutReport(
             removed,
             delete_sso_role_credentials(locations),
@@ -66,7 +73,9 @@ def logout(
 
     session_name, start_url = _identify(session)
     store = _store_of(locations, session, environ)
-    outcome, removed = _logout_one(factory, store, token_cache_key(session_name, start_url))
+    key = token_cache_key(session_name, start_url)
+    outcome, removed = _logout_one(factory, store, key)
+    mark_signed_out(locations, key)
     role_keys = _role_cache_keys(locations, session_name, start_url, environ)
     roles = sum(delete_role_credentials(locations, role_key) for role_key in role_keys)
     return LogoutReport(removed, roles, int(outcome == _DONE), int(outcome == _UNREACHABLE))

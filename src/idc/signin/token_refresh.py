@@ -41,6 +41,7 @@ from idc.aws.retry import RetryPolicy, call_with_retry
 from idc.aws.tls import is_certificate_failure, unreachable
 from idc.errors import CacheError, KeychainUnavailable, LoginRequired, ServiceError, shell_word
 from idc.storage.locations import Locations
+from idc.storage.timestamps import format_timestamp
 
 if TYPE_CHECKING:
     from idc.config import SsoProfile
@@ -63,6 +64,7 @@ OPPORTUNISTIC_REFRESH_POLICY = RetryPolicy(budget_s=2.0, idempotent=False)
 """While the old token still works, a failing refresh must not hold the request up for long."""
 
 EXPIRED_MESSAGE = "The SSO session associated with this profile has expired or is otherwise invalid."
+"""botocore's words (UnauthorizedSSOTokenError) for a profile whose token is over or refused."""
 
 # CreateToken answers that mean the refresh token or the registration is dead: log in again.
 _DEAD_GRANT_CODES = frozenset(
@@ -91,12 +93,22 @@ def login_required(sso: SsoProfile, message: str = EXPIRED_MESSAGE) -> LoginRequ
     return LoginRequired(message, fix=login_command(sso))
 
 
-def no_token(sso: SsoProfile) -> LoginRequired:
-    """No token at all: AWS CLI v2's words (botocore ``SSOTokenLoader``), never "expired"."""
+def session_expired_message(session_name: str) -> str:
+    """:data:`EXPIRED_MESSAGE` when an ``[sso-session]`` was named, not a profile."""
+    return f"The SSO session {session_name} has expired or is otherwise invalid."
+
+
+def no_token(sso: SsoProfile, locations: Locations, key: str) -> LoginRequired:
+    """No token at all: AWS CLI v2's words (botocore ``SSOTokenLoader``), never "expired"; but after
+    ``idc logout`` (its marker, :mod:`idc.storage.signed_out`) "signed out", which is what happened."""
+    from idc.storage.signed_out import was_signed_out
+
     name = sso.session_name if sso.session_name is not None else sso.start_url
-    return LoginRequired(
-        f"Error loading SSO Token: Token for {name} does not exist.", fix=login_command(sso), again=False
-    )
+    if was_signed_out(locations, key):
+        message = f"The SSO session {name} is signed out (`idc logout`)."
+    else:
+        message = f"Error loading SSO Token: Token for {name} does not exist."
+    return LoginRequired(message, fix=login_command(sso), again=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,6 +131,7 @@ def get_valid_token(
     out: TextIO | None = None,
     refresh_policy: RetryPolicy | None = None,
     refused: str | None = None,
+    session_only: bool = False,
 ) -> SsoToken:
     """The cached token for ``sso``, refreshed when it is inside the refresh window.
 
@@ -131,7 +144,8 @@ def get_valid_token(
     fix (Identity Center unreachable), ``CacheError`` for an unreadable token file.
     With ``auto_login`` the first case signs in instead (``login``, default idc.signin.login).
     ``refresh_policy`` bounds the CreateToken retries (default: 2 s while the old token still works,
-    10 s when it does not).
+    10 s when it does not). ``session_only``: ``sso`` stands for an ``[sso-session]`` named without a
+    profile (messages then name the session, never "this profile").
     """
     from idc.storage.token_cache import token_cache_key
 
@@ -142,7 +156,7 @@ def get_valid_token(
         if token is not None and not stale and token.expires_at - clock() > ADVISORY_REFRESH:
             return token
         if token is None:
-            raise no_token(sso)
+            raise no_token(sso, locations, key)
         if not _refreshable(token, clock()):
             if not stale and _usable(token, clock()):
                 log.debug("token is inside the refresh window but cannot be refreshed; using it")
@@ -163,6 +177,8 @@ def get_valid_token(
         )
     except (LoginRequired, CacheError) as error:
         if not auto_login or isinstance(error, KeychainUnavailable):
+            if session_only and isinstance(error, LoginRequired) and error.message == EXPIRED_MESSAGE:
+                raise LoginRequired(session_expired_message(sso.session_name or ""), fix=error.fix) from None
             raise
         log.debug("no usable token; signing in (auto-login)")
         return (login or default_login(locations, client_factory, clock, out))(sso)
@@ -219,7 +235,7 @@ def _refresh_single_flight(
         token = _load(sso, locations, key)
         now = clock()
         if token is None:
-            raise no_token(sso)
+            raise no_token(sso, locations, key)
         if token.access_token != refused and token.expires_at - now > ADVISORY_REFRESH:
             log.debug("token was refreshed by another process")
             return token
@@ -288,7 +304,7 @@ def _refresh_single_flight(
         store = token_store_for(locations, sso)
         if store.storage != FILE:  # the keychain: no shared cache to fall back from
             store.save_token(key, fresh)
-            log.debug("token refreshed; expires %s", fresh.expires_at.isoformat())
+            log.debug("token refreshed; expires %s", format_timestamp(fresh.expires_at))
             return fresh
         try:
             kept_elsewhere = save_refreshed_token(locations, key, fresh, replaces=token)
@@ -299,7 +315,7 @@ def _refresh_single_flight(
         if kept_elsewhere is not None:
             out.write(f"idc: warning: {kept_elsewhere}\n")
             out.flush()
-        log.debug("token refreshed; expires %s", fresh.expires_at.isoformat())
+        log.debug("token refreshed; expires %s", format_timestamp(fresh.expires_at))
         return fresh
 
 
