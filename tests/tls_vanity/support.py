@@ -19,12 +19,17 @@ def vanity_directory(**changes: Any) -> dict[str, Any]:
     return directory
 
 
-def approving_browser(directory: Path, ca_file: str) -> str:
-    """A BROWSER that approves on the emulator's pages; it trusts the CA as the user's browser would."""
+def approving_browser(directory: Path, ca_file: str, *, user_code_from: Path | None = None) -> str:
+    """A BROWSER that approves on the emulator's pages; it trusts the CA as the user's browser would.
+
+    For the device flow, ``user_code_from`` is the file the application's output goes to: the person
+    compares the code the page shows with the one their terminal shows.
+    """
     script = directory / "browser"
+    code = f' --user-code-from "{user_code_from}"' if user_code_from else ""
     script.write_text(
         f'#!/bin/sh\nSSL_CERT_FILE="{ca_file}" '
-        f'exec {sys.executable} -m idc.emulator.page_approver --detach "$1"\n'
+        f'exec {sys.executable} -m idc.emulator.page_approver --detach{code} "$1"\n'
     )
     script.chmod(0o755)
     return str(script)

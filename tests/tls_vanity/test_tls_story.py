@@ -125,16 +125,25 @@ def test_botocore_sso_provider_uses_the_token_of_a_vanity_login(
     aws_home: Any, vanity_emulator: Any, tmp_path: Path
 ) -> None:
     aws_home.config_file.write_text(_config(vanity_emulator.vanity_url))
+    terminal = tmp_path / "terminal.out"  # what the user reads the device code from
     env = child_env(
         aws_home.env,
         vanity_emulator.env,
         {
-            "BROWSER": approving_browser(tmp_path, vanity_emulator.ca_file),
+            "BROWSER": approving_browser(tmp_path, vanity_emulator.ca_file, user_code_from=terminal),
             "AWS_CA_BUNDLE": vanity_emulator.ca_file,
         },
     )
-    login = _idc(env, "login", "--profile", "dev", "--use-device-code")
-    assert login.returncode == 0, login.stderr
+    with terminal.open("w") as screen:
+        login = subprocess.run(
+            [sys.executable, "-m", "idc", "login", "--profile", "dev", "--use-device-code"],
+            env=env,
+            stdout=screen,
+            stderr=screen,
+            timeout=90,
+            check=False,
+        )
+    assert login.returncode == 0, terminal.read_text()
     provider = _run(env, sys.executable, "-c", BOTOCORE_PROVIDER)
     assert provider.returncode == 0, provider.stderr
     assert provider.stdout.strip() == "ASIA"
