@@ -44,6 +44,15 @@ def complete_sso_sessions(
     return _names("sso-session", incomplete)
 
 
+# The --profile option of the commands that act as one profile (credentials, exec, whoami, console).
+profile_option = click.option(
+    "--profile",
+    metavar="PROFILE",
+    shell_complete=complete_profiles,
+    help="Profile in ~/.aws/config (default: AWS_PROFILE).",
+)
+
+
 @click.command("completion", short_help="Print the shell completion script (bash, zsh, fish).")
 @click.argument("shell", type=click.Choice(SHELLS))
 @click.pass_context

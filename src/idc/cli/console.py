@@ -6,16 +6,11 @@ import sys
 
 import click
 
-from idc.cli.completion import complete_profiles
+from idc.cli.completion import profile_option
 
 
 @click.command("console")
-@click.option(
-    "--profile",
-    metavar="PROFILE",
-    shell_complete=complete_profiles,
-    help="Profile in ~/.aws/config (default: AWS_PROFILE).",
-)
+@profile_option
 @click.option(
     "--service", "-s", metavar="S", help="Land on this service: s3, ec2, iam, lambda, ddb, cfn, sm, ssm..."
 )

@@ -14,7 +14,7 @@ import sys
 
 import click
 
-from idc.cli.completion import complete_profiles
+from idc.cli.completion import profile_option
 from idc.cli.tls import tls_options
 from idc.credentials.export_formats import DEFAULT_FORMAT, FORMATS, render
 from idc.storage.locations import Locations
@@ -72,12 +72,7 @@ def obtain(
 
 
 @click.command("credentials")
-@click.option(
-    "--profile",
-    metavar="PROFILE",
-    shell_complete=complete_profiles,
-    help="Profile in ~/.aws/config (default: AWS_PROFILE).",
-)
+@profile_option
 @click.option(
     "--format",
     "fmt",
@@ -137,12 +132,7 @@ def credentials(
     short_help="Run a command with a profile's role credentials.",
     context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
 )
-@click.option(
-    "--profile",
-    metavar="PROFILE",
-    shell_complete=complete_profiles,
-    help="Profile in ~/.aws/config (default: AWS_PROFILE).",
-)
+@profile_option
 @click.option("--auto-login", is_flag=True, help="Sign in when the SSO session is over.")
 @click.option(
     "--server",

@@ -13,7 +13,7 @@ import sys
 import click
 
 from idc.aws.sts import CredentialsRefused, caller_identity
-from idc.cli.completion import complete_profiles
+from idc.cli.completion import profile_option
 from idc.cli.tls import tls_options
 from idc.errors import ServiceError, shell_word
 from idc.storage.timestamps import format_timestamp
@@ -28,12 +28,7 @@ def _remaining(expiration: dt.datetime) -> str:
 
 
 @click.command("whoami", short_help="Show the account, role and user behind a profile.")
-@click.option(
-    "--profile",
-    metavar="PROFILE",
-    shell_complete=complete_profiles,
-    help="Profile in ~/.aws/config (default: AWS_PROFILE).",
-)
+@profile_option
 @click.option(
     "--output",
     type=click.Choice(["table", "json", "text"]),
