@@ -40,7 +40,7 @@ ALLOWED: dict[str, set[str]] = {
     "configure": {"accounts", "signin", "aws", "config", "storage", "errors", "debug_log"},
     "accounts": {"signin", "aws", "config", "storage", "errors", "debug_log"},
     "credentials": {"signin", "aws", "config", "storage", "errors", "debug_log"},
-    "console": {"signin", "storage", "errors", "debug_log"},
+    "console": {"signin", "aws", "storage", "errors", "debug_log"},
     "signin": {"aws", "config", "storage", "errors", "debug_log"},
     "aws": {"storage", "errors", "debug_log"},
     "config": {"storage", "errors"},

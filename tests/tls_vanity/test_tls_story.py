@@ -121,9 +121,8 @@ print(credentials.access_key[:4])
 """
 
 
-def test_botocore_sso_provider_uses_the_token_of_a_vanity_login(
-    aws_home: Any, vanity_emulator: Any, tmp_path: Path
-) -> None:
+def _device_login(aws_home: Any, vanity_emulator: Any, tmp_path: Path) -> dict[str, str]:
+    """Sign in to the vanity TLS emulator with the device code (CA trusted); the env used."""
     aws_home.config_file.write_text(_config(vanity_emulator.vanity_url))
     terminal = tmp_path / "terminal.out"  # what the user reads the device code from
     env = child_env(
@@ -144,6 +143,27 @@ def test_botocore_sso_provider_uses_the_token_of_a_vanity_login(
             check=False,
         )
     assert login.returncode == 0, terminal.read_text()
+    return env
+
+
+def test_botocore_sso_provider_uses_the_token_of_a_vanity_login(
+    aws_home: Any, vanity_emulator: Any, tmp_path: Path
+) -> None:
+    env = _device_login(aws_home, vanity_emulator, tmp_path)
     provider = _run(env, sys.executable, "-c", BOTOCORE_PROVIDER)
     assert provider.returncode == 0, provider.stderr
     assert provider.stdout.strip() == "ASIA"
+
+
+def test_console_trusts_what_the_other_calls_trust(
+    aws_home: Any, vanity_emulator: Any, tmp_path: Path
+) -> None:
+    """The federation call of `idc console` honours --ca-bundle / AWS_CA_BUNDLE like botocore's calls."""
+    env = _device_login(aws_home, vanity_emulator, tmp_path)
+    assert _idc(env, "credentials", "--profile", "dev").returncode == 0  # role credentials cached
+    untrusting = {k: v for k, v in env.items() if k != "AWS_CA_BUNDLE"}
+    _one_ca_bundle_line(_idc(untrusting, "console", "--profile", "dev", "--print"))
+    for flags, environ in (((), env), (("--ca-bundle", vanity_emulator.ca_file), untrusting)):
+        opened = _idc(environ, "console", "--profile", "dev", "--print", *flags)
+        assert opened.returncode == 0, opened.stderr
+        assert opened.stdout.startswith("https://") and "SigninToken=" in opened.stdout

@@ -7,6 +7,7 @@ import sys
 import click
 
 from idc.cli.completion import profile_option
+from idc.cli.tls import tls_options
 
 
 @click.command("console")
@@ -20,6 +21,7 @@ from idc.cli.completion import profile_option
 @click.option("--region", metavar="R", help="Console region (default: the profile's region).")
 @click.option("--print", "print_only", is_flag=True, help="Write the sign-in URL to stdout; open nothing.")
 @click.option("--auto-login", is_flag=True, help="Sign in when the SSO session is over.")
+@tls_options
 def console(
     profile: str | None,
     service: str | None,
@@ -27,6 +29,7 @@ def console(
     region: str | None,
     print_only: bool,
     auto_login: bool,
+    verify: bool | str | None,
 ) -> None:
     """Open the AWS Management Console signed in as the profile's role.
 
@@ -45,6 +48,7 @@ def console(
     Exit codes: 0 opened or printed; 2 --service and --destination together;
     3 profile problem; 4 SSO session over; 6 federation endpoint error.
     """
+    from idc.aws.clients import BotocoreClientFactory
     from idc.cli.credentials import obtain
     from idc.console.launcher import deliver_console_url
     from idc.console.partitions import partition_of
@@ -52,8 +56,9 @@ def console(
 
     if service and destination:
         raise click.UsageError("give --service or --destination, not both")
-    role, sso = obtain(profile, auto_login)
+    role, sso = obtain(profile, auto_login, verify)
     console_region = region or sso.region or partition_of(sso.sso_region).default_region
     target = ConsoleTarget(region=console_region, service=service, destination=destination)
-    url = console_signin_url(role, target, issuer=sso.start_url)
+    trust = BotocoreClientFactory(profile=sso.profile_name, verify=verify).trust()
+    url = console_signin_url(role, target, issuer=sso.start_url, verify=trust)
     deliver_console_url(url, print_only=print_only, out=sys.stdout, err=sys.stderr)

@@ -12,6 +12,7 @@ replaces the endpoint's origin, as the local Identity Center's banner sets it.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -19,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
+from idc.aws.tls import certificate_error, is_certificate_failure, ssl_context
 from idc.console.partitions import partition_of
 from idc.console.shortcuts import GLOBAL_PATHS, service_path
 from idc.errors import ConfigError, ServiceError
@@ -89,8 +91,13 @@ def console_signin_url(
     issuer: str,
     post: Post | None = None,
     environ: Mapping[str, str] | None = None,
+    verify: bool | str = True,
 ) -> str:
-    """The one-time console sign-in URL for ``credentials``, landing on ``target`` (a secret)."""
+    """The one-time console sign-in URL for ``credentials``, landing on ``target`` (a secret).
+
+    ``verify`` is the trust of the other AWS calls (``--ca-bundle``, AWS_CA_BUNDLE, ``ca_bundle``,
+    ``--no-verify-ssl``), so a TLS-inspecting proxy works here as it does for them.
+    """
     destination = destination_url(target)
     endpoint = federation_endpoint(target.region, environ)
     session = json.dumps(
@@ -103,8 +110,10 @@ def console_signin_url(
     form = urlencode({"Action": "getSigninToken", "Session": session}).encode()
     log.debug("getSigninToken at %s", endpoint)
     try:
-        status, body = (post or urllib_post)(endpoint, form)
+        status, body = (post or functools.partial(urllib_post, verify=verify))(endpoint, form)
     except OSError as error:
+        if is_certificate_failure(error):
+            raise certificate_error(endpoint) from None
         raise ServiceError(
             f"Could not reach the AWS federation endpoint {endpoint} ({type(error).__name__}).",
             hint=f"Check the network (and {SIGNIN_ENDPOINT_ENV} if set) and try again.",
@@ -129,8 +138,8 @@ def _signin_token(status: int, body: bytes) -> str | None:
     return token if isinstance(token, str) and token else None
 
 
-def urllib_post(url: str, form: bytes) -> tuple[int, bytes]:
-    """The default transport: the standard library, HTTPS with the system's trust store."""
+def urllib_post(url: str, form: bytes, *, verify: bool | str = True) -> tuple[int, bytes]:
+    """The default transport: the standard library, HTTPS trusting what ``verify`` names."""
     import urllib.error
     import urllib.request
 
@@ -140,7 +149,8 @@ def urllib_post(url: str, form: bytes) -> tuple[int, bytes]:
         url, data=form, method="POST", headers={"Content-Type": "application/x-www-form-urlencoded"}
     )
     try:
-        with urllib.request.urlopen(request, timeout=FEDERATION_TIMEOUT_S) as response:  # noqa: S310
+        context = ssl_context(verify) if url.startswith("https://") else None
+        with urllib.request.urlopen(request, timeout=FEDERATION_TIMEOUT_S, context=context) as response:  # noqa: S310
             return int(response.status), bytes(response.read())
     except urllib.error.HTTPError as refused:
         return int(refused.code), refused.read()
