@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import os
 import shutil
@@ -124,21 +125,22 @@ def install_aws_sso_util(directory: Path) -> str | None:
 def sign_in(emulator: object, session: str | None, scopes: tuple[str, ...], storage: str = "file") -> None:
     """A real device-code sign-in of the demo user (idc.signin.login + the emulator's page approver)."""
     from idc.aws.clients import BotocoreClientFactory
-    from idc.emulator.page_approver import PageApprover
+    from idc.emulator.page_approver import PageApprover, user_code_in
     from idc.signin.login import SsoSessionTarget, login
     from idc.storage.locations import Locations
 
-    approver = PageApprover()
+    # The person compares the code on the page with the one idc printed (AWS's URL no longer carries it).
+    terminal = io.StringIO()
+    approver = PageApprover(user_code=lambda: user_code_in(terminal.getvalue()))
     target = SsoSessionTarget(session, emulator.start_url, emulator.region, scopes, storage)  # type: ignore[attr-defined]
-    with open(os.devnull, "w") as quiet:
-        login(
-            target,
-            locations=Locations.from_environ(),
-            client_factory=BotocoreClientFactory(),
-            opener=approver,
-            use_device_code=True,
-            out=quiet,
-        )
+    login(
+        target,
+        locations=Locations.from_environ(),
+        client_factory=BotocoreClientFactory(),
+        opener=approver,
+        use_device_code=True,
+        out=terminal,
+    )
     approver.wait()
 
 

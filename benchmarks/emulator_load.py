@@ -50,7 +50,7 @@ def sign_in(server: Any) -> str:
     auth = oidc.start_device_authorization(
         clientId=client["clientId"], clientSecret=client["clientSecret"], startUrl=server.start_url
     )
-    approver = PageApprover()
+    approver = PageApprover(user_code=auth["userCode"])  # compared with the page, as a person does
     approver(auth["verificationUriComplete"])
     approver.wait(30)
     interval = float(auth.get("interval", 1))
