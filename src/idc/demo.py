@@ -100,9 +100,12 @@ class _Indented:
 class _Steps:
     """Numbered step headers, and the failure that names the step."""
 
-    def __init__(self, out: TextIO, total: int, report: DemoReport) -> None:
+    def __init__(
+        self, out: TextIO, total: int, report: DemoReport, check: Callable[[], None] = lambda: None
+    ) -> None:
         from rich.console import Console
 
+        self._check = check
         self._console = Console(file=out, highlight=False, soft_wrap=True)
         self._total = total
         self._number = 0
@@ -111,6 +114,7 @@ class _Steps:
         self.title = ""
 
     def start(self, title: str, command: str | None = None) -> None:
+        self._check()  # a signal that arrived during the last step ends the demo here at the latest
         self._number += 1
         self.title = title
         from rich.markup import escape
@@ -129,30 +133,44 @@ class _Steps:
         return DemoFailed(f"demo step {self._number} ({self.title}) failed: {reason}", cause=cause)
 
 
-@contextlib.contextmanager
-def _signals_end_the_demo() -> Iterator[None]:
+class _Signals:
     """SIGTERM and SIGHUP end the demo like Ctrl-C does: its ``finally`` removes the throwaway HOME.
 
     Their default action kills the process on the spot, leaving a HOME with tokens in the temp folder.
-    The exit status stays the conventional 128 + signal number.
+    The handler raises SystemExit(128 + signal number), the conventional status. Python runs a handler
+    wherever the main thread is, a garbage collector's finalizer included, and an exception raised there
+    is printed and dropped; so the signal is also remembered, each step checks it, and :meth:`__exit__`
+    ends the process with that status even when the first SystemExit was lost.
     """
-    import signal
-    import threading
 
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self._previous: dict[int, Any] = {}
 
-    def end(signum: int, _frame: object) -> None:
+    def _end(self, signum: int, _frame: object) -> None:
+        self.received = signum
         raise SystemExit(128 + signum)
 
-    wanted = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
-    previous = {signum: signal.signal(signum, end) for signum in wanted}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
+    def check(self) -> None:
+        """Raise the SystemExit a finalizer swallowed, at the next step boundary."""
+        if self.received is not None:
+            raise SystemExit(128 + self.received)
+
+    def __enter__(self) -> _Signals:
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            wanted = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+            self._previous = {signum: signal.signal(signum, self._end) for signum in wanted}
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        import signal
+
+        for signum, handler in self._previous.items():
             signal.signal(signum, handler)
+        self.check()
 
 
 @contextlib.contextmanager
@@ -216,7 +234,7 @@ def run_demo(
     stream = out if out is not None else sys.stdout
     report = DemoReport()
     started = time.monotonic()
-    with _signals_end_the_demo():
+    with _Signals() as signals:
         home = Path(tempfile.mkdtemp(prefix="idc-demo-"))
         try:
             (home / ".aws").mkdir(mode=0o700)
@@ -234,6 +252,7 @@ def run_demo(
                         report=report,
                         browser=browser,
                         opener_factory=opener_factory,
+                        check=signals.check,
                     )
                     try:
                         story.run(home)
@@ -265,6 +284,7 @@ class _Story:
         report: DemoReport,
         browser: bool,
         opener_factory: Callable[[], Any] | None,
+        check: Callable[[], None] = lambda: None,
     ) -> None:
         from idc.aws.clients import BotocoreClientFactory
 
@@ -274,7 +294,7 @@ class _Story:
         self.report = report
         self.browser = browser
         self.opener_factory = opener_factory
-        self.steps = _Steps(out, self.TOTAL_STEPS, report)
+        self.steps = _Steps(out, self.TOTAL_STEPS, report, check)
         self.locations = Locations.from_environ(env)
         # Made inside the demo environment, so botocore sees the local endpoints.
         self.client_factory = BotocoreClientFactory()

@@ -116,9 +116,32 @@ def test_sigterm_removes_the_throwaway_home(aws_home: Any, tmp_path: Path) -> No
                 break
         assert list(scratch.iterdir())  # the HOME, with a token in it
         demo.send_signal(signal.SIGTERM)
-        demo.communicate(timeout=30)
-    assert demo.returncode == 128 + signal.SIGTERM
+        rest, _ = demo.communicate(timeout=30)
+    assert demo.returncode == 128 + signal.SIGTERM, rest
     assert list(scratch.iterdir()) == []
+
+
+def test_a_sigterm_whose_exit_a_finalizer_swallowed_still_ends_the_demo() -> None:
+    # Python runs a signal handler wherever the main thread is; inside a __del__ its SystemExit is
+    # printed and dropped. The demo remembers the signal: the next step, or the end, exits with it.
+    from idc.demo import DemoReport, _Signals, _Steps
+
+    class Finalized:
+        def __del__(self) -> None:
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(1)  # the handler runs here
+            except SystemExit:
+                pass  # what the interpreter does with an exception in a finalizer
+
+    with pytest.raises(SystemExit) as ended, _Signals() as signals:
+        steps = _Steps(io.StringIO(), 2, DemoReport(), signals.check)
+        steps.start("first")
+        Finalized()
+        steps.start("second")  # never starts
+        pytest.fail("the demo went on after SIGTERM")
+    assert ended.value.code == 128 + signal.SIGTERM
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the previous handler is back
 
 
 def test_the_demo_needs_no_test_tool(aws_home: Any, tmp_path: Path) -> None:
