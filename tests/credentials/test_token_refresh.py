@@ -219,6 +219,9 @@ def test_a_refresh_interrupted_mid_flight_does_not_block_the_next_run(signed_in,
             assert time.monotonic() < deadline and child.poll() is None
             time.sleep(0.05)
         child.send_signal(how)
+        if how == signal.SIGINT:  # the first Ctrl-C waits for the answer; the second one insists
+            time.sleep(0.2)
+            child.send_signal(how)
         child.wait(timeout=30)
     finally:
         child.kill()
@@ -227,6 +230,48 @@ def test_a_refresh_interrupted_mid_flight_does_not_block_the_next_run(signed_in,
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["AccessKeyId"]
     assert emulator.stats().get("CreateToken") == 2
+
+
+@pytest.mark.parametrize(
+    ("how", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, -signal.SIGTERM)], ids=["ctrl-c", "kill"]
+)
+def test_an_interrupt_during_a_refresh_waits_until_the_rotated_token_is_saved(
+    signed_in, emulator, how, status
+) -> None:
+    """Identity Center has rotated the refresh token by the time it answers: an interrupt that threw the
+    answer away would cost the session (the old refresh token is now a replay). It waits instead."""
+    set_token_expiry(signed_in, timedelta(seconds=-5))
+    before = json.loads(token_file(signed_in).read_text())
+    emulator.set_fault(operation="CreateToken", latency_ms=1500)
+    child = subprocess.Popen(
+        [idc_script(), "credentials", "--profile", "dev"],
+        env=signed_in.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while emulator.stats().get("CreateToken") != 1:
+            assert time.monotonic() < deadline and child.poll() is None
+            time.sleep(0.02)
+        child.send_signal(how)
+        out, err = child.communicate(timeout=30)
+    finally:
+        child.kill()
+    assert child.returncode == status, err
+    assert out == ""  # interrupted: no credentials printed
+    assert "finishing the SSO token refresh" in err and err[-1] == "\n"
+    assert not [secret for secret in secrets_in(signed_in) if secret in err]
+    after = json.loads(token_file(signed_in).read_text())
+    assert after["refreshToken"] != before["refreshToken"]
+    assert after["accessToken"] != before["accessToken"]
+    emulator.clear_faults()
+    # The next run uses the saved token: no second refresh, and the session was not revoked.
+    result = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["AccessKeyId"]
+    assert emulator.stats().get("CreateToken") == 1
 
 
 def _forget_role_credentials(aws_home) -> None:

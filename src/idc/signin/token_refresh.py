@@ -20,7 +20,8 @@ mandatory 10 minutes before ``expiresAt``, at most one attempt per 60 seconds. W
   written (not writable, file system full; the old token is used while it lasts, with one warning);
   and when the save still fails, the new token goes to a 0600 fallback file that the next run reads
   (``idc.storage.token_cache.save_refreshed_token``) and is handed out now with one warning, as role
-  credentials that cannot be cached are. Only a process killed between CreateToken's answer and the
+  credentials that cannot be cached are. Ctrl-C and ``kill`` during the refresh wait until the new
+  token is saved (:mod:`idc.signin.interrupts`); only SIGKILL between CreateToken's answer and the
   save can still lose it.
 
 With ``auto_login`` a missing or dead token starts the sign-in (``idc.signin.login.ensure_logged_in``, single
@@ -223,6 +224,9 @@ def _refresh_single_flight(
     policy: RetryPolicy | None,
     refused: str | None = None,
 ) -> SsoToken:
+    from contextlib import ExitStack
+
+    from idc.signin.interrupts import held_interrupts
     from idc.storage.locking import ProcessLock, lock_path_for
     from idc.storage.token_cache import save_refreshed_token, unwritable_reason
     from idc.storage.token_store import FILE, token_store_for
@@ -230,7 +234,7 @@ def _refresh_single_flight(
     def usable(token: SsoToken, now: dt.datetime) -> bool:
         return token.access_token != refused and _usable(token, now)
 
-    with ProcessLock(lock_path_for(locations, "token", key), timeout=lock_timeout):
+    with ProcessLock(lock_path_for(locations, "token", key), timeout=lock_timeout), ExitStack() as held:
         # Another process may have refreshed (or signed in) while this one waited.
         token = _load(sso, locations, key)
         now = clock()
@@ -273,6 +277,8 @@ def _refresh_single_flight(
                 hint="Make it writable (or free some space), then run the command again.",
             )
 
+        # From here until the new token is saved, Ctrl-C and kill wait (idc.signin.interrupts).
+        held.enter_context(held_interrupts(out))
         _record_attempt(locations, key, _Attempt(now, "pending"))
         try:
             if policy is None:
