@@ -202,34 +202,44 @@ def test_load_errors_are_cache_errors_with_the_login_hint(signed_in) -> None:
     assert os.fspath(token_file(signed_in)) in str(raised.value)
 
 
-@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])
-def test_a_refresh_interrupted_mid_flight_does_not_block_the_next_run(signed_in, emulator, how) -> None:
-    """The attempt record of a process that is gone is not a failure: the next run refreshes at once."""
+def _refresh_in_flight(signed_in, emulator, latency_ms: int) -> subprocess.Popen[str]:
+    """`idc credentials` in a child whose refresh (CreateToken) the server is holding for latency_ms."""
     set_token_expiry(signed_in, timedelta(seconds=-5))
-    emulator.set_fault(operation="CreateToken", latency_ms=30_000)
+    emulator.set_fault(operation="CreateToken", latency_ms=latency_ms)
     child = subprocess.Popen(
         [idc_script(), "credentials", "--profile", "dev"],
         env=signed_in.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    try:
-        deadline = time.monotonic() + 30
-        while emulator.stats().get("CreateToken") != 1:
-            assert time.monotonic() < deadline and child.poll() is None
-            time.sleep(0.05)
-        child.send_signal(how)
-        if how == signal.SIGINT:  # the first Ctrl-C waits for the answer; the second one insists
-            time.sleep(0.2)
-            child.send_signal(how)
-        child.wait(timeout=30)
-    finally:
-        child.kill()
+    deadline = time.monotonic() + 30
+    while emulator.stats().get("CreateToken") != 1:
+        if time.monotonic() > deadline or child.poll() is not None:
+            child.kill()
+            pytest.fail(f"CreateToken never started: {child.communicate()}")
+        time.sleep(0.02)
+    return child
+
+
+def _next_run_works(signed_in, emulator, create_token_calls: int) -> None:
     emulator.clear_faults()
     result = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["AccessKeyId"]
-    assert emulator.stats().get("CreateToken") == 2
+    assert emulator.stats().get("CreateToken") == create_token_calls
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])
+def test_a_refresh_interrupted_mid_flight_does_not_block_the_next_run(signed_in, emulator, how) -> None:
+    """The attempt record of a process that is gone is not a failure: the next run refreshes at once."""
+    with _refresh_in_flight(signed_in, emulator, latency_ms=30_000) as child:
+        child.send_signal(how)
+        if how == signal.SIGINT:  # the first Ctrl-C waits for the answer; the second one insists
+            time.sleep(0.2)
+            child.send_signal(how)
+        child.communicate(timeout=30)
+    _next_run_works(signed_in, emulator, create_token_calls=2)
 
 
 @pytest.mark.parametrize(
@@ -240,25 +250,10 @@ def test_an_interrupt_during_a_refresh_waits_until_the_rotated_token_is_saved(
 ) -> None:
     """Identity Center has rotated the refresh token by the time it answers: an interrupt that threw the
     answer away would cost the session (the old refresh token is now a replay). It waits instead."""
-    set_token_expiry(signed_in, timedelta(seconds=-5))
     before = json.loads(token_file(signed_in).read_text())
-    emulator.set_fault(operation="CreateToken", latency_ms=1500)
-    child = subprocess.Popen(
-        [idc_script(), "credentials", "--profile", "dev"],
-        env=signed_in.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while emulator.stats().get("CreateToken") != 1:
-            assert time.monotonic() < deadline and child.poll() is None
-            time.sleep(0.02)
+    with _refresh_in_flight(signed_in, emulator, latency_ms=1500) as child:
         child.send_signal(how)
         out, err = child.communicate(timeout=30)
-    finally:
-        child.kill()
     assert child.returncode == status, err
     assert out == ""  # interrupted: no credentials printed
     assert "finishing the SSO token refresh" in err and err[-1] == "\n"
@@ -266,12 +261,8 @@ def test_an_interrupt_during_a_refresh_waits_until_the_rotated_token_is_saved(
     after = json.loads(token_file(signed_in).read_text())
     assert after["refreshToken"] != before["refreshToken"]
     assert after["accessToken"] != before["accessToken"]
-    emulator.clear_faults()
     # The next run uses the saved token: no second refresh, and the session was not revoked.
-    result = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["AccessKeyId"]
-    assert emulator.stats().get("CreateToken") == 1
+    _next_run_works(signed_in, emulator, create_token_calls=1)
 
 
 def _forget_role_credentials(aws_home) -> None:
