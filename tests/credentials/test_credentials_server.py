@@ -221,6 +221,28 @@ def test_serve_ca_bundle_is_the_trust_of_every_refresh(tls_signed_in, aws_home) 
     assert ":assumed-role/AWSReservedSSO_AdministratorAccess_" in caller_arn(emulator, second)
 
 
+def test_exec_server_ca_bundle_reaches_the_server_fetches(tls_signed_in, aws_home, tmp_path: Path) -> None:
+    """``idc exec --server --ca-bundle``: the endpoint's own fetches, after the first, use the CA too."""
+    script = tmp_path / "late_sdk.py"
+    script.write_text(
+        "import sys, time\n"
+        "from botocore.credentials import ContainerProvider\n"
+        "time.sleep(float(sys.argv[1]))  # idc's first credentials are then due for refresh\n"
+        "print(ContainerProvider().load().get_frozen_credentials().access_key)\n"
+    )
+    child = [sys.executable, str(script), str(STALE_AFTER)]
+    done = subprocess.run(
+        [*IDC, "exec", "--profile", "dev", "--server", "--ca-bundle", tls_signed_in.ca_file, "--", *child],
+        env=aws_home.env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ASIA")
+    assert tls_signed_in.stats() == {"GetRoleCredentials": 2}
+
+
 CHILD = """
 import json, sys, threading, time
 import boto3
