@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from credential_helpers import IDC, sign_in
+from credential_helpers import IDC, set_token_expiry, sign_in, write_config
 
 from idc.emulator.directory import default_directory, directory_to_dict
 
@@ -45,11 +45,11 @@ class Served:
         self.env = exports
 
 
-@pytest.fixture
-def served(signed_in):
+def start_serving(env: dict[str, str], *options: str) -> Served:
+    """``idc serve --profile dev OPTIONS`` once it has printed its export lines."""
     process = subprocess.Popen(
-        [*IDC, "serve", "--profile", "dev"],
-        env=signed_in.env,
+        [*IDC, "serve", "--profile", "dev", *options],
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -59,9 +59,21 @@ def served(signed_in):
     export = process.stdout.readline().strip()
     assert export.startswith("export ")
     exports = dict(item.split("=", 1) for item in export.removeprefix("export ").split())
-    yield Served(process, exports)
-    process.terminate()
-    process.wait(10)
+    return Served(process, exports)
+
+
+def stop_serving(served: Served) -> str:
+    """Stop the server; what it wrote to stderr."""
+    served.process.terminate()
+    _, err = served.process.communicate(timeout=10)
+    return err
+
+
+@pytest.fixture
+def served(signed_in):
+    running = start_serving(signed_in.env)
+    yield running
+    stop_serving(running)
 
 
 def get(url: str, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
@@ -149,6 +161,86 @@ def test_ended_session_names_login_then_recovers_after_login(served: Served, emu
     credentials = sdk_credentials(served)
     assert caller_arn(emulator, credentials).endswith("/demo")
     assert served.process.poll() is None
+
+
+@pytest.fixture
+def tls_signed_in(emulator_factory, aws_home, monkeypatch):
+    """Signed in to an emulator that serves HTTPS from its own CA, as behind a TLS-inspecting proxy.
+
+    This process trusts the CA (AWS_CA_BUNDLE for the sign-in's botocore, SSL_CERT_FILE for the page
+    approver); ``aws_home.env``, the environment of the idc processes, does not."""
+    directory = directory_to_dict(default_directory())
+    directory["permission_sets"][0]["session_duration"] = LIFETIME
+    emulator = emulator_factory(directory, tls=True)
+    monkeypatch.setenv("AWS_CA_BUNDLE", emulator.ca_file)
+    monkeypatch.setenv("SSL_CERT_FILE", emulator.ca_file)
+    for name, value in emulator.env.items():
+        monkeypatch.setenv(name, value)
+    aws_home.env.update(emulator.env)
+    write_config(aws_home.config_file, emulator.start_url, emulator.region)
+    sign_in(emulator, aws_home)
+    emulator.admin("stats", {"reset": True})
+    return emulator
+
+
+def test_serve_ca_bundle_is_the_trust_of_every_refresh(tls_signed_in, aws_home) -> None:
+    """``idc serve --ca-bundle`` refreshes the token and the role credentials through the CA; without
+    it the SDK's error names the certificate problem and --ca-bundle."""
+    from botocore.exceptions import CredentialRetrievalError
+
+    emulator = tls_signed_in
+    assert "AWS_CA_BUNDLE" not in aws_home.env
+
+    untrusted = start_serving(aws_home.env)
+    try:
+        with pytest.raises(CredentialRetrievalError) as failure:
+            sdk_credentials(untrusted)
+    finally:
+        err = stop_serving(untrusted)
+    message = str(failure.value)  # botocore shows the endpoint's answer verbatim
+    assert f"The TLS certificate of {emulator.base_url}/" in message
+    assert "is not trusted (certificate verification failed). Pass --ca-bundle PATH" in message
+    warnings = [line for line in err.splitlines() if line.startswith("idc: warning: profile dev:")]
+    assert len(warnings) == 1 and "is not trusted" in warnings[0], err
+    assert emulator.stats() == {}  # the handshake failed: no call reached Identity Center
+
+    trusted = start_serving(aws_home.env, "--ca-bundle", emulator.ca_file)
+    try:
+        first = sdk_credentials(trusted)
+        assert emulator.stats() == {"GetRoleCredentials": 1}
+        # The token enters its refresh window and the credentials go stale: the next answer needs
+        # CreateToken and GetRoleCredentials, both through the CA.
+        set_token_expiry(aws_home, timedelta(minutes=5))
+        time.sleep(STALE_AFTER)
+        second = sdk_credentials(trusted)
+    finally:
+        err = stop_serving(trusted)
+    assert second.access_key != first.access_key
+    assert emulator.stats() == {"GetRoleCredentials": 2, "CreateToken": 1}
+    assert "warning" not in err and err.startswith("Serving role credentials on 127.0.0.1:"), err
+    assert ":assumed-role/AWSReservedSSO_AdministratorAccess_" in caller_arn(emulator, second)
+
+
+def test_exec_server_ca_bundle_reaches_the_server_fetches(tls_signed_in, aws_home, tmp_path: Path) -> None:
+    """``idc exec --server --ca-bundle``: the endpoint's own fetches, after the first, use the CA too."""
+    script = tmp_path / "late_sdk.py"
+    script.write_text(
+        "import sys, time\n"
+        "from botocore.credentials import ContainerProvider\n"
+        "time.sleep(float(sys.argv[1]))  # idc's first credentials are then due for refresh\n"
+        "print(ContainerProvider().load().get_frozen_credentials().access_key)\n"
+    )
+    child = [sys.executable, str(script), str(STALE_AFTER)]
+    done = subprocess.run(
+        [*IDC, "exec", "--profile", "dev", "--server", "--ca-bundle", tls_signed_in.ca_file, "--", *child],
+        env=aws_home.env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ASIA")
+    assert tls_signed_in.stats() == {"GetRoleCredentials": 2}
 
 
 CHILD = """

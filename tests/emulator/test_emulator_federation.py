@@ -145,3 +145,19 @@ def test_signin_token_lives_fifteen_minutes(aws: Clients, wait: int, status: int
 )
 def test_bad_requests_are_400(aws: Clients, params: dict[str, Any]) -> None:
     assert _call(aws, params, post=False)[0] == 400
+
+
+def test_stats_count_the_federation_actions(aws: Clients) -> None:
+    """getSigninToken and login are counted like the API operations, refused calls included."""
+    session = _role_credentials(aws)
+    aws.emulator.admin("stats", {"reset": True})
+    status, body = _signin_token(aws, session)
+    assert status == 200
+    assert _signin_token(aws, {**session, "sessionKey": "x" * 40})[0] == 400
+    token = json.loads(body)["SigninToken"]
+    assert _login(aws, token)[0] == 200
+    assert _login(aws, token)[0] == 400  # used once already
+    assert _call(aws, {"Action": "nope"}, post=False)[0] == 400
+    assert aws.emulator.stats() == {"getSigninToken": 2, "login": 2}
+    assert aws.emulator.admin("stats", {"reset": True})["calls"]["login"] == 2
+    assert aws.emulator.stats() == {}

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -335,3 +336,49 @@ def test_no_secret_service_is_one_line_and_no_file_fallback(
     assert not launches.exists()  # said before any sign-in began
     assert not aws_home.sso_cache.exists() or not any(aws_home.sso_cache.iterdir())
     assert not aws_home.config_file.exists()
+
+
+def test_keyring_locked_during_a_refresh_keeps_the_token_off_the_disk(
+    env: dict[str, str], aws_home: Any, emulator: Any, secret_service: SecretService
+) -> None:
+    """The keyring locks while CreateToken is in flight: the rotated token cannot be stored. It serves
+    this run, no file under ~/.aws gets it (the user chose the keychain), and one line says why the
+    session will need a login."""
+    done = configure(env, emulator, "--token-storage", "keychain")
+    assert done.returncode == 0, done.stderr
+    for path in aws_home.cli_cache.glob("*.json"):
+        path.unlink()
+    old = move_keychain_expiry(secret_service, dt.timedelta(minutes=5))
+    emulator.admin("stats", {"reset": True})
+    # CreateToken is counted when it arrives and answered 3 s later: the keyring locks in between.
+    emulator.set_fault(operation="CreateToken", latency_ms=3000)
+    process = subprocess.Popen(
+        [command("idc"), "credentials", "--profile", PROFILE],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while emulator.stats().get("CreateToken", 0) == 0:
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.05)
+    secret_service.lock()
+    out, err = process.communicate(timeout=90)
+
+    assert process.returncode == 0, err
+    credentials = json.loads(out)
+    assert emulator.stats() == {"CreateToken": 1, "GetRoleCredentials": 1}  # with the rotated token
+    assert err.splitlines() == [
+        "idc: warning: The OS keychain is locked. The refreshed SSO token serves this run only: "
+        "Identity Center replaced the refresh token the keychain holds, so the session will need "
+        f"`idc login --profile {PROFILE}`."
+    ]
+    on_disk = [p for p in (aws_home.home / ".aws").rglob("*") if p.is_file()]
+    assert [str(p) for p in on_disk if b"refreshToken" in p.read_bytes()] == []
+    assert files_holding(aws_home.home, token_secrets(old)) == []
+    # The role credentials were cached as usual: the next run needs neither the keychain nor a token.
+    again = idc(["credentials", "--profile", PROFILE], env)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["AccessKeyId"] == credentials["AccessKeyId"]

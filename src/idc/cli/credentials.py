@@ -189,7 +189,7 @@ def _exec_with_server(
     from idc.credentials.server import CredentialsServer
 
     _, sso = obtain(profile, auto_login, verify)  # a login problem shows now, before COMMAND starts
-    endpoint = CredentialsServer([sso.profile_name]).start()
+    endpoint = CredentialsServer([sso.profile_name], verify=verify).start()
     try:
         env = server_child_environment(os.environ, endpoint.environment(sso.profile_name), sso.region)
         return run_child(command, env)

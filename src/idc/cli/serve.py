@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from idc.cli.completion import complete_profiles
+from idc.cli.tls import tls_options
 
 TOKEN_ENV = "IDC_CREDENTIALS_TOKEN"
 
@@ -28,7 +29,8 @@ TOKEN_ENV = "IDC_CREDENTIALS_TOKEN"
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port (default: a random free one).")
-def serve(profiles: tuple[str, ...], host: str, port: int) -> int:
+@tls_options
+def serve(profiles: tuple[str, ...], host: str, port: int, verify: bool | str | None) -> int:
     """Serve role credentials to SDKs that refresh them (the container credentials endpoint).
 
     Prints the export lines to use: an SDK (boto3, the AWS CLI, Go, JS, Java...) with
@@ -36,12 +38,15 @@ def serve(profiles: tuple[str, ...], host: str, port: int) -> int:
     here and fresh ones before they expire, for as long as your SSO session lasts. The token is
     random (256 bits) unless IDC_CREDENTIALS_TOKEN sets it (for docker compose); requests without it
     get 403. When the SSO session ends, SDKs get an error naming `idc login --profile P`; after that
-    login the server answers again by itself. Ctrl-C stops it.
+    login the server answers again by itself. Every refresh (the SSO token's and the role
+    credentials') honours --ca-bundle / --no-verify-ssl, else AWS_CA_BUNDLE and the profile's ca_bundle.
+    Ctrl-C stops it.
 
     \b
     Examples:
       idc serve --profile AdministratorAccess
       idc serve --profile dev --profile prod --port 9911
+      idc serve --profile dev --ca-bundle corp-ca.pem   # behind a TLS-inspecting proxy
       IDC_CREDENTIALS_TOKEN=... idc serve --profile dev --host 0.0.0.0   # containers; see README
 
     \b
@@ -60,7 +65,7 @@ def serve(profiles: tuple[str, ...], host: str, port: int) -> int:
             err=True,
         )
     try:
-        endpoint = CredentialsServer(profiles, token=token, host=host, port=port)
+        endpoint = CredentialsServer(profiles, token=token, host=host, port=port, verify=verify)
     except OSError as error:
         raise click.UsageError(f"cannot listen on {host}:{port} ({error.strerror})") from None
     for name in profiles:

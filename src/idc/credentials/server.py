@@ -54,8 +54,12 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def full_path_fetch(environ: Mapping[str, str] | None = None) -> Fetch:
-    """The default :data:`Fetch`: the role cache, else ``get_role_credentials`` (imports botocore)."""
+def full_path_fetch(environ: Mapping[str, str] | None = None, *, verify: bool | str | None = None) -> Fetch:
+    """The default :data:`Fetch`: the role cache, else ``get_role_credentials`` (imports botocore).
+
+    ``verify`` (:data:`idc.aws.tls.Verify`: ``--ca-bundle`` / ``--no-verify-ssl``) is the trust of every
+    call a fetch makes: the token refresh (CreateToken) and GetRoleCredentials alike.
+    """
     env = os.environ if environ is None else environ
 
     def fetch(profile: str) -> CachedCredentials:
@@ -70,7 +74,9 @@ def full_path_fetch(environ: Mapping[str, str] | None = None) -> Fetch:
         locations = Locations.from_environ()
         sso = load_config(locations).resolve_sso(profile)
         role = get_role_credentials(
-            sso, locations=locations, client_factory=BotocoreClientFactory(profile=sso.profile_name)
+            sso,
+            locations=locations,
+            client_factory=BotocoreClientFactory(profile=sso.profile_name, verify=verify),
         )
         return CachedCredentials(
             role.access_key_id, role.secret_access_key, role.session_token, role.expiration, sso.region
@@ -149,7 +155,11 @@ def _host_allowed(host: str) -> bool:
 
 
 class CredentialsServer:
-    """The endpoint on ``host``:``port`` (0: a random port), serving ``profiles`` with ``token``."""
+    """The endpoint on ``host``:``port`` (0: a random port), serving ``profiles`` with ``token``.
+
+    ``verify`` is the TLS trust of its calls to AWS (see :func:`full_path_fetch`); ``fetch`` replaces
+    them altogether.
+    """
 
     def __init__(
         self,
@@ -159,9 +169,10 @@ class CredentialsServer:
         host: str = "127.0.0.1",
         port: int = 0,
         fetch: Fetch | None = None,
+        verify: bool | str | None = None,
     ) -> None:
         self.token = token or new_token()
-        fetcher = fetch or full_path_fetch()
+        fetcher = fetch or full_path_fetch(verify=verify)
         self.sources = {name: ProfileSource(name, fetcher) for name in profiles}
         self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
         self._httpd.daemon_threads = True

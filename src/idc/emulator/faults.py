@@ -30,6 +30,8 @@ OIDC_OPERATIONS = ("RegisterClient", "StartDeviceAuthorization", "CreateToken")
 PORTAL_OPERATIONS = ("ListAccounts", "ListAccountRoles", "GetRoleCredentials", "Logout")
 STS_OPERATIONS = ("GetCallerIdentity",)
 OPERATIONS = OIDC_OPERATIONS + PORTAL_OPERATIONS + STS_OPERATIONS
+FEDERATION_OPERATIONS = ("getSigninToken", "login")
+"""The federation endpoint's actions (``Action=...``): counted in the stats; faults do not apply to them."""
 _SPEC_KEYS = {"operation", "status", "retry_after", "count", "latency_ms", "tps_limit", "error", "message"}
 
 
@@ -178,6 +180,11 @@ class FaultInjector:
             self._calls.clear()
 
     # --- per request -----------------------------------------------------------------------------------
+    def count(self, operation: str) -> None:
+        """Count a call that no fault applies to (:data:`FEDERATION_OPERATIONS`)."""
+        with self._lock:
+            self._calls[operation] += 1
+
     def on_call(self, operation: str) -> tuple[float, e.ServiceException | None]:
         """Count the call; return (seconds of latency to add, the error to answer or None)."""
         with self._lock:

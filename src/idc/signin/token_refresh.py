@@ -22,7 +22,8 @@ mandatory 10 minutes before ``expiresAt``, at most one attempt per 60 seconds. W
   (``idc.storage.token_cache.save_refreshed_token``) and is handed out now with one warning, as role
   credentials that cannot be cached are. Ctrl-C and ``kill`` during the refresh wait until the new
   token is saved (:mod:`idc.signin.interrupts`); only SIGKILL between CreateToken's answer and the
-  save can still lose it.
+  save can still lose it. A keychain session's refreshed token never goes to a file: when the keychain
+  refuses it, it serves this run and a warning names the login (``idc.storage.token_store``).
 
 With ``auto_login`` a missing or dead token starts the sign-in (``idc.signin.login.ensure_logged_in``, single
 flight: twenty processes make one authorisation), its messages on stderr.
@@ -309,7 +310,14 @@ def _refresh_single_flight(
             return current
         store = token_store_for(locations, sso)
         if store.storage != FILE:  # the keychain: no shared cache to fall back from
-            store.save_token(key, fresh)
+            try:
+                store.save_token(key, fresh)
+            except KeychainUnavailable as refused:  # locked or gone since the read: this run only
+                from idc.storage.token_store import refreshed_token_not_kept
+
+                out.write(f"idc: warning: {refreshed_token_not_kept(refused, login_command(sso))}\n")
+                out.flush()
+                return fresh
             log.debug("token refreshed; expires %s", format_timestamp(fresh.expires_at))
             return fresh
         try:

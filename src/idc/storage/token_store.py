@@ -11,6 +11,16 @@ standard library only).
 Keychain items (service ``idc``): ``sso-token:<token cache key>`` holds the token's cache JSON plus
 ``savedAt`` (epoch seconds, what a file's mtime tells for the file store);
 ``sso-registration:<registration cache key>`` holds the registration's cache JSON.
+
+A refreshed token that the keychain refuses (locked, or its daemon gone, since the token was read) is
+not written anywhere else. The user chose the keychain to keep the refresh token off the disk; the file
+store's fallback (a 0600 pending file, :mod:`idc.storage.token_cache`) would put it there in plain
+text, and for as long as the keychain stays locked, which a warning printed after the fact cannot undo.
+The refreshed token serves the run that got it (its role credentials are cached as usual), and one
+warning line (:func:`refreshed_token_not_kept`) says that the session will need ``idc login`` and why:
+CreateToken rotated the refresh token, so the one the keychain still holds is spent, and presenting it
+again makes Identity Center treat it as a replay and end the session. Losing a session that way costs a
+sign-in; leaking a refresh token costs the session's whole lifetime (up to 90 days) of access.
 """
 
 from __future__ import annotations
@@ -48,6 +58,16 @@ class TokenStore(Protocol):
     def load_registration(self, key: str) -> ClientRegistration | None: ...
     def save_registration(self, key: str, registration: ClientRegistration) -> None: ...
     def delete_registration(self, key: str) -> bool: ...
+
+
+def refreshed_token_not_kept(refused: CacheError, login_command: str) -> str:
+    """The one warning line when the keychain refused a refreshed token (see the module docstring);
+    ``refused``'s message says what happened to the keychain (its hint, how to unlock it, is left out:
+    unlocking it now does not bring the token back)."""
+    return (
+        f"{refused.message} The refreshed SSO token serves this run only: Identity Center replaced "
+        f"the refresh token the keychain holds, so the session will need `{login_command}`."
+    )
 
 
 def storage_of(subject: object) -> str:

@@ -3,7 +3,8 @@
 
 ``/federation`` (GET or form POST, as AWS accepts both): ``Action=getSigninToken`` answers JSON,
 ``Action=login`` starts a console session (a cookie) and redirects to ``/console``, which shows the
-account, role, user and destination; ``/console/signout`` ends the console session.
+account, role, user and destination; ``/console/signout`` ends the console session. Each
+``getSigninToken`` and ``login`` call is counted in the admin ``stats`` under that name.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from idc.emulator.faults import FEDERATION_OPERATIONS
 from idc.emulator.federation_service import FederationError, FederationService
 from idc.emulator.web.csrf import clear_cookie, cookie, set_cookie
 
@@ -37,6 +39,7 @@ _HEADERS = {
 
 class ConsolePages:
     def __init__(self, engine: IdentityCenter) -> None:
+        self.faults = engine.faults
         self.federation = FederationService(engine)
         self.templates = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
@@ -59,6 +62,8 @@ class ConsolePages:
                 return JSONResponse({"message": "request too large"}, status_code=413)
             params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         action = params.get("Action", "")
+        if action in FEDERATION_OPERATIONS:  # refused ones too, as the other operations' counts
+            self.faults.count(action)
         try:
             if action == "getSigninToken":
                 return JSONResponse(self.federation.get_signin_token(params), headers=_HEADERS)
