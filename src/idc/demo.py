@@ -338,7 +338,7 @@ class _Story:
 
     def configure(self) -> str:
         from idc.configure import Answers, ScriptedPrompter, configure_sso
-        from idc.signin.login import SignInOptions
+        from idc.signin.subject import SignInOptions
 
         steps = self.steps
         steps.start("Configure a profile and approve in the browser", "idc configure sso")

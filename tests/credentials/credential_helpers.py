@@ -86,7 +86,8 @@ def sign_in(emulator, aws_home, *, device_code: bool = False):
     """A real sign-in against the emulator (H4's login, H2's page approver walking the pages)."""
     from idc.aws.clients import BotocoreClientFactory
     from idc.emulator.page_approver import PageApprover, user_code_in
-    from idc.signin.login import SsoSessionTarget, login
+    from idc.signin.login import login
+    from idc.signin.subject import SsoSessionTarget
     from idc.storage.locations import Locations
 
     terminal = io.StringIO()
