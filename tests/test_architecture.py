@@ -59,6 +59,9 @@ STDLIB_ONLY = {"storage", "errors", "debug_log", "__main__", "entry"}
 INNER: dict[str, set[str]] = {
     # The services see the engine through idc.emulator.center.Center; the engine imports them.
     "idc.emulator.oidc_service": {"idc.emulator.engine"},
+    "idc.emulator.oidc_clients": {"idc.emulator.engine"},
+    "idc.emulator.user_code_guesses": {"idc.emulator.engine"},
+    "idc.emulator.device_requests": {"idc.emulator.engine"},
     "idc.emulator.portal_service": {"idc.emulator.engine"},
     "idc.emulator.sts_service": {"idc.emulator.engine"},
     "idc.emulator.federation_service": {"idc.emulator.engine"},
