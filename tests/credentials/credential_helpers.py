@@ -143,7 +143,7 @@ def browser_script(tmp_path: Path) -> tuple[Path, Path]:
     script.write_text(
         "#!/bin/sh\n"
         f'echo "$1" >> "{launches}"\n'
-        f'exec "{sys.executable}" -m idc.emulator.page_approver --detach "$1"\n'
+        f'exec "{sys.executable}" -m idc.emulator.page_approver_cli --detach "$1"\n'
     )
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     return script, launches

@@ -54,7 +54,7 @@ def test_idc_demo_runs_the_whole_story_and_leaves_home_alone(aws_home: Any, tmp_
 
 def test_demo_browser_opens_the_system_browser(aws_home: Any) -> None:
     """``--browser`` hands the approval URLs to the user's browser: here BROWSER, a page-walking user."""
-    walker = f"{sys.executable} -m idc.emulator.page_approver --detach"
+    walker = f"{sys.executable} -m idc.emulator.page_approver_cli --detach"
     env = child_env(aws_home.env, {"BROWSER": walker})
     done = subprocess.run(
         [command("idc"), "demo", "--browser"],
