@@ -170,7 +170,10 @@ def _checked(path: str, source: str, tmp_path: Path) -> list[str]:
             id="storage-lazy-import-of-signin",
         ),
         pytest.param(
-            "idc/demo.py", "from idc.cli.whoami import whoami\n", "demo -> cli", id="demo-reaches-into-cli"
+            "idc/demo/story.py",
+            "from idc.cli.whoami import whoami\n",
+            "demo -> cli",
+            id="demo-reaches-into-cli",
         ),
         pytest.param(
             "idc/emulator/portal_service.py",
