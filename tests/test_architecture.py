@@ -204,3 +204,42 @@ def test_a_crossing_is_reported(path: str, source: str, expected: str, tmp_path:
 
 def test_an_allowed_arrow_is_not_reported(tmp_path: Path) -> None:
     assert _checked("idc/configure/wizard.py", "from idc.accounts import portal\nimport re\n", tmp_path) == []
+
+
+#: ARCHITECTURE.md: "Modules stay small (a few hundred lines, none over ~500 unless one thing is long and
+#: its docstring says so)". A longer module must say why in its docstring, with the words "long because".
+MAX_MODULE_LINES = 500
+
+
+def too_long(src: Path) -> list[str]:
+    """The modules over :data:`MAX_MODULE_LINES` lines whose docstring does not say why they are long."""
+    found = []
+    for path in sorted((src / "idc").rglob("*.py")):
+        source = path.read_text()
+        lines = len(source.splitlines())
+        if lines <= MAX_MODULE_LINES:
+            continue
+        docstring = ast.get_docstring(ast.parse(source)) or ""
+        if "long because" not in " ".join(docstring.split()):
+            found.append(f"{module_name(path, src)}: {lines} lines; split it, or say why in its docstring")
+    return found
+
+
+def test_no_module_is_long_without_saying_why() -> None:
+    assert too_long(SRC) == []
+
+
+@pytest.mark.parametrize(
+    ("docstring", "reported"),
+    [
+        pytest.param("Many things.", True, id="long-and-silent"),
+        pytest.param("One table of vectors.\n\nIt is long because the\nvectors are.", False, id="says-why"),
+    ],
+)
+def test_a_long_module_must_say_why(docstring: str, reported: bool, tmp_path: Path) -> None:
+    file = tmp_path / "src" / "idc" / "storage" / "vectors.py"
+    file.parent.mkdir(parents=True)
+    file.write_text(f'"""{docstring}"""\n' + "x = 1\n" * MAX_MODULE_LINES)
+    assert bool(too_long(tmp_path / "src")) == reported
+    (file.parent / "short.py").write_text('"""Short."""\n' + "x = 1\n" * (MAX_MODULE_LINES - 1))
+    assert bool(too_long(tmp_path / "src")) == reported  # a module of exactly 500 lines is fine
