@@ -126,7 +126,8 @@ def sign_in(emulator: object, session: str | None, scopes: tuple[str, ...], stor
     """A real device-code sign-in of the demo user (idc.signin.login + the emulator's page approver)."""
     from idc.aws.clients import BotocoreClientFactory
     from idc.emulator.page_approver import PageApprover, user_code_in
-    from idc.signin.login import SsoSessionTarget, login
+    from idc.signin.login import login
+    from idc.signin.subject import SsoSessionTarget
     from idc.storage.locations import Locations
 
     # The person compares the code on the page with the one idc printed (AWS's URL no longer carries it).

@@ -113,7 +113,8 @@ def sign_in(emulator: Emulator, env: dict[str, str]) -> None:
     os.environ.update(env)
     from idc.aws.clients import BotocoreClientFactory
     from idc.emulator.page_approver import PageApprover
-    from idc.signin.login import SsoSessionTarget, login
+    from idc.signin.login import login
+    from idc.signin.subject import SsoSessionTarget
     from idc.storage.locations import Locations
     from idc.storage.token_cache import save_token, token_cache_key
 

@@ -54,7 +54,8 @@ def sign_in(emulator: Any, aws_home: Any, monkeypatch: pytest.MonkeyPatch) -> Si
     """Write an ``[sso-session org]`` config for ``emulator`` and sign in through its pages."""
     from idc.aws.clients import BotocoreClientFactory
     from idc.emulator.page_approver import PageApprover
-    from idc.signin.login import SsoSessionTarget, login
+    from idc.signin.login import login
+    from idc.signin.subject import SsoSessionTarget
 
     for name, value in emulator.env.items():
         monkeypatch.setenv(name, value)

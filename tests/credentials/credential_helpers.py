@@ -86,7 +86,8 @@ def sign_in(emulator, aws_home, *, device_code: bool = False):
     """A real sign-in against the emulator (H4's login, H2's page approver walking the pages)."""
     from idc.aws.clients import BotocoreClientFactory
     from idc.emulator.page_approver import PageApprover, user_code_in
-    from idc.signin.login import SsoSessionTarget, login
+    from idc.signin.login import login
+    from idc.signin.subject import SsoSessionTarget
     from idc.storage.locations import Locations
 
     terminal = io.StringIO()
@@ -142,7 +143,7 @@ def browser_script(tmp_path: Path) -> tuple[Path, Path]:
     script.write_text(
         "#!/bin/sh\n"
         f'echo "$1" >> "{launches}"\n'
-        f'exec "{sys.executable}" -m idc.emulator.page_approver --detach "$1"\n'
+        f'exec "{sys.executable}" -m idc.emulator.page_approver_cli --detach "$1"\n'
     )
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     return script, launches

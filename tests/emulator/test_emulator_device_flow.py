@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from emulator_clients import DEVICE_GRANT, Clients, make_clients
 
-from idc.emulator.oidc_service import WRONG_GUESSES_PER_AUTHORIZATION, WRONG_USER_CODE_LIMIT
 from idc.emulator.service_errors import TooManyAttempts
+from idc.emulator.user_code_guesses import WRONG_GUESSES_PER_AUTHORIZATION, WRONG_USER_CODE_LIMIT
 
 
 def _start(aws: Clients, scopes: list[str] | None = None) -> tuple[dict, dict]:

@@ -13,7 +13,8 @@ import pytest
 from emulator_clients import DEVICE_GRANT
 from page_flows import CallbackListener, pkce_request, poll_token, start_device
 
-from idc.emulator.page_approver import PageApprover, PageWalkError, main
+from idc.emulator.page_approver import PageApprover, PageWalkError
+from idc.emulator.page_approver_cli import main
 
 
 def test_device_flow_approved_by_walking_the_pages(emulator: Any) -> None:
@@ -136,7 +137,7 @@ def test_command_line_failure_exits_nonzero_with_one_line(emulator: Any) -> None
         [
             sys.executable,
             "-m",
-            "idc.emulator.page_approver",
+            "idc.emulator.page_approver_cli",
             "--deny",
             auth["verificationUri"] + "?user_code=A",
         ],
@@ -161,7 +162,7 @@ def test_command_line_detach_returns_at_once_and_approves_in_the_background(
         [
             sys.executable,
             "-m",
-            "idc.emulator.page_approver",
+            "idc.emulator.page_approver_cli",
             "--detach",
             "--log",
             str(log),

@@ -16,7 +16,7 @@ import pytest
 
 from idc.aws.clients import BotocoreClientFactory
 from idc.emulator.page_approver import PageApprover, user_code_in
-from idc.signin.login import SsoSessionTarget
+from idc.signin.subject import SsoSessionTarget
 from idc.storage.locations import Locations
 
 SESSION = "dev"

@@ -8,7 +8,8 @@ import threading
 import pytest
 
 from idc.errors import LockTimeout
-from idc.signin.login import SignInOptions, ensure_logged_in, login
+from idc.signin.login import ensure_logged_in, login
+from idc.signin.subject import SignInOptions
 from idc.storage.locking import ProcessLock, lock_path_for
 from idc.storage.token_cache import token_cache_key
 

@@ -45,7 +45,7 @@ def _browser(world: SignInWorld, *, record: bool = True) -> Path:
     script.write_text(
         "#!/bin/sh\n"
         + (f"tr '\\0' ' ' < /proc/$$/cmdline >> {log}; echo >> {log}\n" if record else "")
-        + f"exec {sys.executable} -m idc.emulator.page_approver --detach "
+        + f"exec {sys.executable} -m idc.emulator.page_approver_cli --detach "
         + f'--user-code-from {_terminal(world)} "$1"\n'
     )
     script.chmod(0o755)
@@ -334,7 +334,7 @@ def test_denied_login_exits_5(world: SignInWorld) -> None:
     world.write_config(session_config(world.emulator.start_url, world.emulator.region))
     script = world.home.home.parent / "deny-browser"
     script.write_text(
-        f'#!/bin/sh\nexec {sys.executable} -m idc.emulator.page_approver --deny --detach "$1"\n'
+        f'#!/bin/sh\nexec {sys.executable} -m idc.emulator.page_approver_cli --deny --detach "$1"\n'
     )
     script.chmod(0o755)
     started = time.monotonic()

@@ -21,8 +21,8 @@ from story.helpers import child_env, command
 
 pytestmark = pytest.mark.timeout(120)
 
-APPROVER = {"BROWSER": f"{sys.executable} -m idc.emulator.page_approver --detach"}
-DENIER = {"BROWSER": f"{sys.executable} -m idc.emulator.page_approver --detach --deny"}
+APPROVER = {"BROWSER": f"{sys.executable} -m idc.emulator.page_approver_cli --detach"}
+DENIER = {"BROWSER": f"{sys.executable} -m idc.emulator.page_approver_cli --detach --deny"}
 
 
 def idc_device(args: list[str], env: dict[str, str], terminal: Path) -> subprocess.CompletedProcess[str]:

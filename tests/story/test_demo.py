@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from idc.demo import DemoFailed, run_demo
+from idc.demo.story import run_demo
+from idc.demo.transcript import DemoFailed
 from idc.emulator.page_approver import PageApprover
 from idc.errors import ExitStatus
 from story.helpers import child_env, command
@@ -54,7 +55,7 @@ def test_idc_demo_runs_the_whole_story_and_leaves_home_alone(aws_home: Any, tmp_
 
 def test_demo_browser_opens_the_system_browser(aws_home: Any) -> None:
     """``--browser`` hands the approval URLs to the user's browser: here BROWSER, a page-walking user."""
-    walker = f"{sys.executable} -m idc.emulator.page_approver --detach"
+    walker = f"{sys.executable} -m idc.emulator.page_approver_cli --detach"
     env = child_env(aws_home.env, {"BROWSER": walker})
     done = subprocess.run(
         [command("idc"), "demo", "--browser"],
@@ -124,7 +125,8 @@ def test_sigterm_removes_the_throwaway_home(aws_home: Any, tmp_path: Path) -> No
 def test_a_sigterm_whose_exit_a_finalizer_swallowed_still_ends_the_demo() -> None:
     # Python runs a signal handler wherever the main thread is; inside a __del__ its SystemExit is
     # printed and dropped. The demo remembers the signal: the next step, or the end, exits with it.
-    from idc.demo import DemoReport, _Signals, _Steps
+    from idc.demo.sandbox import Signals
+    from idc.demo.transcript import DemoReport, Steps
 
     class Finalized:
         def __del__(self) -> None:
@@ -134,8 +136,8 @@ def test_a_sigterm_whose_exit_a_finalizer_swallowed_still_ends_the_demo() -> Non
             except SystemExit:
                 pass  # what the interpreter does with an exception in a finalizer
 
-    with pytest.raises(SystemExit) as ended, _Signals() as signals:
-        steps = _Steps(io.StringIO(), 2, DemoReport(), signals.check)
+    with pytest.raises(SystemExit) as ended, Signals() as signals:
+        steps = Steps(io.StringIO(), 2, DemoReport(), signals.check)
         steps.start("first")
         Finalized()
         steps.start("second")  # never starts

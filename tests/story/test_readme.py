@@ -44,7 +44,7 @@ def test_the_configure_transcript_is_what_idc_prints(aws_home, emulator) -> None
     block = re.findall(r"```\n(.*?)```", section, flags=re.S)[0].splitlines()
     assert block[0] == "$ idc configure sso"
     answers = dict(line.rsplit(": ", 1) for line in block if "]: " in line or "(Recommended): " in line)
-    approver = {"BROWSER": f"{sys.executable} -m idc.emulator.page_approver --detach"}
+    approver = {"BROWSER": f"{sys.executable} -m idc.emulator.page_approver_cli --detach"}
     done = idc(
         [
             "configure", "sso",
@@ -79,7 +79,7 @@ def test_the_local_identity_center_section_runs_as_written(tmp_path) -> None:
     assert server_block.startswith("$ idc emulator --port 8900\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "IDC_"))}
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    env["BROWSER"] = f"{sys.executable} -m idc.emulator.page_approver --detach"  # the user: demo / demo
+    env["BROWSER"] = f"{sys.executable} -m idc.emulator.page_approver_cli --detach"  # the user: demo / demo
     server = subprocess.Popen(
         [sys.executable, "-m", "idc", "emulator", "--port", "0"],  # 8900 may be taken on a shared machine
         stdout=subprocess.PIPE,

@@ -29,7 +29,7 @@ def approving_browser(directory: Path, ca_file: str, *, user_code_from: Path | N
     code = f' --user-code-from "{user_code_from}"' if user_code_from else ""
     script.write_text(
         f'#!/bin/sh\nSSL_CERT_FILE="{ca_file}" '
-        f'exec {sys.executable} -m idc.emulator.page_approver --detach{code} "$1"\n'
+        f'exec {sys.executable} -m idc.emulator.page_approver_cli --detach{code} "$1"\n'
     )
     script.chmod(0o755)
     return str(script)

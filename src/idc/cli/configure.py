@@ -19,7 +19,7 @@ from idc.configure import (
     configure_sso,
     configure_sso_session,
 )
-from idc.signin.login import SignInOptions
+from idc.signin.subject import SignInOptions
 from idc.storage.locations import Locations
 
 

@@ -25,7 +25,7 @@ def demo(browser: bool, keep_home: bool) -> None:
       idc demo
       idc demo --browser
     """
-    from idc.demo import run_demo
+    from idc.demo.story import run_demo
 
     report = run_demo(browser=browser, keep_home=keep_home)
     click.echo(f"\nAll {len(report.steps)} steps worked in {report.seconds:.1f} s.")

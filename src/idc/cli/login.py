@@ -12,7 +12,7 @@ from idc.cli.tls import tls_options
 from idc.storage.locations import Locations
 
 if TYPE_CHECKING:
-    from idc.signin.login import SignInSubject
+    from idc.signin.subject import SignInSubject
 
 
 def _target(profile: str | None, sso_session: str | None, locations: Locations) -> SignInSubject:

@@ -20,8 +20,9 @@ and edits physical lines:
 
 Line endings (LF, CRLF, CR), a missing final newline, comments, nested ``s3 =`` blocks, ``[services]``
 and ``[sso-session]`` sections all survive. Names and values with line breaks are refused without
-echoing the value (it may be a secret pasted in the wrong place). After each change the new text is
-parsed again and must read back, through botocore's rules, with exactly the values that were set.
+echoing the value (:mod:`idc.config.section_syntax`: it may be a secret pasted in the wrong place).
+After each change the new text is parsed again and must read back, through botocore's rules, with
+exactly the values that were set.
 """
 
 from __future__ import annotations
@@ -31,77 +32,24 @@ import sys
 import time
 
 from idc.config import ini
+from idc.config.section_syntax import (
+    BREAKS,
+    check_key,
+    check_name,
+    check_value,
+    classify,
+    section_header,
+    section_key,
+)
 from idc.errors import ConfigError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-KINDS = ("profile", "sso-session", "services", "default")
-_BREAKS = frozenset("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
-_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-.")
-_NAME_FORBIDDEN = frozenset("[]\"'\\#;=:") | _BREAKS
-
 
 def _fail(message: str, hint: str | None = None) -> ConfigError:
     return ConfigError(message, hint=hint)
-
-
-def check_value(key: str, value: str) -> None:
-    """Refuse a value that would not survive as one line; the message never repeats the value."""
-    if any(ch in _BREAKS for ch in value):
-        raise _fail(
-            f"The value for {key} contains a line break; config values must be a single line.",
-            "Enter the value again without line breaks.",
-        )
-    if any(ord(ch) < 32 and ch != "\t" for ch in value) or "\x7f" in value:
-        raise _fail(
-            f"The value for {key} contains control characters.", "Enter the value again as plain text."
-        )
-
-
-def check_key(key: str) -> None:
-    if not key or not set(key) <= _KEY_CHARS:
-        raise _fail(
-            f"{_describe(key)} is not a valid config key (lower-case letters, digits, '_', '-' and '.').",
-        )
-
-
-def check_name(kind: str, name: str) -> None:
-    """Profile, sso-session and services names: one line, no brackets, quotes or comment starts."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown section kind {kind!r}")
-    what = {"sso-session": "SSO session", "services": "services"}.get(kind, "profile")
-    if (
-        not name
-        or name != name.strip()
-        or any(ch in _NAME_FORBIDDEN or ord(ch) < 32 or ch == "\x7f" for ch in name)
-        or (kind != "default" and _classify(_header_text(kind, name)) != _section_key(kind, name))
-    ):
-        raise _fail(
-            f"The {what} name {_describe(name)} cannot be written to the config file "
-            "(no line breaks, brackets, quotes, '#', ';', '=', ':' or surrounding spaces).",
-            f"Choose another {what} name.",
-        )
-
-
-def _describe(text: str) -> str:
-    if any(ch in _BREAKS or ord(ch) < 32 for ch in text):
-        return "given"  # never echo what may be a secret pasted in the wrong place
-    return f'"{text}"'
-
-
-def _header_text(kind: str, name: str) -> str:
-    if kind == "default" or (kind == "profile" and name == "default"):
-        return "default"
-    shown = f'"{name}"' if any(ch.isspace() for ch in name) else name
-    return f"{kind} {shown}"
-
-
-def section_header(kind: str, name: str) -> str:
-    """``[profile NAME]`` (``[default]`` for the default profile; quoted when NAME has spaces)."""
-    check_name(kind, name)
-    return f"[{_header_text(kind, name)}]"
 
 
 def _lock_current_file(target: str, timeout: float, shown: str) -> int | None:
@@ -142,23 +90,6 @@ def _lock_current_file(target: str, timeout: float, shown: str) -> int | None:
         except FileNotFoundError:
             pass
         os.close(fd)  # replaced while we waited: lock the file that is there now
-
-
-def _section_key(kind: str, name: str) -> tuple[str, str]:
-    if kind == "default":
-        return ("profile", "default")
-    return (kind, name)
-
-
-def _classify(header: str) -> tuple[str, str] | None:
-    """Which (kind, name) botocore files a raw section name under (``build_profile_map``)."""
-    if header == "default":
-        return ("profile", "default")
-    for prefix in ("profile", "sso-session", "services"):
-        if header.startswith(prefix):
-            name = ini.profile_section_name(header, prefix)
-            return (prefix, name) if name is not None else None
-    return None
 
 
 class _Section:
@@ -213,11 +144,11 @@ class ConfigEditor:
         return "\n"
 
     def has_section(self, kind: str, name: str) -> bool:
-        return _section_key(kind, name) in self._effective
+        return section_key(kind, name) in self._effective
 
     def section_values(self, kind: str, name: str) -> dict[str, str] | None:
         """The single-line values of the section botocore uses, or None when there is none."""
-        section = self._effective.get(_section_key(kind, name))
+        section = self._effective.get(section_key(kind, name))
         if section is None:
             return None
         values = ini.parse("".join(self._lines)).get(section.header_name, {})  # botocore's view
@@ -236,7 +167,7 @@ class ConfigEditor:
                 check_value(key, value)
         saved = list(self._lines)
         try:
-            section = self._effective.get(_section_key(kind, name))
+            section = self._effective.get(section_key(kind, name))
             if section is None:
                 self._append_section(kind, name, {k: v for k, v in values.items() if v is not None})
             else:
@@ -251,7 +182,7 @@ class ConfigEditor:
         older one starting with ``# {marker}`` goes); ``text`` None removes it. No-op without section."""
         if kind == "default":
             name = "default"
-        section = self._effective.get(_section_key(kind, name))
+        section = self._effective.get(section_key(kind, name))
         if section is None:
             return
         following = [s.start for s in self._sections if s.start > section.start]
@@ -271,8 +202,8 @@ class ConfigEditor:
         """Remove every section botocore reads as this profile/session; False when there was none."""
         if kind == "default":
             name = "default"
-        key = _section_key(kind, name)
-        doomed = [s for s in self._sections if _classify(s.header_name) == key]
+        key = section_key(kind, name)
+        doomed = [s for s in self._sections if classify(s.header_name) == key]
         saved = list(self._lines)
         try:
             for section in reversed(doomed):  # bottom up: earlier line numbers stay valid
@@ -290,7 +221,7 @@ class ConfigEditor:
         Without such a block, the block is appended at the end of the file. ``text`` uses ``\\n``
         line endings; they are written in the file's style.
         """
-        if any(ch in _BREAKS for ch in marker) or not marker.strip():
+        if any(ch in BREAKS for ch in marker) or not marker.strip():
             raise ValueError("a block marker is one non-empty line")
         begin_text, end_text = f"# BEGIN {marker}", f"# END {marker}"
         newline = self.newline()
@@ -400,7 +331,7 @@ class ConfigEditor:
         self._sections = sections
         self._effective: dict[tuple[str, str], _Section] = {}
         for section in sections:  # a later section of the same name wins, as in botocore
-            key = _classify(section.header_name)
+            key = classify(section.header_name)
             if key is not None:
                 self._effective[key] = section
 

@@ -28,14 +28,14 @@ OUTPUT_FORMATS = ("json", "text", "table", "yaml", "yaml-stream")
 
 
 def check_session_name(value: str) -> str:
-    from idc.config.editor import check_name
+    from idc.config.section_syntax import check_name
 
     check_name("sso-session", value)
     return value
 
 
 def check_profile_name(value: str) -> str:
-    from idc.config.editor import check_name
+    from idc.config.section_syntax import check_name
 
     check_name("profile", value)
     return value

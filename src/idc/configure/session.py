@@ -34,7 +34,7 @@ from idc.errors import (
 from idc.storage.locations import Locations
 
 if TYPE_CHECKING:
-    from idc.signin.login import SignInOptions, SsoSessionTarget
+    from idc.signin.subject import SignInOptions, SsoSessionTarget
     from idc.storage.token_cache import SsoToken
 
 log = logging.getLogger(__name__)
@@ -156,7 +156,7 @@ def ask_session(
 
 
 def sign_in_target(session: SessionAnswers) -> SsoSessionTarget:
-    from idc.signin.login import SsoSessionTarget
+    from idc.signin.subject import SsoSessionTarget
 
     return SsoSessionTarget(
         session_name=session.name,
@@ -303,7 +303,8 @@ class Signer:
 
     def _sign_in(self) -> SsoToken:
         """Sign in (``idc.signin.login``): the AWS CLI's messages go to ``out``; failures name configure."""
-        from idc.signin.login import login, login_command
+        from idc.signin.login import login
+        from idc.signin.subject import login_command
 
         target = sign_in_target(self._session)
         options = self._options

@@ -38,7 +38,7 @@ from idc.errors import ConfigError, LoginRequired, shell_word
 from idc.storage.locations import Locations
 
 if TYPE_CHECKING:
-    from idc.signin.login import SignInOptions
+    from idc.signin.subject import SignInOptions
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def configure_sso(
     prompter's). A failed sign-in names this configure command, to run again. ``credential_command``
     runs ``idc credentials`` in a keychain session's profiles (:mod:`idc.credentials.invocation`).
     """
-    from idc.signin.login import SignInOptions
+    from idc.signin.subject import SignInOptions
 
     check_answers(answers)
     ensure_writable(locations.config_file)
@@ -219,7 +219,7 @@ def configure_sso_session(
     is written for it. A cached token still valid for the same start URL, region and scopes is that
     proof already (unless ``force_login``).
     """
-    from idc.signin.login import SignInOptions
+    from idc.signin.subject import SignInOptions
 
     check_answers(answers)
     ensure_writable(locations.config_file)

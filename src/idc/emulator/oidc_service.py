@@ -14,66 +14,47 @@
   rotate on every use, and a reused refresh token revokes its whole family (OAuth 2.0 Security BCP
   section 4.14.2). Everything dies with the sign-in session.
 
-One module of about 500 lines because it is one thing: the three grants share the client registry, the
-token table and one issue path (:meth:`OidcService._issue`); split, each part would reach into the others.
-What it needs from the Identity Center comes through :class:`idc.emulator.center.Center`.
+The three grants share the token table and one issue path (:meth:`OidcService._issue`), so they stay
+together; beside them, the client registry (:mod:`idc.emulator.oidc_clients`), the limiter of wrong
+user codes (:mod:`idc.emulator.user_code_guesses`) and the ``request_uri`` lookup
+(:mod:`idc.emulator.device_requests`). What it needs from the Identity Center comes through
+:class:`idc.emulator.center.Center`.
 """
 
 from __future__ import annotations
 
-import hmac
 import json
-import re
 import secrets
-import threading
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from idc.emulator import request_fields as fields
-from idc.emulator.redirect_uris import (
-    redirect_matches,
-    registrable_redirect,
-    valid_challenge,
-    verifier_matches,
-    with_params,
-)
+from idc.emulator.device_requests import new_request_uri, user_code_of
+from idc.emulator.oidc_clients import DEVICE_GRANT, GRANT_TYPES, Client, ClientRegistry
+from idc.emulator.redirect_uris import redirect_matches, valid_challenge, verifier_matches, with_params
 from idc.emulator.service_errors import (
     AccessDenied,
     AuthorizationPending,
     AuthorizeError,
     ExpiredToken,
-    InvalidClient,
-    InvalidClientMetadata,
     InvalidGrant,
-    InvalidRedirectUri,
     InvalidRequest,
-    InvalidScope,
     PageError,
     ServiceException,
     SlowDown,
-    TooManyAttempts,
     UnauthorizedClient,
     UnsupportedGrantType,
 )
 from idc.emulator.state_store import digest
+from idc.emulator.user_code_guesses import WrongUserCodes
 
 if TYPE_CHECKING:
     from idc.emulator.center import Center
 
-DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
-GRANT_TYPES = frozenset({DEVICE_GRANT, "authorization_code", "refresh_token"})
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"  # RFC 8628 section 6.1: no vowels, no look-alikes
-WRONG_USER_CODE_LIMIT = 10
-"""Wrong user codes one guesser (a signed-in browser session) may enter per device-code lifetime."""
-WRONG_GUESSES_PER_AUTHORIZATION = 50
-"""Wrong user codes, from anyone, after which a pending authorization is refused (RFC 8628 section 5.1:
-its chance of being guessed stays below 50 / 20^8); the user starts again with a fresh code."""
 DEVICE_URL_STYLES = ("request-uri", "classic")
-REQUEST_URI_PREFIX = "urn:ietf:params:oauth:request_uri:"
-_SCOPE = re.compile(r"^[A-Za-z0-9:_*.\-/]{1,256}$")
 
 
 @dataclass(frozen=True)
@@ -100,117 +81,25 @@ class AuthorizeRequest:
     scopes: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class _Client:
-    client_id: str
-    name: str
-    scopes: tuple[str, ...]
-    grant_types: tuple[str, ...]
-    redirect_uris: tuple[str, ...]
-    expires_at: float
-
-
 class OidcService:
     def __init__(self, center: Center) -> None:
         self._center = center
         self._store = center.store
-        # Wrong user-code guesses on the emulator clock: per guesser, and the latest ones from anyone.
-        self._guess_lock = threading.Lock()
-        self._wrong_by_guesser: dict[str, deque[float]] = {}
-        self._wrong_recent: deque[float] = deque(maxlen=WRONG_GUESSES_PER_AUTHORIZATION)
+        self._clients = ClientRegistry(center)
+        self._wrong_codes = WrongUserCodes()
 
     # --- clients -------------------------------------------------------------------------------------
     def register_client(self, body: Mapping[str, Any], *, base_url: str) -> dict[str, Any]:
         """RegisterClient (POST /client/register)."""
-        name = fields.required_text(body, "clientName")
-        client_type = fields.required_text(body, "clientType")
-        if client_type != "public":
-            raise InvalidClientMetadata("Only public clients are supported (clientType must be 'public')")
-        if len(name) > 256:
-            raise InvalidClientMetadata("clientName is too long")
-        scopes = fields.text_list(body, "scopes")
-        for scope in scopes:
-            if not _SCOPE.match(scope):
-                raise InvalidScope("Invalid scope requested")
-        grant_types = fields.text_list(body, "grantTypes")
-        for grant in grant_types:
-            if grant not in GRANT_TYPES:
-                raise InvalidClientMetadata(f"Unsupported grant type: {grant[:80]}")
-        redirect_uris = fields.text_list(body, "redirectUris", limit=10)
-        for uri in redirect_uris:
-            if not registrable_redirect(uri):
-                raise InvalidRedirectUri("Redirect URIs must be https, or http on a loopback address")
-        if "authorization_code" in grant_types and not redirect_uris:
-            raise InvalidRequest("The authorization_code grant needs redirectUris")
-        issuer = fields.text(body, "issuerUrl", required=False)
-        if issuer is not None and not issuer.startswith("https://"):
-            raise InvalidRequest("issuerUrl must be an https URL")
-        now = self._center.now()
-        client_id = secrets.token_urlsafe(16)
-        client_secret = secrets.token_urlsafe(96)
-        expires_at = int(now) + self._center.lifetimes.client_registration
-        self._store.execute(
-            "INSERT INTO clients (client_id, secret_hash, name, scopes, grant_types, redirect_uris,"
-            " issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                client_id,
-                digest(client_secret),
-                name,
-                json.dumps(scopes),
-                json.dumps(grant_types),
-                json.dumps(redirect_uris),
-                now,
-                expires_at,
-            ),
-        )
-        answer: dict[str, Any] = {
-            "clientId": client_id,
-            "clientSecret": client_secret,
-            "clientIdIssuedAt": int(now),
-            "clientSecretExpiresAt": expires_at,
-        }
-        if "authorization_code" in grant_types:
-            answer["authorizationEndpoint"] = f"{base_url}/authorize"
-            answer["tokenEndpoint"] = f"{base_url}/token"
-        return answer
-
-    def _client(self, client_id: str) -> _Client | None:
-        row = self._store.one(
-            "SELECT client_id, name, scopes, grant_types, redirect_uris, expires_at FROM clients"
-            " WHERE client_id = ?",
-            (client_id,),
-        )
-        if row is None:
-            return None
-        return _Client(
-            row["client_id"],
-            row["name"],
-            tuple(json.loads(row["scopes"])),
-            tuple(json.loads(row["grant_types"])),
-            tuple(json.loads(row["redirect_uris"])),
-            row["expires_at"],
-        )
-
-    def _authenticate_client(self, body: Mapping[str, Any]) -> _Client:
-        client_id = fields.required_text(body, "clientId")
-        client_secret = fields.required_text(body, "clientSecret")
-        row = self._store.one("SELECT secret_hash FROM clients WHERE client_id = ?", (client_id,))
-        if row is None or not hmac.compare_digest(row["secret_hash"], digest(client_secret)):
-            raise InvalidClient("Invalid client provided")
-        client = self._client(client_id)
-        assert client is not None
-        if client.expires_at <= self._center.now():
-            raise InvalidClient("Client registration has expired; register the client again")
-        return client
+        return self._clients.register(body, base_url=base_url)
 
     def client_name(self, client_id: str) -> str:
-        client = self._client(client_id)
-        return client.name if client is not None else "Unknown application"
+        return self._clients.name(client_id)
 
     # --- device authorization (RFC 8628) -------------------------------------------------------------
     def start_device_authorization(self, body: Mapping[str, Any], *, base_url: str) -> dict[str, Any]:
         """StartDeviceAuthorization (POST /device_authorization), RFC 8628 section 3.2."""
-        client = self._authenticate_client(body)
+        client = self._clients.authenticate(body)
         start_url = fields.required_text(body, "startUrl")
         if start_url.rstrip("/").rstrip("#") != self._center.start_url.rstrip("/"):
             raise InvalidRequest("Invalid start url")
@@ -246,11 +135,8 @@ class OidcService:
         if self._center.device_url_style == "classic":
             complete = f"{base_url}/device?{urlencode({'user_code': user_code})}"
         else:
-            reference = secrets.token_urlsafe(24)
-            self._store.execute(
-                "INSERT INTO device_requests (request_ref, user_code) VALUES (?, ?)", (reference, user_code)
-            )
-            complete = f"{base_url}/device?{urlencode({'request_uri': REQUEST_URI_PREFIX + reference})}"
+            request_uri = new_request_uri(self._store, user_code)
+            complete = f"{base_url}/device?{urlencode({'request_uri': request_uri})}"
         return {
             "deviceCode": device_code,
             "userCode": user_code,
@@ -270,22 +156,12 @@ class OidcService:
     ) -> DeviceAuthorizationView | None:
         """The pending authorization for a typed or prefilled user code (RFC 8628 section 3.3).
 
-        Wrong codes are rate limited (section 5.1) on the emulator's clock, so one visitor's guessing
-        never locks out the others: ``guesser`` (a signed-in browser session) gets
-        :data:`WRONG_USER_CODE_LIMIT` wrong codes per device-code lifetime, then :class:`TooManyAttempts`
-        until they age out; and an authorization that saw :data:`WRONG_GUESSES_PER_AUTHORIZATION` wrong
-        codes from anyone since it started is refused (its user starts again, with a new code).
+        Wrong codes are rate limited (section 5.1) by :class:`~idc.emulator.user_code_guesses.WrongUserCodes`:
+        per ``guesser`` (a signed-in browser session), and per authorization from anyone.
         """
         now = self._center.now()
         window = self._center.lifetimes.device_code
-        with self._guess_lock:
-            mine = self._wrong_by_guesser.get(guesser)
-            while mine and mine[0] <= now - window:
-                mine.popleft()
-            if mine is not None and not mine:
-                del self._wrong_by_guesser[guesser]
-            if mine and len(mine) >= WRONG_USER_CODE_LIMIT:
-                raise TooManyAttempts("Too many wrong codes were entered. Wait a few minutes and try again.")
+        self._wrong_codes.check_guesser(guesser, now, window)
         code = self.normalize_user_code(user_code)
         row = self._store.one(
             "SELECT user_code, client_id, scopes, created_at, expires_at, status FROM device_auths"
@@ -293,13 +169,9 @@ class OidcService:
             (code,),
         )
         if row is None or row["expires_at"] <= now:
-            self._wrong_guess(guesser, now, window)
+            self._wrong_codes.wrong(guesser, now, window)
             return None
-        recent = self._wrong_recent
-        if len(recent) == recent.maxlen and recent[0] >= row["created_at"]:
-            raise TooManyAttempts(
-                "Too many wrong codes were entered since this code was issued. Start the sign-in again."
-            )
+        self._wrong_codes.check_authorization(row["created_at"])
         return DeviceAuthorizationView(
             row["user_code"],
             row["client_id"],
@@ -314,21 +186,10 @@ class OidcService:
 
         An unknown reference counts as a wrong code (section 5.1), so references cannot be probed either.
         """
-        reference = request_uri.removeprefix(REQUEST_URI_PREFIX)
-        row = self._store.one("SELECT user_code FROM device_requests WHERE request_ref = ?", (reference,))
-        if row is None:
+        user_code = user_code_of(self._store, request_uri)
+        if user_code is None:
             self.find_device_authorization("", guesser=guesser)  # counted (and limited) as a wrong code
-            return None
-        return str(row["user_code"])
-
-    def _wrong_guess(self, guesser: str, now: float, window: float) -> None:
-        with self._guess_lock:
-            if len(self._wrong_by_guesser) > 10_000:  # bounded: drop guessers whose guesses aged out
-                for key in [k for k, v in self._wrong_by_guesser.items() if not v or v[-1] <= now - window]:
-                    del self._wrong_by_guesser[key]
-            mine = self._wrong_by_guesser.setdefault(guesser, deque(maxlen=WRONG_USER_CODE_LIMIT))
-            mine.append(now)
-            self._wrong_recent.append(now)
+        return user_code
 
     def decide_device_authorization(self, user_code: str, session_id: str, allow: bool) -> None:
         """The signed-in user allows or denies the device (RFC 8628 section 3.3)."""
@@ -346,7 +207,7 @@ class OidcService:
     def begin_authorize(self, params: Mapping[str, str]) -> AuthorizeRequest:
         """Validate a ``/authorize`` request (RFC 6749 section 4.1.1, RFC 7636 section 4.3)."""
         client_id = params.get("client_id") or ""
-        client = self._client(client_id) if client_id else None
+        client = self._clients.get(client_id) if client_id else None
         if client is None:
             raise AuthorizeError("The application that sent you here is not registered (unknown client_id).")
         if client.expires_at <= self._center.now():
@@ -410,7 +271,7 @@ class OidcService:
         grant_type = fields.required_text(body, "grantType")
         if grant_type not in GRANT_TYPES:
             raise UnsupportedGrantType("Unsupported grant type")
-        client = self._authenticate_client(body)
+        client = self._clients.authenticate(body)
         fields.text_list(body, "scope")
         if client.grant_types and grant_type not in client.grant_types:
             raise UnauthorizedClient("The client is not registered for this grant type")
@@ -425,7 +286,7 @@ class OidcService:
             )
         return self._refresh_token_grant(client, fields.required_text(body, "refreshToken"))
 
-    def _device_code_grant(self, client: _Client, device_code: str) -> dict[str, Any]:
+    def _device_code_grant(self, client: Client, device_code: str) -> dict[str, Any]:
         """RFC 8628 section 3.4 / 3.5."""
         now = self._center.now()
         with self._store.transaction(keep_on=(ServiceException,)) as db:
@@ -460,7 +321,7 @@ class OidcService:
             return self._issue(db, client, session_hash, tuple(json.loads(scopes)), secrets.token_hex(16))
 
     def _authorization_code_grant(
-        self, client: _Client, code: str, redirect_uri: str, verifier: str
+        self, client: Client, code: str, redirect_uri: str, verifier: str
     ) -> dict[str, Any]:
         """RFC 6749 section 4.1.3 with RFC 7636 section 4.6."""
         now = self._center.now()
@@ -488,7 +349,7 @@ class OidcService:
             db.execute("UPDATE auth_codes SET used = 1 WHERE code_hash = ?", (digest(code),))
             return self._issue(db, client, session_hash, tuple(json.loads(scopes)), family)
 
-    def _refresh_token_grant(self, client: _Client, refresh_token: str) -> dict[str, Any]:
+    def _refresh_token_grant(self, client: Client, refresh_token: str) -> dict[str, Any]:
         """RFC 6749 section 6, with rotation and reuse detection."""
         now = self._center.now()
         token_hash = digest(refresh_token)
@@ -520,7 +381,7 @@ class OidcService:
     def _issue(
         self,
         db: Any,
-        client: _Client,
+        client: Client,
         session_hash: str | None,
         scopes: tuple[str, ...],
         family: str,

@@ -1,9 +1,10 @@
-"""Signing in: choose the flow, reuse the client registration, write the token as the AWS CLI does.
+"""Signing in: single flight, reuse the client registration, write the token as the AWS CLI does.
 
-:func:`login` is ``idc login``: the authorization code flow with PKCE for sso-session profiles (AWS CLI
-v2's default), the device code flow for legacy profiles, with ``use_device_code``, or where a browser
-cannot work here (SSH, containers, WSL without wslview, no display: said in one line). The token goes
-to ``~/.aws/sso/cache/<key>.json`` in the AWS CLI's format, so the AWS CLI, boto3 and every SDK use it.
+:func:`login` is ``idc login``: the flow :mod:`idc.signin.flow_choice` picks (PKCE for sso-session
+profiles, AWS CLI v2's default; the device code flow for legacy profiles, with ``use_device_code``, or
+where a browser cannot work here), for the subject and options of :mod:`idc.signin.subject`, after the
+vanity start-URL step (:mod:`idc.signin.vanity_step`). The token goes to ``~/.aws/sso/cache/<key>.json``
+in the AWS CLI's format, so the AWS CLI, boto3 and every SDK use it.
 
 Single flight across processes: the flow runs under a lock per token-cache key. A process that gets
 the lock after another one signed in (the token changed while it waited, or was written after this
@@ -24,14 +25,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import shutil
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Literal, Protocol, TextIO
+from collections.abc import Callable, Mapping
+from typing import TextIO
 
-from idc.aws.clients import ClientFactory, default_client_factory, trust_of
+from idc.aws.clients import ClientFactory, default_client_factory
 from idc.aws.oidc import (
     AUTH_CODE_GRANT_TYPES,
     DEFAULT_PKCE_SCOPE,
@@ -42,12 +41,21 @@ from idc.aws.oidc import (
     TokenGrant,
     client_name,
 )
-from idc.errors import CacheError, ConfigError, KeychainUnavailable, LoginFailed, ServiceError, shell_word
-from idc.signin.browser import BrowserOpener, SystemBrowserOpener, browser_unavailable_reason
-from idc.signin.device_flow import DeviceFlow
+from idc.errors import CacheError, ConfigError, KeychainUnavailable, LoginFailed, ServiceError
+from idc.signin.browser import BrowserOpener
+from idc.signin.flow_choice import choose_flow, run_flow
 from idc.signin.loopback import DEFAULT_OVERALL_TIMEOUT, REDIRECT_URI_WITHOUT_PORT
-from idc.signin.pkce_flow import PkceFlow
-from idc.signin.remote_flow import FileLineReader, PasteReader, RemotePkceFlow
+from idc.signin.remote_flow import PasteReader
+from idc.signin.subject import (
+    LOCK_TIMEOUT,
+    Clock,
+    SignInOptions,
+    SignInSubject,
+    configure_command,
+    login_command,
+    utc_now,
+)
+from idc.signin.vanity_step import portal_url_of, resolve_subject, write_sso_region
 from idc.storage.locations import Locations
 from idc.storage.registration_cache import ClientRegistration, registration_cache_key
 from idc.storage.signed_out import clear_signed_out
@@ -59,114 +67,8 @@ log = logging.getLogger(__name__)
 EXPIRY_WINDOW = dt.timedelta(minutes=15)
 """botocore treats tokens and registrations as expired this long before their end."""
 
-LOCK_TIMEOUT = DEFAULT_OVERALL_TIMEOUT + 60.0
-"""A waiter waits for the holder's whole sign-in (the user may take up to the overall timeout)."""
-
-Clock = Callable[[], dt.datetime]
-
 # Versions of tokens this process wrote: a token we wrote ourselves is never "a concurrent login".
 _WRITTEN_HERE: set[Version | None] = set()
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-class SignInSubject(Protocol):
-    """What a sign-in needs; :class:`idc.config.SsoProfile` and :class:`SsoSessionTarget` both fit."""
-
-    @property
-    def session_name(self) -> str | None: ...
-    @property
-    def start_url(self) -> str: ...
-    @property
-    def sso_region(self) -> str: ...
-    @property
-    def registration_scopes(self) -> Sequence[str]: ...
-
-
-@dataclass(frozen=True)
-class _Resolved:
-    """A subject whose start URL is a vanity URL: ``portal_url`` and ``sso_region`` as resolved.
-
-    Everything keyed (token, registration) keeps the configured ``start_url``, as the AWS CLI does.
-    """
-
-    subject: SignInSubject
-    portal_url: str
-    sso_region: str
-
-    @property
-    def session_name(self) -> str | None:
-        return self.subject.session_name
-
-    @property
-    def start_url(self) -> str:
-        return self.subject.start_url
-
-    @property
-    def registration_scopes(self) -> Sequence[str]:
-        return self.subject.registration_scopes
-
-    @property
-    def profile_name(self) -> str | None:
-        return getattr(self.subject, "profile_name", None)
-
-
-def _portal_url(sso: SignInSubject) -> str:
-    """The URL Identity Center knows this subject by (``startUrl``, ``issuerUrl``)."""
-    return sso.portal_url if isinstance(sso, _Resolved) else sso.start_url
-
-
-@dataclass(frozen=True)
-class SsoSessionTarget:
-    """An ``[sso-session]`` (or a bare start URL, when ``session_name`` is None) to sign in to."""
-
-    session_name: str | None
-    start_url: str
-    sso_region: str
-    registration_scopes: tuple[str, ...] = ()
-    token_storage: str = "file"
-
-
-def login_command(sso: SignInSubject) -> str:
-    """The command that signs this profile or session in again (for hints)."""
-    profile = getattr(sso, "profile_name", None)
-    if profile:
-        return f"idc login --profile {shell_word(profile)}"
-    if sso.session_name:
-        return f"idc login --sso-session {shell_word(sso.session_name)}"
-    return "idc login"
-
-
-def configure_command(sso: SignInSubject) -> str:
-    """The command that changes this session's (or legacy profile's) start URL and region (for hints)."""
-    if sso.session_name:
-        return f"idc configure sso-session --sso-session {shell_word(sso.session_name)}"
-    profile = getattr(sso, "profile_name", None)
-    return f"idc configure sso --profile {shell_word(profile)}" if profile else "idc configure sso"
-
-
-@dataclass(frozen=True)
-class SignInOptions:
-    """How to sign in: the injected browser, transport, clocks and output."""
-
-    client_factory: ClientFactory | None = None
-    opener: BrowserOpener | None = None
-    use_device_code: bool = False
-    no_browser: bool = False
-    remote: bool = False
-    """PKCE with the browser elsewhere: print the URL, read back the address it lands on."""
-    qr: bool = True
-    """A QR code under the device flow's URL and code, when the output is a terminal (and not IDC_NO_QR)."""
-    read_paste: PasteReader | None = None
-    """Where ``remote`` reads the pasted address (default: standard input)."""
-    clock: Clock = utc_now
-    monotonic: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
-    timeout: float = DEFAULT_OVERALL_TIMEOUT
-    lock_timeout: float = LOCK_TIMEOUT
-    environ: Mapping[str, str] | None = None
 
 
 def login(
@@ -261,7 +163,7 @@ def _single_flight(
                 out.write(f"Successfully logged into Start URL: {sso.start_url}\n")
                 out.flush()
                 return current
-        target = _resolve_start_url(sso, options)
+        target = resolve_subject(sso, options)
         try:
             token = _sign_in(target, store, options, out)
         except LoginFailed as error:
@@ -275,43 +177,10 @@ def _single_flight(
         clear_signed_out(locations, key)
         _WRITTEN_HERE.add(store.token_version(key))
         if target.sso_region != sso.sso_region:
-            _write_sso_region(sso, target.sso_region, locations, out)
+            write_sso_region(sso, target.sso_region, locations, out)
     out.write(f"Successfully logged into Start URL: {sso.start_url}\n")
     out.flush()
     return token
-
-
-def _resolve_start_url(sso: SignInSubject, options: SignInOptions) -> SignInSubject:
-    """``sso`` itself, or with the portal URL and Region its vanity start URL redirects to.
-
-    Only a sign-in comes here (never a cached token), and only a vanity URL costs a request.
-    """
-    from idc.signin.start_url import is_vanity_start_url, resolve_start_url
-
-    if not is_vanity_start_url(sso.start_url):
-        return sso
-    factory = options.client_factory or default_client_factory()
-    resolved = resolve_start_url(sso.start_url, sso.sso_region, verify=trust_of(factory))
-    return _Resolved(sso, resolved.portal_url, resolved.region)
-
-
-def _write_sso_region(sso: SignInSubject, region: str, locations: Locations, out: TextIO) -> None:
-    """Keep the config's sso_region in step with the portal host, as ``aws sso login`` does."""
-    from idc.config.editor import ConfigEditor
-
-    profile = getattr(sso, "profile_name", None)
-    if sso.session_name:
-        kind, name = "sso-session", sso.session_name
-    elif profile:
-        kind, name = ("default", "default") if profile == "default" else ("profile", profile)
-    else:
-        return  # a bare start URL: no section to update
-    editor = ConfigEditor(locations.config_file)
-    if not editor.has_section(kind, name):
-        return
-    editor.set_section(kind, name, {"sso_region": region})
-    editor.save()
-    out.write(f"SSO region updated to {region}\n")
 
 
 def _retry_hint(sso: SignInSubject, hint: str | None, options: SignInOptions) -> str:
@@ -363,114 +232,21 @@ def _process_start_time() -> float | None:
 # -- the sign-in ------------------------------------------------------------------------------------
 
 
-Flow = Literal["pkce", "remote", "device"]
-
-
-def _choose_flow(
-    sso: SignInSubject, options: SignInOptions, out: TextIO
-) -> tuple[Flow, BrowserOpener | None]:
-    """(the flow, the opener or None to print only), saying in one line when a browser cannot work here.
-
-    PKCE for sso-session profiles unless told otherwise; the device flow for legacy profiles. An
-    injected opener is trusted; the system browser is not tried where it cannot reach our loopback
-    listener (SSH, containers, WSL without wslview, no display), and a printed authorize URL would not
-    come back from another machine either: there the device flow runs, and the message names
-    ``--remote`` (PKCE with the address pasted back) as the other way.
-    """
-    use_pkce = sso.session_name is not None and not options.use_device_code
-    if options.remote:
-        if use_pkce:
-            return "remote", None
-        out.write(
-            "This profile has no sso-session: using the device code flow, which works from any device.\n"
-        )
-        return "device", None
-    flow: Flow = "pkce" if use_pkce else "device"
-    if options.opener is not None and not options.no_browser:
-        return flow, options.opener
-    environ = os.environ if options.environ is None else options.environ
-    reason = browser_unavailable_reason(environ)
-    if reason is None:
-        return flow, None if options.no_browser else SystemBrowserOpener(environ)
-    if use_pkce:
-        out.write(
-            f"Not opening a browser: {reason}. Using the device code flow instead "
-            f"(or run `{login_command(sso)} --remote` and paste back the address your browser lands on).\n"
-        )
-    elif not (options.no_browser or options.use_device_code):  # asked for the device code: no news
-        out.write(f"Not opening a browser: {reason}.\n")
-    return "device", None
-
-
 def _sign_in(sso: SignInSubject, store: TokenStore, options: SignInOptions, out: TextIO) -> SsoToken:
     oidc = OidcClient(options.client_factory or default_client_factory(), sso.sso_region)
-    flow, opener = _choose_flow(sso, options, out)
+    flow, opener = choose_flow(sso, options, out)
     pkce = flow != "device"
     registration = _registration(oidc, sso, store, options.clock, pkce=pkce)
     try:
-        grant = _run_flow(oidc, registration, sso, options, opener, out, flow=flow)
+        grant = run_flow(oidc, registration, sso, options, opener, out, flow=flow)
     except StartUrlRejected as error:
         hint = f"Check the start URL and SSO region: `{configure_command(sso)}` changes them."
         raise ConfigError(error.message, hint=hint) from None
     except InvalidClient:
         log.debug("the server does not know the cached registration; registering again")
         registration = _registration(oidc, sso, store, options.clock, pkce=pkce, force=True)
-        grant = _run_flow(oidc, registration, sso, options, opener, out, flow=flow)
+        grant = run_flow(oidc, registration, sso, options, opener, out, flow=flow)
     return _token(sso, registration, grant, options.clock())
-
-
-def _run_flow(
-    oidc: OidcClient,
-    registration: RegisteredClient,
-    sso: SignInSubject,
-    options: SignInOptions,
-    opener: BrowserOpener | None,
-    out: TextIO,
-    *,
-    flow: Flow,
-) -> TokenGrant:
-    scopes = tuple(sso.registration_scopes) or (DEFAULT_PKCE_SCOPE,)
-    if flow == "remote":
-        return RemotePkceFlow(
-            oidc,
-            registration,
-            scopes=scopes,
-            out=out,
-            read_paste=options.read_paste or FileLineReader(sys.stdin.fileno()),
-            timeout=options.timeout,
-            monotonic=options.monotonic,
-        ).run()
-    if flow == "pkce":
-        return PkceFlow(
-            oidc, registration, scopes=scopes, out=out, opener=opener, timeout=options.timeout
-        ).run()
-    return DeviceFlow(
-        oidc,
-        registration,
-        _portal_url(sso),
-        out=out,
-        opener=opener,
-        monotonic=options.monotonic,
-        sleep=options.sleep,
-        qr_columns=_qr_columns(options, out),
-    ).run()
-
-
-def _qr_columns(options: SignInOptions, out: TextIO) -> int | None:
-    """The terminal's width when the device flow should draw a QR code, else None.
-
-    Only on a terminal (a pipe or a file gets none: a QR code there helps nobody), unless turned off
-    with ``qr=False`` (``--no-qr``) or IDC_NO_QR=1.
-    """
-    environ = os.environ if options.environ is None else options.environ
-    if not options.qr or environ.get("IDC_NO_QR", "").strip() not in ("", "0"):
-        return None
-    try:
-        if not out.isatty():
-            return None
-    except (AttributeError, ValueError):  # closed or not a real stream
-        return None
-    return shutil.get_terminal_size().columns
 
 
 def _registration(
@@ -503,7 +279,7 @@ def _registration(
             scopes=scopes or (DEFAULT_PKCE_SCOPE,),
             grant_types=AUTH_CODE_GRANT_TYPES,
             redirect_uris=(REDIRECT_URI_WITHOUT_PORT,),
-            issuer_url=_portal_url(sso),
+            issuer_url=portal_url_of(sso),
         )
     else:
         client = oidc.register_client(client_name(sso.session_name, now), scopes=scopes)
@@ -544,12 +320,4 @@ def _token(sso: SignInSubject, client: RegisteredClient, grant: TokenGrant, now:
     )
 
 
-__all__ = [
-    "LoginFailed",
-    "SignInOptions",
-    "SignInSubject",
-    "SsoSessionTarget",
-    "ensure_logged_in",
-    "login",
-    "login_command",
-]
+__all__ = ["EXPIRY_WINDOW", "LoginFailed", "ensure_logged_in", "login"]

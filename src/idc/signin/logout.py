@@ -26,7 +26,7 @@ from idc.storage.token_cache import SsoToken, delete_token, list_tokens, token_c
 from idc.storage.token_store import KEYCHAIN, TokenStore, storage_of, token_store
 
 if TYPE_CHECKING:
-    from idc.signin.login import SignInSubject
+    from idc.signin.subject import SignInSubject
 
 log = logging.getLogger(__name__)
 

@@ -444,7 +444,8 @@ def default_login(
     """
 
     def sign_in(sso: SsoProfile) -> SsoToken:
-        from idc.signin.login import SignInOptions, ensure_logged_in, login
+        from idc.signin.login import ensure_logged_in, login
+        from idc.signin.subject import SignInOptions
 
         stream = out or sys.stderr
         if force:

@@ -10,25 +10,25 @@ Every step checks its result; :func:`run_demo` raises :class:`DemoFailed` naming
 work. Nothing touches the user's ``~/.aws``: HOME, AWS_CONFIG_FILE and the endpoint variables point at a
 temporary directory and the local server for the duration of the demo, for this process and every
 process it starts (botocore fixes its SSO cache directory from HOME at import, so the botocore steps run
-in a subprocess).
+in a subprocess). What the demo prints is :mod:`idc.demo.transcript`; the throwaway HOME's environment
+and the signals that must not strand it are :mod:`idc.demo.sandbox`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from idc.demo.sandbox import Signals, demo_environment
+from idc.demo.transcript import DemoFailed, DemoReport, Steps
 from idc.errors import IdcError, LoginRequired
 from idc.storage.locations import Locations
 
@@ -54,144 +54,6 @@ except Exception as error:
     sys.exit(1)
 print(json.dumps({k: identity[k] for k in ("Account", "Arn", "UserId")}))
 """
-
-
-class DemoFailed(IdcError):
-    """A step of the demo did not do what it should have (exit status: the underlying error's, or 1)."""
-
-    def __init__(self, message: str, *, cause: IdcError | None = None) -> None:
-        super().__init__(message, hint=cause.hint if cause is not None else None)
-        if cause is not None:
-            self.exit_status = cause.exit_status
-
-
-@dataclass
-class DemoReport:
-    """What the demo did: the steps that worked and how long the whole story took."""
-
-    profile: str = ""
-    steps: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-
-class _Indented:
-    """A text stream that indents what the commands print, so the transcript stands under its step."""
-
-    def __init__(self, out: TextIO, prefix: str = "    ") -> None:
-        self._out = out
-        self._prefix = prefix
-        self._at_line_start = True
-
-    def write(self, text: str) -> int:
-        for piece in text.splitlines(keepends=True):
-            if self._at_line_start and piece.strip():
-                self._out.write(self._prefix)
-            self._out.write(piece)
-            self._at_line_start = piece.endswith("\n")
-        return len(text)
-
-    def flush(self) -> None:
-        self._out.flush()
-
-    def isatty(self) -> bool:
-        return False
-
-
-class _Steps:
-    """Numbered step headers, and the failure that names the step."""
-
-    def __init__(
-        self, out: TextIO, total: int, report: DemoReport, check: Callable[[], None] = lambda: None
-    ) -> None:
-        from rich.console import Console
-
-        self._check = check
-        self._console = Console(file=out, highlight=False, soft_wrap=True)
-        self._total = total
-        self._number = 0
-        self._report = report
-        self.transcript = _Indented(out)
-        self.title = ""
-
-    def start(self, title: str, command: str | None = None) -> None:
-        self._check()  # a signal that arrived during the last step ends the demo here at the latest
-        self._number += 1
-        self.title = title
-        from rich.markup import escape
-
-        self._console.print(f"\n[bold]{self._number}/{self._total}  {escape(title)}[/bold]")
-        if command:
-            self._console.print(f"    [dim]$[/dim] [cyan]{escape(command)}[/cyan]")
-
-    def ok(self, detail: str) -> None:
-        from rich.markup import escape
-
-        self._console.print(f"    [green]✓[/green] {escape(detail)}")
-        self._report.steps.append(self.title)
-
-    def fail(self, reason: str, cause: IdcError | None = None) -> DemoFailed:
-        return DemoFailed(f"demo step {self._number} ({self.title}) failed: {reason}", cause=cause)
-
-
-class _Signals:
-    """SIGTERM and SIGHUP end the demo like Ctrl-C does: its ``finally`` removes the throwaway HOME.
-
-    Their default action kills the process on the spot, leaving a HOME with tokens in the temp folder.
-    The handler raises SystemExit(128 + signal number), the conventional status. Python runs a handler
-    wherever the main thread is, a garbage collector's finalizer included, and an exception raised there
-    is printed and dropped; so the signal is also remembered, each step checks it, and :meth:`__exit__`
-    ends the process with that status even when the first SystemExit was lost.
-    """
-
-    def __init__(self) -> None:
-        self.received: int | None = None
-        self._previous: dict[int, Any] = {}
-
-    def _end(self, signum: int, _frame: object) -> None:
-        self.received = signum
-        raise SystemExit(128 + signum)
-
-    def check(self) -> None:
-        """Raise the SystemExit a finalizer swallowed, at the next step boundary."""
-        if self.received is not None:
-            raise SystemExit(128 + self.received)
-
-    def __enter__(self) -> _Signals:
-        import signal
-        import threading
-
-        if threading.current_thread() is threading.main_thread():
-            wanted = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
-            self._previous = {signum: signal.signal(signum, self._end) for signum in wanted}
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        import signal
-
-        for signum, handler in self._previous.items():
-            signal.signal(signum, handler)
-        self.check()
-
-
-@contextlib.contextmanager
-def demo_environment(home: Path, endpoints: dict[str, str]) -> Iterator[dict[str, str]]:
-    """Point this process (and its children) at ``home`` and the local server; restore on exit."""
-    saved = dict(os.environ)
-    try:
-        for name in list(os.environ):
-            if name.startswith("AWS_"):
-                del os.environ[name]
-        os.environ.update(
-            HOME=str(home),
-            AWS_CONFIG_FILE=str(home / ".aws" / "config"),
-            AWS_SHARED_CREDENTIALS_FILE=str(home / ".aws" / "credentials"),
-            AWS_EC2_METADATA_DISABLED="true",
-            **endpoints,
-        )
-        yield dict(os.environ)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def _pairs(count: int) -> str:
@@ -234,7 +96,7 @@ def run_demo(
     stream = out if out is not None else sys.stdout
     report = DemoReport()
     started = time.monotonic()
-    with _Signals() as signals:
+    with Signals() as signals:
         home = Path(tempfile.mkdtemp(prefix="idc-demo-"))
         try:
             (home / ".aws").mkdir(mode=0o700)
@@ -294,7 +156,7 @@ class _Story:
         self.report = report
         self.browser = browser
         self.opener_factory = opener_factory
-        self.steps = _Steps(out, self.TOTAL_STEPS, report, check)
+        self.steps = Steps(out, self.TOTAL_STEPS, report, check)
         self.locations = Locations.from_environ(env)
         # Made inside the demo environment, so botocore sees the local endpoints.
         self.client_factory = BotocoreClientFactory()
@@ -338,7 +200,7 @@ class _Story:
 
     def configure(self) -> str:
         from idc.configure import Answers, ScriptedPrompter, configure_sso
-        from idc.signin.login import SignInOptions
+        from idc.signin.subject import SignInOptions
 
         steps = self.steps
         steps.start("Configure a profile and approve in the browser", "idc configure sso")
