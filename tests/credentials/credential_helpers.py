@@ -175,3 +175,14 @@ def unwritable(path: Path) -> Iterator[None]:
             subprocess.run(undo, check=True)
         elif path.is_dir():
             path.chmod(path.stat().st_mode | 0o700)
+
+
+def signed_in_on(emulator, aws_home, monkeypatch) -> None:
+    """Point this process and the idc processes at ``emulator``, write profile ``dev`` for it, sign in
+    for real, and reset the emulator's counters so a test counts only its own calls."""
+    for name, value in emulator.env.items():
+        monkeypatch.setenv(name, value)
+    aws_home.env.update(emulator.env)
+    write_config(aws_home.config_file, emulator.start_url, emulator.region)
+    sign_in(emulator, aws_home)
+    emulator.admin("stats", {"reset": True})

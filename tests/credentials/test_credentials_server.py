@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from credential_helpers import IDC, set_token_expiry, sign_in, write_config
+from credential_helpers import IDC, set_token_expiry, sign_in, signed_in_on
 
 from idc.emulator.directory import default_directory, directory_to_dict
 
@@ -174,12 +174,7 @@ def tls_signed_in(emulator_factory, aws_home, monkeypatch):
     emulator = emulator_factory(directory, tls=True)
     monkeypatch.setenv("AWS_CA_BUNDLE", emulator.ca_file)
     monkeypatch.setenv("SSL_CERT_FILE", emulator.ca_file)
-    for name, value in emulator.env.items():
-        monkeypatch.setenv(name, value)
-    aws_home.env.update(emulator.env)
-    write_config(aws_home.config_file, emulator.start_url, emulator.region)
-    sign_in(emulator, aws_home)
-    emulator.admin("stats", {"reset": True})
+    signed_in_on(emulator, aws_home, monkeypatch)
     return emulator
 
 

@@ -66,12 +66,10 @@ class DevicePages:
         )
 
     async def device_submit(self, request: Request) -> Response:
-        visitor = self.page.visitor(request)
-        if visitor.user is None:
-            return self.page.to_signin(request)
-        checked = await self.page.checked_form(request, visitor)
-        if isinstance(checked, Response):
-            return checked
+        signed_in = await self.page.signed_in_form(request)
+        if isinstance(signed_in, Response):
+            return signed_in
+        visitor, checked = signed_in
         code = normalise_code(form_text(checked, "user_code"))
         found = self._find_device(request, visitor, code)
         if isinstance(found, Response):
@@ -121,12 +119,10 @@ class DevicePages:
         return self.page.consent(request, visitor, "/device/consent", view, [("user_code", code)], code)
 
     async def device_decide(self, request: Request) -> Response:
-        visitor = self.page.visitor(request)
-        if visitor.user is None:
-            return self.page.to_signin(request)
-        checked = await self.page.checked_form(request, visitor)
-        if isinstance(checked, Response):
-            return checked
+        signed_in = await self.page.signed_in_form(request)
+        if isinstance(signed_in, Response):
+            return signed_in
+        visitor, checked = signed_in
         code = normalise_code(form_text(checked, "user_code"))
         decision = form_text(checked, "decision")
         if decision not in ("allow", "deny"):

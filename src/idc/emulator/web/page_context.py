@@ -149,6 +149,16 @@ class PageContext:
             )
         return form
 
+    async def signed_in_form(self, request: Request) -> tuple[Visitor, dict[str, str]] | Response:
+        """A signed-in visitor's checked form; else the sign-in redirect or the error page."""
+        visitor = self.visitor(request)
+        if visitor.user is None:
+            return self.to_signin(request)
+        checked = await self.checked_form(request, visitor)
+        if isinstance(checked, Response):
+            return checked
+        return visitor, checked
+
     def to_signin(self, request: Request) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)

@@ -161,12 +161,10 @@ class Pages:
         return self.page.consent(request, visitor, "/authorize", begun, sorted(params.items()))
 
     async def authorize_decide(self, request: Request) -> Response:
-        visitor = self.page.visitor(request)
-        if visitor.user is None:
-            return self.page.to_signin(request)
-        checked = await self.page.checked_form(request, visitor)
-        if isinstance(checked, Response):
-            return checked
+        signed_in = await self.page.signed_in_form(request)
+        if isinstance(signed_in, Response):
+            return signed_in
+        visitor, checked = signed_in
         decision = form_text(checked, "decision")
         params = dict(checked)
         for private in (CSRF_FIELD, "decision"):
