@@ -45,8 +45,7 @@ class DevicePages:
     def _device_request_page(self, request: Request, visitor: Visitor, request_uri: str) -> Response:
         """``verificationUriComplete`` as AWS serves it now: the page shows the code to compare."""
         try:
-            guesser = digest(visitor.session_id or "")  # as _find_device: per browser session
-            code = self.engine.user_code_for_request(request_uri[:256], guesser=guesser)
+            code = self.engine.user_code_for_request(request_uri[:256], guesser=_guesser(visitor))
         except TooManyAttempts as exc:
             return self.page.error(request, visitor, 429, "Too many attempts", exc.message)
         if code is None:
@@ -81,9 +80,7 @@ class DevicePages:
     ) -> DeviceAuthorizationView | Response:
         """The engine's view of the pending authorization, or the page that says why there is none."""
         try:
-            # The guess limit is per signed-in browser session (its hash: the cookie never leaves it).
-            guesser = digest(visitor.session_id or "")
-            view = self.engine.find_device_authorization(code, guesser=guesser) if code else None
+            view = self.engine.find_device_authorization(code, guesser=_guesser(visitor)) if code else None
         except TooManyAttempts as exc:
             return self.page.error(request, visitor, 429, "Too many attempts", exc.message)
         if view is None:
@@ -154,3 +151,9 @@ def normalise_code(code: str) -> str:
 
 
 __all__ = ["DevicePages", "normalise_code"]
+
+
+def _guesser(visitor: Visitor) -> str:
+    """Who the wrong-code limit counts: the signed-in browser session (its hash: the cookie never
+    leaves this module)."""
+    return digest(visitor.session_id or "")
