@@ -229,7 +229,7 @@ def _refresh_single_flight(
 
     from idc.signin.interrupts import held_interrupts
     from idc.storage.locking import ProcessLock, lock_path_for
-    from idc.storage.token_cache import save_refreshed_token, unwritable_reason
+    from idc.storage.token_cache import unwritable_reason
     from idc.storage.token_store import FILE, token_store_for
 
     def usable(token: SsoToken, now: dt.datetime) -> bool:
@@ -309,23 +309,9 @@ def _refresh_single_flight(
             log.debug("a sign-in replaced the token during the refresh; keeping it")
             return current
         store = token_store_for(locations, sso)
-        if store.storage != FILE:  # the keychain: no shared cache to fall back from
-            try:
-                store.save_token(key, fresh)
-            except KeychainUnavailable as refused:  # locked or gone since the read: this run only
-                from idc.storage.token_store import refreshed_token_not_kept
-
-                out.write(f"idc: warning: {refreshed_token_not_kept(refused, login_command(sso))}\n")
-                out.flush()
-                return fresh
-            log.debug("token refreshed; expires %s", format_timestamp(fresh.expires_at))
-            return fresh
-        try:
-            kept_elsewhere = save_refreshed_token(locations, key, fresh, replaces=token)
-        except CacheError as error:
-            kept_elsewhere = (
-                f"{error.message} The refreshed SSO token could not be stored and ends with this run."
-            )
+        kept_elsewhere = store.save_refreshed_token(
+            key, fresh, replaces=token, login_command=login_command(sso)
+        )
         if kept_elsewhere is not None:
             out.write(f"idc: warning: {kept_elsewhere}\n")
             out.flush()

@@ -29,7 +29,7 @@ import os
 import time
 from typing import Protocol
 
-from idc.errors import CacheError
+from idc.errors import CacheError, KeychainUnavailable
 from idc.storage import registration_cache, token_cache
 from idc.storage.locations import Locations
 from idc.storage.registration_cache import ClientRegistration
@@ -52,6 +52,13 @@ class TokenStore(Protocol):
 
     def load_token(self, key: str, *, login_command: str = DEFAULT_LOGIN_COMMAND) -> SsoToken | None: ...
     def save_token(self, key: str, token: SsoToken) -> None: ...
+    def save_refreshed_token(
+        self, key: str, token: SsoToken, *, replaces: SsoToken, login_command: str
+    ) -> str | None:
+        """Store a token a refresh returned. None when stored; else the one warning sentence (no secret)
+        saying where it went instead, or that it serves this run only. Never raises for the save."""
+        ...
+
     def delete_token(self, key: str) -> bool: ...
     def token_version(self, key: str) -> Version | None: ...
     def token_written_at(self, key: str) -> float | None: ...
@@ -102,6 +109,15 @@ class FileTokenStore:
 
     def save_token(self, key: str, token: SsoToken) -> None:
         token_cache.save_token(self.locations, key, token)
+
+    def save_refreshed_token(
+        self, key: str, token: SsoToken, *, replaces: SsoToken, login_command: str
+    ) -> str | None:
+        """The cache, else the 0600 pending file the next run adopts (:mod:`idc.storage.token_cache`)."""
+        try:
+            return token_cache.save_refreshed_token(self.locations, key, token, replaces=replaces)
+        except CacheError as error:
+            return f"{error.message} The refreshed SSO token could not be stored and ends with this run."
 
     def delete_token(self, key: str) -> bool:
         return token_cache.delete_token(self.locations, key)
@@ -155,6 +171,16 @@ class KeychainTokenStore:
         data: dict[str, object] = dict(token.to_cache_json())
         data["savedAt"] = time.time()
         self._save(f"sso-token:{key}", data)
+
+    def save_refreshed_token(
+        self, key: str, token: SsoToken, *, replaces: SsoToken, login_command: str
+    ) -> str | None:
+        """The keychain, and nowhere else (see the module docstring)."""
+        try:
+            self.save_token(key, token)
+        except KeychainUnavailable as refused:  # locked or gone since the read: this run only
+            return refreshed_token_not_kept(refused, login_command)
+        return None
 
     def delete_token(self, key: str) -> bool:
         return self.keychain.delete(f"sso-token:{key}")
