@@ -217,7 +217,7 @@ class Api:
         Actions: ``end-sessions`` {user?} -> {ended}; ``advance-clock`` {seconds} -> {now, offset};
         ``expire`` {user?, what?: tokens|credentials|all, in_seconds?} -> {tokens, credentials} (ended now);
         ``fault`` {operation?, status?, retry_after?, error?, latency_ms?, tps_limit?, count?} -> {fault,
-        faults}; ``clear-faults`` {baseline?}; ``faults``; ``stats`` {reset?} -> {calls}; ``info``.
+        faults}; ``clear-faults`` {baseline?}; ``faults``; ``stats`` {reset?} -> {calls}; ``info``; ``export-directory`` -> the directory file of the current state.
         """
         supplied = request.headers.get("authorization", "")
         expected = f"Bearer {self.admin_token}" if self.admin_token else None
@@ -261,6 +261,11 @@ class Api:
             if body.get("reset"):
                 engine.faults.reset_stats()
             return {"calls": calls}
+        if action == "export-directory":
+            from idc.emulator.admin.seed import export
+
+            with engine.admin.reading() as state:
+                return export(state, engine.admin.base)
         if action == "info":
             return {"start_url": engine.start_url, "region": engine.region, "now": engine.now()}
         raise LookupError(f"unknown admin action {action!r}")
