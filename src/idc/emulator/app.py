@@ -217,7 +217,8 @@ class Api:
         Actions: ``end-sessions`` {user?} -> {ended}; ``advance-clock`` {seconds} -> {now, offset};
         ``expire`` {user?, what?: tokens|credentials|all, in_seconds?} -> {tokens, credentials} (ended now);
         ``fault`` {operation?, status?, retry_after?, error?, latency_ms?, tps_limit?, count?} -> {fault,
-        faults}; ``clear-faults`` {baseline?}; ``faults``; ``stats`` {reset?} -> {calls}; ``info``; ``export-directory`` -> the directory file of the current state.
+        faults}; ``clear-faults`` {baseline?}; ``faults``; ``stats`` {reset?} -> {calls}; ``info``;
+        ``export-directory`` -> the directory file of the current state.
         """
         supplied = request.headers.get("authorization", "")
         expected = f"Bearer {self.admin_token}" if self.admin_token else None

@@ -100,14 +100,12 @@ class LocalIdentityCenter:
         self, username: str, account_id: str, role_name: str, password: str | None = None
     ) -> dict[str, str]:
         """Role credentials (GetRoleCredentials) for ``username`` in an account, as boto3 keyword
-        arguments: ``aws_access_key_id``, ``aws_secret_access_key``, ``aws_session_token``, ``region_name``."""
+        arguments: ``aws_access_key_id``, ``aws_secret_access_key``, ``aws_session_token``,
+        ``region_name``."""
         token = self.access_token(username, password)
         query = urlencode({"role_name": role_name, "account_id": account_id})
-        request = urllib.request.Request(
-            f"{self.base_url}/federation/credentials?{query}", headers={"x-amz-sso_bearer_token": token}
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own loopback server
-            credentials = json.loads(response.read())["roleCredentials"]
+        answer = self._call(f"/federation/credentials?{query}", None, {"x-amz-sso_bearer_token": token})
+        credentials = answer["roleCredentials"]
         return {
             "aws_access_key_id": credentials["accessKeyId"],
             "aws_secret_access_key": credentials["secretAccessKey"],
@@ -126,7 +124,8 @@ class LocalIdentityCenter:
         return int(self.admin("end-sessions", {"user": user} if user else {})["ended"])
 
     def expire(self, user: str | None = None, what: str = "tokens") -> dict[str, Any]:
-        """Expire access tokens (``what="tokens"``), role credentials (``"credentials"``) or both (``"all"``)."""
+        """Expire access tokens (``what="tokens"``), role credentials (``"credentials"``) or both
+        (``"all"``)."""
         return self.admin("expire", {"what": what, **({"user": user} if user else {})})
 
     def fault(self, **spec: Any) -> dict[str, Any]:
@@ -146,23 +145,22 @@ class LocalIdentityCenter:
 
     def admin(self, action: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         """POST ``/_admin/<action>`` with the admin token."""
-        request = urllib.request.Request(
-            f"{self.base_url}/_admin/{action}",
-            data=json.dumps(body or {}).encode(),
-            headers={"Authorization": f"Bearer {self._admin_token}", "Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own loopback server
-            result: dict[str, Any] = json.loads(response.read())
-            return result
+        return self._call(f"/_admin/{action}", body or {}, {"Authorization": f"Bearer {self._admin_token}"})
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        request = urllib.request.Request(
+        return self._call(path, body, {})
+
+    def _call(self, path: str, body: dict[str, Any] | None, headers: dict[str, str]) -> dict[str, Any]:
+        """GET (``body`` None) or POST JSON to this Identity Center; the decoded JSON answer."""
+        if not self.base_url.startswith(("http://", "https://")):
+            raise ValueError(f"not an http(s) URL: {self.base_url}")
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
             f"{self.base_url}{path}",
-            data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
+            data=data,
+            headers={**headers, **({"Content-Type": "application/json"} if data is not None else {})},
+            method="POST" if data is not None else "GET",
         )
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own loopback server
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - checked above
             result: dict[str, Any] = json.loads(response.read())
             return result

@@ -7,7 +7,8 @@ Switch it off with ``pytest -p no:idc``.
 Fixtures (all named ``idc_...``):
 
 - ``idc_directory``: the directory to start with (None: the built-in one); override it in your conftest.
-- ``idc_center``: a local Identity Center on a free port for the test (:class:`idc.testing.kit.LocalIdentityCenter`).
+- ``idc_center``: a local Identity Center on a free port for the test
+  (:class:`idc.testing.kit.LocalIdentityCenter`).
 - ``idc_env``: the ``AWS_ENDPOINT_URL_*`` variables a client under test needs.
 - ``idc_admin_credentials``: the administrator's role credentials, as boto3 keyword arguments.
 - ``idc_approve``: ``idc_approve(url, user="demo")`` signs in as ``user`` and approves a device code or
