@@ -156,7 +156,8 @@ def test_the_aws_cli_administers_and_the_user_approves_in_chromium(
     terminal = tmp_path / "terminal.out"
     with terminal.open("w") as screen:
         login = subprocess.Popen(
-            [sys.executable, "-m", "idc", "login", "--sso-session", "org", "--use-device-code", "--no-browser"],
+            [sys.executable, "-m", "idc", "login", "--sso-session", "org", "--use-device-code"]
+            + ["--no-browser"],
             env=env,
             stdout=screen,
             stderr=screen,
