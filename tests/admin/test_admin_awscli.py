@@ -19,6 +19,9 @@ from idc.emulator.page_approver import user_code_in
 from .admin_support import INLINE_POLICY, SANDBOX, config_for, listed
 
 
+IDC = (sys.executable, "-m", "idc")
+
+
 def aws(env: dict[str, str], *args: str) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-m", "awscli", *args, "--output", "json"],
@@ -156,8 +159,7 @@ def test_the_aws_cli_administers_and_the_user_approves_in_chromium(
     terminal = tmp_path / "terminal.out"
     with terminal.open("w") as screen:
         login = subprocess.Popen(
-            [sys.executable, "-m", "idc", "login", "--sso-session", "org", "--use-device-code"]
-            + ["--no-browser"],
+            [*IDC, "login", "--sso-session", "org", "--use-device-code", "--no-browser"],
             env=env,
             stdout=screen,
             stderr=screen,
