@@ -18,7 +18,6 @@ from idc.emulator.page_approver import user_code_in
 
 from .admin_support import INLINE_POLICY, SANDBOX, config_for, listed
 
-
 IDC = (sys.executable, "-m", "idc")
 
 
