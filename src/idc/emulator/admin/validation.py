@@ -68,6 +68,8 @@ def check(shape: Any, value: Any, path: str, problems: list[str]) -> None:
     kind = shape.type_name
     meta = shape.metadata
     prefix = f"Value '{_shown(value)}' at '{path}' failed to satisfy constraint: Member must"
+    if kind == "structure" and meta.get("document"):
+        return  # a document (UpdateUser's AttributeValue): any JSON value
     if kind == "structure":
         if not isinstance(value, dict):
             raise SerializationException(f"Expected an object at '{path or 'body'}'")
