@@ -164,7 +164,7 @@ def view(state: Mapping[str, Any], base: Directory) -> Directory:
             u["UserName"],
             u.get("password", u["UserName"]),
             u.get("DisplayName") or u["UserName"],
-            primary_email(u),
+            primary_email(u) or f"{u['UserName']}@example.com",  # the directory file's default
         )
         for u in users.values()
     )
