@@ -118,7 +118,8 @@ def test_state_survives_a_restart_and_exports_as_a_directory(tmp_path: Path) -> 
         again.stop()
 
     data = json.loads(exported.read_text())
-    assert {"username": "frank", "password": "frank", "display_name": "frank", "email": "frank@example.com"} in data["users"]
+    frank = {"username": "frank", "password": "frank", "display_name": "frank", "email": "frank@example.com"}
+    assert frank in data["users"]
     copy = LocalIdentityCenter.start(exported)
     try:
         admin = admin_of(copy)
