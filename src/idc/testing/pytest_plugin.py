@@ -83,7 +83,10 @@ def idc_env(idc_center: LocalIdentityCenter) -> dict[str, str]:
 
 @pytest.fixture
 def idc_admin_credentials(idc_center: LocalIdentityCenter) -> dict[str, str]:
-    """Administrator credentials (no browser): ``boto3.client("sso-admin", **idc_admin_credentials, ...)``."""
+    """Administrator credentials (no browser): ``boto3.client("sso-admin", **idc_admin_credentials)``.
+
+    The built-in directory's administrator (``admin``, management account 111111111111); with your own
+    ``idc_directory`` use ``idc_center.role_credentials(user, account, permission_set)``."""
     return idc_center.admin_credentials()
 
 
