@@ -78,7 +78,11 @@ def authorize(
     )
     if not definition:
         raise denied
-    role_arn = f"arn:aws:iam::{caller.account_id}:role/{caller.role_name}"
+    # The provisioned role: arn:aws:iam::<account>:role/aws-reserved/sso.amazonaws.com[/<region>]/<role>,
+    # the Region segment absent for us-east-1 instances.
+    role = arn.split("/")[1]
+    region_path = "" if caller.region == "us-east-1" else f"{caller.region}/"
+    role_arn = f"arn:aws:iam::{caller.account_id}:role/aws-reserved/sso.amazonaws.com/{region_path}{role}"
     request = Request(
         action=action,
         resource=resource,
