@@ -466,8 +466,8 @@ def test_serve_refuses_a_profile_typo_at_start(aws_home) -> None:
     assert done.returncode == 3, done.stderr
     assert done.stdout == ""
     assert done.stderr == (
-        "idc: The config profile (dve) could not be found. Did you mean dev? "
-        "Otherwise run `idc configure sso --profile dve` to create it.\n"
+        "idc: The config profile (dve) could not be found. "
+        "Run `idc configure sso --profile dve` to create it (did you mean dev?).\n"
     )
 
 

@@ -370,13 +370,14 @@ class AwsConfig:
                 f"Pass --profile NAME or set AWS_PROFILE{known}; "
                 f"`{CONFIGURE_COMMAND} --profile default` creates a default one.",
             )
-        import difflib  # here: it imports re, which reading the config does without
+        from difflib import get_close_matches  # here: it imports re, which reading a config avoids
 
-        close = difflib.get_close_matches(name, list(self.profiles), n=1)  # a typo, as for Regions
-        create = f"`{CONFIGURE_COMMAND} --profile {_word(name)}` to create it"
-        close_hint = f"Did you mean {_word(close[0])}? Otherwise run {create}." if close else None
-        hint = close_hint or f"Run {create}{known}."
-        return _error(f"The config profile ({name}) could not be found", hint)
+        close = get_close_matches(name, list(self.profiles), n=1)  # a typo, as for Regions
+        known = f" (did you mean {_word(close[0])}?)" if close else known
+        return _error(
+            f"The config profile ({name}) could not be found",
+            f"Run `{CONFIGURE_COMMAND} --profile {_word(name)}` to create it{known}.",
+        )
 
     @staticmethod
     def _known(what: str, names: Mapping[str, object]) -> str:
