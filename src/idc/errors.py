@@ -4,14 +4,16 @@
 
     IdcError                      exit 1   anything else that went wrong, said in one line
     ├── ConfigError               exit 3   ~/.aws/config or a flag is wrong: unknown profile, missing key,
-    │                                      bad start URL, region, account id or role
+    │                                      bad start URL, region, account id or role; an address to
+    │                                      listen on that is taken (``idc serve``/``emulator --port``)
     ├── LoginRequired             exit 4   no token, or the SSO session expired or was ended:
     │                                      run the ``fix`` command (``idc login --profile P``)
     ├── LoginFailed               exit 5   the sign-in itself failed: denied, code expired, timed out,
     │                                      browser or listener trouble
     ├── ServiceError              exit 6   Identity Center or STS answered with an error we cannot fix
     │   └── Throttled                      (429 past the retry budget), or could not be reached
-    ├── CacheError                exit 7   a cache file cannot be read or written
+    ├── CacheError                exit 7   a file cannot be read or written: a cache, or ~/.aws/config
+    │                                      when a command changes it (configure, populate)
     │   └── KeychainUnavailable            the OS keychain holding a session's sign-in cannot be used
     └── LockTimeout               exit 8   another idc process held a lock for longer than we wait
 
@@ -99,7 +101,7 @@ class Throttled(ServiceError):
 
 
 class CacheError(IdcError):
-    """A cache file could not be read or written."""
+    """A cache file could not be read or written, or the config file could not be written."""
 
     exit_status = ExitStatus.CACHE
 

@@ -444,3 +444,195 @@ def test_exec_server_command_that_cannot_start(signed_in, program: str, status: 
     )
     assert done.returncode == status
     assert program in done.stderr
+
+
+# -- starting: profiles, token, address ----------------------------------------------------------------
+
+
+def cached_home(aws_home) -> None:
+    """Profile ``dev`` and valid role credentials in its cache: the endpoint answers without a network."""
+    from credential_helpers import write_config, write_role_cache
+
+    write_config(aws_home.config_file, "https://d-0000000000.awsapps.com/start", "eu-west-1")
+    write_role_cache(aws_home.cli_cache, expires_in=timedelta(hours=1))
+
+
+def test_serve_refuses_a_profile_typo_at_start(aws_home) -> None:
+    """A typo used to be a warning, then a server answering 400 for as long as it ran."""
+    cached_home(aws_home)
+    done = subprocess.run(
+        [*IDC, "serve", "--profile", "dve"], env=aws_home.env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 3, done.stderr
+    assert done.stdout == ""
+    assert done.stderr == (
+        "idc: The config profile (dve) could not be found. "
+        "Run `idc configure sso --profile dve` to create it (did you mean dev?).\n"
+    )
+
+
+def test_serve_warning_for_a_wildcard_host_names_the_port_it_listens_on(aws_home) -> None:
+    cached_home(aws_home)
+    served = start_serving(aws_home.env, "--host", "0.0.0.0")
+    err = stop_serving(served)
+    port = served.url.split(":")[2].split("/")[0]
+    assert served.url.startswith("http://127.0.0.1:")
+    assert err.splitlines()[0] == (
+        f"idc: warning: serving credentials on 0.0.0.0:{port}: anyone who can reach port {port} and has "
+        "the token gets these roles' credentials."
+    )
+
+
+@pytest.mark.parametrize(("length", "status"), [(31, 2), (32, None)], ids=["31-refused", "32-accepted"])
+def test_serve_token_from_the_environment_has_at_least_32_characters(
+    aws_home, length: int, status: int | None
+) -> None:
+    cached_home(aws_home)
+    env = dict(aws_home.env, IDC_CREDENTIALS_TOKEN="t" * length)
+    if status is not None:
+        done = subprocess.run(
+            [*IDC, "serve", "--profile", "dev"], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == status
+        assert "IDC_CREDENTIALS_TOKEN must be at least 32 characters" in done.stderr
+        assert done.stdout == ""
+        return
+    served = start_serving(env)
+    try:
+        assert served.token == "t" * length
+        assert get(served.url, {"Authorization": served.token})[1]["AccessKeyId"] == "ASIACACHED"
+    finally:
+        stop_serving(served)
+
+
+def ipv6_loopback() -> bool:
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not ipv6_loopback(), reason="no IPv6 loopback on this machine")
+@pytest.mark.parametrize("host", ["::1", "[::1]"])
+def test_serve_on_ipv6_loopback_reaches_botocore(aws_home, host: str) -> None:
+    """botocore's ContainerProvider accepts ``http://[::1]:PORT/...`` as loopback (its
+    ``_validate_allowed_url``) and gets the credentials through it."""
+    cached_home(aws_home)
+    served = start_serving(aws_home.env, "--host", host)
+    try:
+        assert served.url.startswith("http://[::1]:")
+        assert sdk_credentials(served).access_key == "ASIACACHED"
+    finally:
+        err = stop_serving(served)
+    assert err.startswith("Serving role credentials on [::1]:"), err
+
+
+# -- a burst of clients without retries ------------------------------------------------------------------
+
+BURST = 500
+
+
+def raw_get(host: str, port: int, request: bytes, start: threading.Barrier) -> bytes:
+    """One GET on its own TCP connection, as a client without retries sends it; the answer's bytes.
+
+    The 20 s timeout stands for a client's patience (botocore's container fetcher waits 2 s), and keeps
+    a server that never answers from hanging the test; it is not a speed target."""
+    import socket
+
+    start.wait()
+    with socket.create_connection((host, port), timeout=20) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_a_burst_of_500_connections_is_answered_in_full(aws_home) -> None:
+    """Python's listen backlog of 5 dropped most of a burst's connections: clients without retries
+    waited out TCP's retransmissions, and many got no answer within 30 s."""
+    from urllib.parse import urlsplit
+
+    cached_home(aws_home)
+    served = start_serving(aws_home.env)
+    parts = urlsplit(served.url)
+    host, port = parts.hostname or "", parts.port or 80
+    request = (
+        f"GET {parts.path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: {served.token}\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode()
+    answers: list[bytes] = []
+    failures: list[str] = []
+    start = threading.Barrier(BURST)
+
+    def client() -> None:
+        try:
+            answers.append(raw_get(host, port, request, start))
+        except OSError as error:
+            failures.append(repr(error))
+
+    threads = [threading.Thread(target=client) for _ in range(BURST)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        stop_serving(served)
+    assert failures == []
+    assert len(answers) == BURST
+    assert all(answer.startswith(b"HTTP/1.1 200 ") for answer in answers)
+    assert all(b'"AccessKeyId": "ASIACACHED"' in answer for answer in answers)
+
+
+# -- sharing: one failure for many clients, one cache for many processes ----------------------------------
+
+
+def test_fifty_clients_after_an_ended_session_make_one_call(served: Served, emulator) -> None:
+    """The endpoint's promise (``SHARED_FAILURE_S``): fifty clients asking at once after the session
+    ended make one attempt, and all get the error naming `idc login` (raw requests: botocore retries)."""
+    emulator.end_sessions()
+    time.sleep(STALE_AFTER)  # the credentials in memory and in the cache are due for refresh
+    emulator.admin("stats", {"reset": True})
+    answers: list[tuple[int, dict[str, Any]]] = []
+    start = threading.Barrier(50)
+
+    def client() -> None:
+        start.wait()
+        answers.append(get(served.url, {"Authorization": served.token}))
+
+    threads = [threading.Thread(target=client) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(answers) == 50
+    assert {status for status, _ in answers} == {401}
+    assert all("idc login --profile dev" in body["message"] for _, body in answers)
+    # One attempt for all fifty: GetRoleCredentials refused, and the refresh (CreateToken) that
+    # confirms the session ended. Without sharing the failure, each client makes its own.
+    assert emulator.stats() == {"GetRoleCredentials": 1, "CreateToken": 1}
+
+
+def test_a_refresh_in_another_shell_reaches_the_running_endpoint(served: Served, emulator, signed_in) -> None:
+    """Credentials revoked early (the emulator's ``expire``) are refused by STS at once; the endpoint
+    used to keep handing them out from memory until they were due for refresh (45 minutes on AWS)."""
+    from botocore.exceptions import ClientError
+    from credential_helpers import run_idc
+
+    revoked = sdk_credentials(served)
+    emulator.admin("expire", {"what": "credentials"})
+    with pytest.raises(ClientError, match="ExpiredToken"):
+        caller_arn(emulator, revoked)
+    refreshed = run_idc(["credentials", "--profile", "dev", "--refresh"], signed_in.env)
+    assert refreshed.returncode == 0, refreshed.stderr
+    new_key = json.loads(refreshed.stdout)["AccessKeyId"]
+    assert new_key != revoked.access_key
+    answer = sdk_credentials(served)
+    assert answer.access_key == new_key
+    assert caller_arn(emulator, answer).endswith("/demo")
+    assert emulator.stats().get("GetRoleCredentials") == 2  # the endpoint read the cache; no call of its own

@@ -366,19 +366,19 @@ def test_full_disk_leaves_the_old_config(tmp_path: Path) -> None:
         import resource, signal, sys
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         from idc.config.editor import ConfigEditor
-        from idc.errors import ConfigError
+        from idc.errors import CacheError
         editor = ConfigEditor({str(path)!r})
         editor.set_section("profile", "big", {{"x": "y" * 5000}})
         resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))
         try:
             editor.save()
-        except ConfigError as exc:
+        except CacheError as exc:  # exit 7: the file cannot be written, as for configure's check
             print(exc)
-            sys.exit(3)
+            sys.exit(7)
         """
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert result.returncode == 3, result.stderr
+    assert result.returncode == 7, result.stderr
     assert str(path) in result.stdout and "Nothing was changed" in result.stdout
     assert path.read_text() == BEFORE
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config"]

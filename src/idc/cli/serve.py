@@ -50,30 +50,37 @@ def serve(profiles: tuple[str, ...], host: str, port: int, verify: bool | str | 
       IDC_CREDENTIALS_TOKEN=... idc serve --profile dev --host 0.0.0.0   # containers; see README
 
     \b
-    Exit codes: 0 stopped; 2 usage (port taken); 3 profile problem.
+    Exit codes: 0 stopped; 2 usage; 3 a profile problem (unknown profile, not an SSO role
+    profile) or the address cannot be listened on (port in use).
     """
+    from idc.config import load_config
     from idc.credentials.server import CredentialsServer
-    from idc.errors import IdcError
+    from idc.errors import ConfigError, IdcError
+    from idc.storage.locations import Locations
 
     token = os.environ.get(TOKEN_ENV, "").strip() or None
     if token is not None and len(token) < 32:
         raise click.UsageError(f"{TOKEN_ENV} must be at least 32 characters (use `openssl rand -hex 32`)")
+    config = load_config(Locations.from_environ())
+    for name in profiles:
+        config.resolve_sso(name)  # a typo or a non-SSO profile never gets served: ConfigError, exit 3
+    host = host.strip("[]")  # --host [::1] as a URL writes it
+    endpoint = CredentialsServer(profiles, token=token, host=host, port=port, verify=verify)
     if not _is_loopback(host):
         click.echo(
-            f"idc: warning: serving credentials on {host}: anyone who can reach port {port or 'N'} "
-            "and has the token gets these roles' credentials.",
+            f"idc: warning: serving credentials on {endpoint.address}: anyone who can reach port "
+            f"{endpoint.port} and has the token gets these roles' credentials.",
             err=True,
         )
-    try:
-        endpoint = CredentialsServer(profiles, token=token, host=host, port=port, verify=verify)
-    except OSError as error:
-        raise click.UsageError(f"cannot listen on {host}:{port} ({error.strerror})") from None
     for name in profiles:
         try:
             endpoint.prime(name)
+        except ConfigError:
+            endpoint.close()
+            raise
         except IdcError as problem:
             click.echo(f"idc: warning: profile {name}: {problem}", err=True)
-    click.echo(f"Serving role credentials on {endpoint.host}:{endpoint.port} (Ctrl-C stops).", err=True)
+    click.echo(f"Serving role credentials on {endpoint.address} (Ctrl-C stops).", err=True)
     for name in profiles:
         env = endpoint.environment(name)
         line = " ".join(f"{key}={value}" for key, value in env.items())
@@ -87,7 +94,7 @@ def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
 

@@ -264,6 +264,11 @@ class ConfigEditor:
         new = self.text().encode("utf-8", "surrogateescape")
         if new == (self._original or b""):
             return False
+        from idc.config.writable import ensure_writable
+
+        # What the wizard checks before its first question, checked again by every writer (populate,
+        # a vanity start URL's Region): one failure, one message, one exit code (CacheError, 7).
+        ensure_writable(self.path, unchanged="nothing was changed")
         target = os.path.realpath(self.path)  # a symlinked config (dotfiles) stays a symlink
         held = _lock_current_file(target, lock_timeout, self.path)
         try:
@@ -296,8 +301,10 @@ class ConfigEditor:
             mode = 0o600
         try:
             fileio.atomic_write_bytes(target, new, mode=mode, private_dir=False)
-        except CacheError as exc:
-            raise _fail(exc.message, "Nothing was changed; free some space or fix the permissions.") from None
+        except CacheError as exc:  # exit 7, as ensure_writable's: the file, not its content, is at fault
+            raise CacheError(
+                exc.message, hint="Nothing was changed; free some space or fix the permissions."
+            ) from None
 
     # --- internals ---------------------------------------------------------------------------------
 

@@ -370,6 +370,10 @@ class AwsConfig:
                 f"Pass --profile NAME or set AWS_PROFILE{known}; "
                 f"`{CONFIGURE_COMMAND} --profile default` creates a default one.",
             )
+        from difflib import get_close_matches  # here: it imports re, which reading a config avoids
+
+        close = get_close_matches(name, list(self.profiles), n=1)  # a typo, as for Regions
+        known = f" (did you mean {_word(close[0])}?)" if close else known
         return _error(
             f"The config profile ({name}) could not be found",
             f"Run `{CONFIGURE_COMMAND} --profile {_word(name)}` to create it{known}.",

@@ -158,18 +158,12 @@ def cached_credentials(
     (:func:`adopt_role_lock`), so fifty cold processes make one fetch and forty-nine cheap waits, not
     fifty CLI start-ups racing.
     """
-    home = environ.get("HOME") or os.path.expanduser("~")
-    config_file = environ.get("AWS_CONFIG_FILE") or os.path.join(home, ".aws", "config")
-    if config_file.startswith("~"):
-        config_file = home + config_file[1:]
-    target = resolve_role_profile(config_file, profile)
-    if target is None or _in_credentials_file(environ, home, profile):
+    located = role_cache_file(profile, environ)
+    if located is None:
         return None
-    account_id, role_name, session_name, start_url, region = target
-    from idc.storage.role_cache import role_cache_key
-
-    key = role_cache_key(account_id, role_name, session_name, start_url)
-    cache_file = os.path.join(home, ".aws", "cli", "cache", key + ".json")
+    cache_file, region = located
+    home = environ.get("HOME") or os.path.expanduser("~")
+    key = os.path.basename(cache_file)[: -len(".json")]
     found = _read_role_cache(cache_file, region, now)
     if found is not None or not wait:
         return found
@@ -186,6 +180,29 @@ def cached_credentials(
         return found
     _held_role_locks.append(lock)  # the full CLI in this process fetches under it
     return None
+
+
+def config_file_path(environ: Mapping[str, str]) -> str:
+    """``AWS_CONFIG_FILE`` (``~`` expanded), else ``~/.aws/config``."""
+    home = environ.get("HOME") or os.path.expanduser("~")
+    config_file = environ.get("AWS_CONFIG_FILE") or os.path.join(home, ".aws", "config")
+    if config_file.startswith("~"):
+        config_file = home + config_file[1:]
+    return config_file
+
+
+def role_cache_file(profile: str, environ: Mapping[str, str]) -> tuple[str, str | None] | None:
+    """(the AWS CLI's role cache file of ``profile``, the profile's region), or None when the small
+    config reader leaves the profile to the full CLI."""
+    home = environ.get("HOME") or os.path.expanduser("~")
+    target = resolve_role_profile(config_file_path(environ), profile)
+    if target is None or _in_credentials_file(environ, home, profile):
+        return None
+    account_id, role_name, session_name, start_url, region = target
+    from idc.storage.role_cache import role_cache_key
+
+    key = role_cache_key(account_id, role_name, session_name, start_url)
+    return os.path.join(home, ".aws", "cli", "cache", key + ".json"), region
 
 
 def _read_role_cache(path: str, region: str | None, now: float | None) -> CachedCredentials | None:

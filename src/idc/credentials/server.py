@@ -7,8 +7,10 @@ the ``Authorization`` header and refreshes before the answer's ``Expiration``
 and ``idc serve`` answer it here:
 
 - ``GET /credentials/<profile>``: ``{"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}``,
-  always with at least 15 minutes left: from memory when they have them, else from the
-  AWS CLI's role cache (the standard library only), else through
+  always with at least 15 minutes left: from memory when they have them and the AWS CLI's role cache
+  file has not changed since (another process's ``idc credentials --refresh``, ``idc login`` or
+  ``aws`` rewrote it: one ``stat`` per request tells), else from that role cache (the standard
+  library only), else through
   :func:`idc.credentials.role_credentials.get_role_credentials` (token refresh, single flight across
   processes, GetRoleCredentials), which is the only path that imports botocore. Within this process one
   thread per profile fetches; the others wait for its answer.
@@ -18,6 +20,13 @@ and ``idc serve`` answer it here:
   for JS; botocore shows the body verbatim): an ended SSO session is 401 naming
   ``idc login --profile P``. Nothing is cached on failure, so the endpoint recovers by itself once the
   user signs in again.
+
+- Bursts: the listen queue holds :data:`BACKLOG` connections (Python's default of 5 drops the SYNs of
+  a burst, which clients without retries see as a 1, 3, 7... second stall) and at most
+  :data:`MAX_THREADS` connections are served at once; a kept-alive connection idle for
+  :data:`IDLE_TIMEOUT_S` is closed, so idle clients cannot hold every thread.
+- It listens on IPv4 or IPv6 (``--host ::1``): botocore's container provider accepts any loopback
+  address, ``http://[::1]:PORT/...`` included (``ContainerMetadataFetcher._validate_allowed_url``).
 
 Nothing secret is logged: the request line is not logged at all.
 """
@@ -30,13 +39,22 @@ import json
 import logging
 import os
 import secrets
+import socket
+import socketserver
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import quote, unquote
 
-from idc.credentials.hotpath import MIN_LIFETIME_S, CachedCredentials, cached_credentials
+from idc.credentials.hotpath import (
+    MIN_LIFETIME_S,
+    CachedCredentials,
+    cached_credentials,
+    config_file_path,
+    role_cache_file,
+)
 from idc.errors import ConfigError, IdcError, LoginRequired
 
 log = logging.getLogger(__name__)
@@ -46,8 +64,18 @@ SHARED_FAILURE_S = 1.0
 """A failed fetch answers the requests that waited for it, for this long (fifty clients after an
 ended session make one GetRoleCredentials, not fifty)."""
 
+BACKLOG = 1024
+"""The listen queue (the kernel caps it at ``net.core.somaxconn``, 4096 on Linux since 5.4)."""
+MAX_THREADS = 64
+"""Connections served at once; the others wait in the listen queue, not in threads of their own."""
+IDLE_TIMEOUT_S = 5.0
+"""A kept-alive connection that sends nothing for this long is closed, freeing its thread (SDKs
+reconnect: they ask once per credentials generation)."""
+
 Fetch = Callable[[str], CachedCredentials]
 """Role credentials for a profile through the full path (may raise IdcError)."""
+Stamp = Callable[[str], Hashable]
+"""What changes when another process rewrites a profile's credentials (see :class:`RoleCacheStamp`)."""
 
 
 def new_token() -> str:
@@ -86,22 +114,72 @@ def full_path_fetch(environ: Mapping[str, str] | None = None, *, verify: bool | 
     return fetch
 
 
-class ProfileSource:
-    """One profile's credentials: memory first, one fetch at a time, failures shared briefly."""
+def _file_stamp(path: str | None) -> tuple[int, int, int, int] | None:
+    if path is None:
+        return None
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return (found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
 
-    def __init__(self, profile: str, fetch: Fetch, clock: Callable[[], float] = time.time) -> None:
+
+class RoleCacheStamp:
+    """The default :data:`Stamp`: (inode, size, mtime, ctime) of the config file and of the profile's
+    role cache file (the AWS CLI's ``~/.aws/cli/cache/<key>.json``).
+
+    Every writer of that file (``idc credentials --refresh`` in another shell, ``idc exec``, the AWS
+    CLI) changes its inode (idc renames a new file into place) or its size and times (botocore's
+    ``JSONFileCache`` rewrites it in place), and ``idc logout`` removes it: two ``stat`` calls per
+    request notice it, where the credentials in memory would otherwise be served until they are due
+    for refresh (45 minutes after an early revocation). The file's path is worked out again only when
+    the config file changes.
+    """
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self._environ = os.environ if environ is None else environ
+        self._paths: dict[str, tuple[Hashable, str | None]] = {}
+
+    def __call__(self, profile: str) -> Hashable:
+        config = _file_stamp(config_file_path(self._environ))
+        known = self._paths.get(profile)
+        if known is None or known[0] != config:
+            located = role_cache_file(profile, self._environ)
+            known = (config, located[0] if located is not None else None)
+            self._paths[profile] = known
+        return config, _file_stamp(known[1])
+
+
+class ProfileSource:
+    """One profile's credentials: memory first, one fetch at a time, failures shared briefly.
+
+    With ``stamp``, the credentials in memory are only served while ``stamp(profile)`` is what it was
+    before they were fetched.
+    """
+
+    def __init__(
+        self,
+        profile: str,
+        fetch: Fetch,
+        clock: Callable[[], float] = time.time,
+        stamp: Stamp | None = None,
+    ) -> None:
         self.profile = profile
         self._fetch = fetch
         self._clock = clock
+        self._stamp = stamp
         self._lock = threading.Lock()
         self._current: CachedCredentials | None = None
+        self._current_stamp: Hashable = None
         self._failure: tuple[float, IdcError] | None = None
 
     def _fresh(self) -> CachedCredentials | None:
         current = self._current
-        if current is not None and current.expiration.timestamp() - self._clock() >= MIN_LIFETIME_S:
-            return current
-        return None
+        if current is None or current.expiration.timestamp() - self._clock() < MIN_LIFETIME_S:
+            return None
+        if self._stamp is not None and self._stamp(self.profile) != self._current_stamp:
+            return None  # another process wrote new credentials (or removed them): read them
+        return current
 
     def get(self) -> CachedCredentials:
         """Credentials with at least 15 minutes left; raises IdcError (LoginRequired...) otherwise."""
@@ -116,8 +194,12 @@ class ProfileSource:
             failure = self._failure
             if failure is not None and failure[0] >= asked_at - SHARED_FAILURE_S:
                 raise failure[1]
+            # Stamped before the fetch: a write during it (this fetch's own, or another process's)
+            # shows as a change, and the next request reads the file again rather than miss one.
+            stamp = self._stamp(self.profile) if self._stamp is not None else None
             try:
                 self._current = self._fetch(self.profile)
+                self._current_stamp = stamp
             except IdcError as error:
                 self._failure = (self._clock(), error)
                 raise
@@ -159,7 +241,9 @@ class CredentialsServer:
     """The endpoint on ``host``:``port`` (0: a random port), serving ``profiles`` with ``token``.
 
     ``verify`` is the TLS trust of its calls to AWS (see :func:`full_path_fetch`); ``fetch`` replaces
-    them altogether.
+    them altogether. ``host`` may be an IPv6 address (``::1``). ``stamp`` (default: a
+    :class:`RoleCacheStamp` when ``fetch`` is the default) tells when credentials in memory were
+    replaced by another process.
     """
 
     def __init__(
@@ -171,12 +255,23 @@ class CredentialsServer:
         port: int = 0,
         fetch: Fetch | None = None,
         verify: bool | str | None = None,
+        stamp: Stamp | None = None,
     ) -> None:
         self.token = token or new_token()
-        fetcher = fetch or full_path_fetch(verify=verify)
-        self.sources = {name: ProfileSource(name, fetcher) for name in profiles}
-        self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
-        self._httpd.daemon_threads = True
+        if fetch is None:
+            fetch = full_path_fetch(verify=verify)
+            stamp = stamp or RoleCacheStamp()
+        self.sources = {name: ProfileSource(name, fetch, stamp=stamp) for name in profiles}
+        host = host.strip("[]")
+        try:
+            self._httpd = _EndpointHTTPServer((host, port), _handler_for(self))
+        except OSError as error:
+            # One failure, one exit code: `idc emulator` says the same of a port in use (exit 3).
+            where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+            raise ConfigError(
+                f"cannot listen on {where}: {error.strerror or error}",
+                hint="Pick another --port (0 picks a free one)." if port else None,
+            ) from None
         self._thread: threading.Thread | None = None
 
     @property
@@ -187,10 +282,15 @@ class CredentialsServer:
     def port(self) -> int:
         return int(self._httpd.server_address[1])
 
+    @property
+    def address(self) -> str:
+        """``host:port`` as a URL writes it (``[::1]:8080``)."""
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
     def url_for(self, profile: str) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        if host in ("0.0.0.0", "[::]"):  # noqa: S104 - naming, not binding
-            host = "127.0.0.1"
+        """The URL an SDK on this machine uses (a wildcard address is reached through loopback)."""
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)  # noqa: S104 - naming
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}{PATH_PREFIX}{quote(profile, safe='')}"
 
     def environment(self, profile: str) -> dict[str, str]:
@@ -211,6 +311,10 @@ class CredentialsServer:
 
     def serve_forever(self) -> None:
         self._httpd.serve_forever()
+
+    def close(self) -> None:
+        """Stop listening, for a server that was never started."""
+        self._httpd.server_close()
 
     def stop(self) -> None:
         self._httpd.shutdown()
@@ -241,9 +345,44 @@ class CredentialsServer:
         return 200, credentials_json(credentials)
 
 
+class _EndpointHTTPServer(ThreadingHTTPServer):
+    """``ThreadingHTTPServer`` with a deep listen queue, a cap on threads, and IPv6."""
+
+    request_queue_size = BACKLOG
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self._slots = threading.BoundedSemaphore(MAX_THREADS)
+        super().__init__(address, handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind looks the host's name up (socket.getfqdn), which can wait on DNS
+        # for an address /etc/hosts does not list; nothing here uses that name.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name = str(self.server_address[0])
+        self.server_port = int(self.server_address[1])
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        # Waiting here, in the accepting thread, leaves the next connections in the listen queue.
+        self._slots.acquire()
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+
 def _handler_for(server: CredentialsServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive: SDKs reuse the connection
+        timeout = IDLE_TIMEOUT_S  # a kept-alive connection's wait for its next request
         # Headers and body go out as two writes: without TCP_NODELAY, Nagle's algorithm and the
         # client's delayed ACK hold the body back ~40 ms on a kept-alive connection.
         disable_nagle_algorithm = True
