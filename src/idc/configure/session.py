@@ -167,6 +167,17 @@ def sign_in_target(session: SessionAnswers) -> SsoSessionTarget:
     )
 
 
+def with_remote_command(
+    kind: str, answers: Answers, session: SessionAnswers, options: SignInOptions
+) -> SignInOptions:
+    """``options`` naming this configure command with ``--remote`` where no browser can work here:
+    ``idc login --sso-session NAME --remote`` would fail, the session is not in the config yet."""
+    from dataclasses import replace
+
+    remote = replace(options, remote=True, use_device_code=False, no_browser=False)
+    return replace(options, remote_command=rerun_command(kind, answers, session, remote))
+
+
 def rerun_command(kind: str, answers: Answers, session: SessionAnswers, options: SignInOptions) -> str:
     """``idc configure KIND`` with the answers given so far as flags, ready to paste (for hints).
 
@@ -326,6 +337,7 @@ class Signer:
                 timeout=options.timeout,
                 lock_timeout=options.lock_timeout,
                 environ=options.environ,
+                remote_command=options.remote_command,
             )
         except LoginFailed as error:
             if "--use-device-code" in (error.hint or "") and not options.use_device_code:
