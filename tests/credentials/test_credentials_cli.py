@@ -277,3 +277,13 @@ def test_whoami_names_its_own_debug_command_when_sts_refuses(signed_in, emulator
         "idc: STS refused GetCallerIdentity (SignatureDoesNotMatch)."
         " Run `idc whoami --profile dev --debug` for details.\n"
     )
+
+
+def test_under_debug_the_error_line_does_not_say_to_add_debug(signed_in, emulator) -> None:
+    """Issue 17, item 7: the --debug log is already above; the last line must not ask for it again."""
+    emulator.set_fault(operation="GetRoleCredentials", status=500)  # retried for 30 s, then refused
+    debugging = run_idc(["--debug", "credentials", "--profile", "dev"], signed_in.env)
+    assert debugging.returncode == 6
+    last = debugging.stderr.splitlines()[-1]
+    assert last.startswith("idc: IAM Identity Center refused GetRoleCredentials for role ")
+    assert last.endswith(" Try again.") and "--debug" not in last  # without --debug: "; run with --debug..."

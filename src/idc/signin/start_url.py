@@ -46,6 +46,19 @@ AWS_OWNED_HOSTS = (
     "identitycenter.us-gov.amazonaws.com",
 )
 
+# The domains of the hosts above: a start URL on a near miss of one is a typo, not a vanity URL.
+AWS_DOMAINS = (
+    "awsapps.com",
+    "awsapps.cn",
+    "app.aws",
+    "amazonaws.com",
+    "amazonaws.com.cn",
+    "amazonaws.eu",
+    "amazonwebservices.com.cn",
+    "amazonwebservices.eu",
+)
+_TYPO_CUTOFF = 0.85
+
 _REGION = r"(?P<region>[a-z0-9-]+)"
 # New-style portal hosts name the Region; the classic ``d-xxxxxxxxxx.awsapps.com`` does not.
 _REGION_HOSTS = tuple(
@@ -91,6 +104,35 @@ def is_vanity_start_url(start_url: str) -> bool:
     """True for an https start URL whose host is not Identity Center's (so it must be looked up)."""
     host = urllib.parse.urlsplit(start_url).hostname
     return bool(host) and not is_aws_owned_host(str(host))
+
+
+def mistyped_start_url(start_url: str) -> str | None:
+    """``start_url`` on the AWS domain its host nearly spells (``d-123.awsaps.com``, ``amazonaws.co``,
+    ``awsapp.com``), or None: its host is AWS-owned, or not a near miss of an AWS domain.
+
+    Such a URL is not a vanity start URL: looking it up would only end in a DNS error.
+    """
+    import difflib
+
+    parts = urllib.parse.urlsplit(start_url)
+    host = (parts.hostname or "").rstrip(".")
+    if not host or is_aws_owned_host(host):
+        return None
+    labels = host.split(".")
+    best: tuple[float, str] | None = None
+    for domain in AWS_DOMAINS:
+        size = domain.count(".") + 1
+        if len(labels) < size:
+            continue
+        tail = ".".join(labels[-size:])
+        ratio = difflib.SequenceMatcher(None, tail, domain).ratio()
+        corrected = ".".join([*labels[:-size], domain])
+        if ratio >= _TYPO_CUTOFF and is_aws_owned_host(corrected) and (best is None or ratio > best[0]):
+            best = (ratio, corrected)
+    if best is None:
+        return None
+    netloc = best[1] if parts.port is None else f"{best[1]}:{parts.port}"
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def region_of_host(host: str) -> str | None:
