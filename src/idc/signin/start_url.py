@@ -145,6 +145,31 @@ def region_of_host(host: str) -> str | None:
     return None
 
 
+def region_of_start_url(start_url: str) -> str | None:
+    """The SSO Region an AWS-owned new-style portal start URL names
+    (``https://ssoins-1234.portal.ap-northeast-1.app.aws/start``), else None (no request made)."""
+    host = urllib.parse.urlsplit(start_url).hostname
+    if not host or not is_aws_owned_host(host):
+        return None
+    return region_of_host(host)
+
+
+def region_mismatch(start_url: str, sso_region: str, *, what: str = "sso_region") -> str | None:
+    """One line when ``sso_region`` is not the Region the start URL's host names, else None.
+
+    The AWS CLI calls Identity Center in the configured ``sso_region`` for an AWS-owned host and never
+    corrects it (``awscli/customizations/sso/resolve.py``, ``resolve_start_url``): with another Region
+    it fails, and idc must not look as if it worked.
+    """
+    named = region_of_start_url(start_url)
+    if named is None or named == sso_region:
+        return None
+    return (
+        f"{what} {sso_region} is not the Region of the start URL's host ({named}); "
+        f"AWS tools call IAM Identity Center in {sso_region} and fail there"
+    )
+
+
 def resolve_start_url(
     start_url: str,
     configured_region: str | None,
