@@ -139,7 +139,9 @@ def test_hints_quote_a_profile_name_with_a_space(emulator, aws_home) -> None:
     assert "Run `idc login --profile 'my admin'` to sign in." in result.stderr  # no token yet
     missing = run_idc(["whoami", "--profile", "my  admin"], dict(aws_home.env, **emulator.env))
     assert missing.returncode == 3
-    assert "Run `idc configure sso --profile 'my  admin'` to create it" in missing.stderr
+    assert (
+        "Did you mean 'my admin'? Otherwise run `idc configure sso --profile 'my  admin'` to create it."
+    ) in missing.stderr
 
 
 def test_credentials_are_handed_out_when_the_role_cache_cannot_keep_them(signed_in, emulator) -> None:
