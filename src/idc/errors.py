@@ -29,6 +29,10 @@ from __future__ import annotations
 
 import enum
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the type checker's name only: errors.py stays light
+    from collections.abc import Iterable
+
 
 class ExitStatus(enum.IntEnum):
     """Documented exit codes of the ``idc`` command."""
@@ -127,6 +131,30 @@ def shell_word(value: str) -> str:
     return "'" + value.replace("'", "'\"'\"'") + "'"
 
 
+def closest_match(word: str, known: Iterable[str], *, cutoff: float = 0.8) -> str | None:
+    """The one of ``known`` that ``word`` is most likely a typo of, or None: for "did you mean" hints
+    (Regions, profiles, sso-sessions). Case is ignored (``Dev`` is close to ``dev``)."""
+    import difflib
+
+    by_folded: dict[str, str] = {}
+    for name in known:
+        by_folded.setdefault(name.casefold(), name)
+    close = difflib.get_close_matches(word.casefold(), sorted(by_folded), n=1, cutoff=cutoff)
+    return by_folded[close[0]] if close and by_folded[close[0]] != word else None
+
+
+def _without_debug_advice(hint: str) -> str | None:
+    """``hint`` without its sentences and clauses (``; ...``) that say to run with ``--debug``."""
+    import re
+
+    kept = []
+    for sentence in re.split(r"(?<=\.)\s+", hint.strip()):
+        clauses = [clause for clause in sentence.rstrip(".").split("; ") if "--debug" not in clause]
+        if clauses:
+            kept.append("; ".join(clauses) + ".")
+    return " ".join(kept) or None
+
+
 def exit_status_for(error: BaseException) -> ExitStatus:
     """Map an exception to the exit code documented above (the only place that does)."""
     if isinstance(error, IdcError):
@@ -136,11 +164,19 @@ def exit_status_for(error: BaseException) -> ExitStatus:
     return ExitStatus.ERROR
 
 
-def render(error: BaseException) -> str:
-    """The one line printed to stderr for ``error`` (``idc: <message> <hint>``)."""
+def render(error: BaseException, *, debug: bool = False) -> str:
+    """The one line printed to stderr for ``error`` (``idc: <message> <hint>``).
+
+    With ``debug`` (``--debug`` is on: its log and the traceback are above), advice to run with
+    ``--debug`` is left out of the hint.
+    """
     if isinstance(error, IdcError):
+        if debug and error.hint and "--debug" in error.hint:
+            return f"idc: {IdcError(error.message, hint=_without_debug_advice(error.hint))}"
         return f"idc: {error}"
     if isinstance(error, KeyboardInterrupt):
         return "idc: interrupted"
     # Unexpected errors: name the type but not the text, which may hold data we did not vet.
+    if debug:
+        return f"idc: unexpected {type(error).__name__} (the traceback is above)"
     return f"idc: unexpected {type(error).__name__}; run again with --debug for details"

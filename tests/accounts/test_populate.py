@@ -49,6 +49,8 @@ GOLDEN_BLOCK = """
 # BEGIN idc populate (sso-session org)
 # A profile for every account and role of sso-session org, written by `idc populate`.
 # Edits inside this block are replaced when it runs again; add your own profiles outside it.
+# A re-run keeps these options; give one again to change it (--no-region... drops one).
+# idc populate options: --template '{account_name}.{role_name}' --region ap-southeast-2
 
 [profile acct-0000.AdministratorAccess]
 sso_session = org

@@ -139,7 +139,9 @@ def test_hints_quote_a_profile_name_with_a_space(emulator, aws_home) -> None:
     assert "Run `idc login --profile 'my admin'` to sign in." in result.stderr  # no token yet
     missing = run_idc(["whoami", "--profile", "my  admin"], dict(aws_home.env, **emulator.env))
     assert missing.returncode == 3
-    assert "Run `idc configure sso --profile 'my  admin'` to create it" in missing.stderr
+    assert (
+        "Did you mean 'my admin'? Otherwise run `idc configure sso --profile 'my  admin'` to create it."
+    ) in missing.stderr
 
 
 def test_credentials_are_handed_out_when_the_role_cache_cannot_keep_them(signed_in, emulator) -> None:
@@ -277,3 +279,13 @@ def test_whoami_names_its_own_debug_command_when_sts_refuses(signed_in, emulator
         "idc: STS refused GetCallerIdentity (SignatureDoesNotMatch)."
         " Run `idc whoami --profile dev --debug` for details.\n"
     )
+
+
+def test_under_debug_the_error_line_does_not_say_to_add_debug(signed_in, emulator) -> None:
+    """Issue 17, item 7: the --debug log is already above; the last line must not ask for it again."""
+    emulator.set_fault(operation="GetRoleCredentials", status=500)  # retried for 30 s, then refused
+    debugging = run_idc(["--debug", "credentials", "--profile", "dev"], signed_in.env)
+    assert debugging.returncode == 6
+    last = debugging.stderr.splitlines()[-1]
+    assert last.startswith("idc: IAM Identity Center refused GetRoleCredentials for role ")
+    assert last.endswith(" Try again.") and "--debug" not in last  # without --debug: "; run with --debug..."

@@ -162,6 +162,58 @@ def test_without_terminal_or_browser_the_code_goes_to_stderr_and_failure_names_c
     assert done.returncode == 0, done.stderr
 
 
+def test_without_a_browser_the_remote_hint_names_configure_and_it_works(aws_home: Any, emulator: Any) -> None:
+    """No browser can work here (SSH): the line that offers ``--remote`` names this configure command
+    with its answers (``idc login --sso-session my-sso --remote`` fails: the session is not written
+    yet), and that command, pasted, signs in with the address pasted back and writes the profile."""
+    from idc.emulator.page_approver import PageApprover
+
+    env = child_env(aws_home.env, emulator.env, NO_BROWSER_HERE)
+    env.pop("BROWSER", None)
+    child = subprocess.Popen(
+        [command("idc"), *full_flags(emulator), "--account-id", "123456789012"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stderr is not None
+    offered = ""
+    for line in child.stderr:
+        if line.startswith("Not opening a browser"):
+            offered = line
+            break
+    child.terminate()
+    child.communicate(timeout=60)
+    assert offered.startswith("Not opening a browser: this is an SSH session. Using the device code flow"), (
+        offered
+    )
+    assert "idc login" not in offered
+    named = shlex.split(offered.split("`")[1])
+    flags = full_flags(emulator)
+    assert named == ["idc", *flags[:8], "--account-id", "123456789012", *flags[8:], "--remote"]
+
+    pasting = subprocess.Popen(
+        [command("idc"), *named[1:]],
+        env={**env, "PYTHONUNBUFFERED": "1"},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert pasting.stdin is not None and pasting.stderr is not None
+    for line in pasting.stderr:
+        if "/authorize?" in line:
+            pasting.stdin.write(PageApprover().walk(line.strip()) + "\n")
+            pasting.stdin.flush()
+            break
+    pasting.stdin.close()
+    errors = pasting.stderr.read()
+    assert pasting.wait(timeout=60) == 0, errors
+    assert sections(aws_home.config_file)["profile AdministratorAccess"]["sso_session"] == "my-sso"
+
+
 def test_printed_commands_can_be_pasted(aws_home: Any, emulator: Any) -> None:
     done = idc(
         [

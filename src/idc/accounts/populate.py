@@ -16,41 +16,47 @@ characters every AWS tool accepts in a profile name (``[A-Za-z0-9._-]``, others 
 optionally lowercased. Two assignments that would get the same name both get the account id (then the
 role) appended, the same way whatever order the listing came in.
 
-Re-running with the same assignments produces the same block: the file is not written at all.
-Profiles of assignments that are gone stay unless ``prune`` is set. A profile the user defined outside
-the block with a generated name is left alone and reported as skipped. With ``credential_process``,
-each profile gets a companion ``NAME-cp`` running ``idc credentials --profile NAME`` for tools that
-do not speak SSO.
+The block's header remembers the options that shape it (:mod:`idc.accounts.populate_options`): with
+``given``, :func:`plan_populate` starts from them, so re-running with the same assignments produces the
+same block and the file is not written at all. Profiles of assignments that are gone stay unless
+``prune`` is set. A profile the user defined outside the block with a generated name is left alone and
+reported as skipped. With ``credential_process``, each profile gets a companion ``NAME-cp`` running
+``idc credentials --profile NAME`` for tools that do not speak SSO.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-import shlex
 import string
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from idc.accounts.listing import AccountListing
+from idc.accounts.populate_block import Section, assignment_of, parse_sections, section_name, split_block
+from idc.accounts.populate_options import (
+    COMPANION_SUFFIX,
+    DEFAULT_TEMPLATE,
+    BlockOptions,
+    GivenOptions,
+    merged,
+    option_changes,
+    remembered_options,
+)
 from idc.errors import ConfigError
 
 if TYPE_CHECKING:
     from idc.config.editor import ConfigEditor
 
-DEFAULT_TEMPLATE = "{account_name}.{role_name}"
 TEMPLATE_FIELDS = ("account_name", "account_id", "role_name", "account_email")
-COMPANION_SUFFIX = "-cp"
 CREDENTIAL_COMMAND = "idc credentials"
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _DASHES = re.compile(r"-{2,}")
-_HEADER = re.compile(r"^\s*\[(?P<section>[^\]]*)\]\s*(?:[#;].*)?$")
-_KEY_VALUE = re.compile(r"^(?P<key>[^=\s][^=]*?)\s*=\s*(?P<value>.*?)\s*$")
 
 
 def normalise(value: str, *, lowercase: bool = False) -> str:
@@ -178,96 +184,21 @@ class PopulateSettings:
         return self.token_storage == "keychain" and self.sso_session is not None
 
     @property
+    def options(self) -> BlockOptions:
+        return BlockOptions(
+            template=self.template,
+            lowercase=self.lowercase,
+            region=self.region,
+            output=self.output,
+            credential_process=self.credential_process,
+        )
+
+    @property
     def marker(self) -> str:
         """The text after ``# BEGIN`` / ``# END`` naming this block (one block per session)."""
         if self.sso_session:
             return f"idc populate (sso-session {self.sso_session})"
         return f"idc populate (start URL {self.start_url})"
-
-
-@dataclass(frozen=True)
-class Section:
-    """A ``[profile NAME]`` section of the block: its name and ``key = value`` lines in order."""
-
-    name: str
-    values: tuple[tuple[str, str], ...]
-
-    def get(self, key: str) -> str | None:
-        return next((v for k, v in self.values if k == key), None)
-
-    def render(self) -> str:
-        header = f"[profile {self.name}]"
-        return "\n".join([header, *(f"{k} = {v}" for k, v in self.values)]) + "\n"
-
-    @property
-    def companion_of(self) -> str | None:
-        """The base profile a ``credential_process`` companion runs, else None."""
-        command = self.get("credential_process")
-        if not command or self.get("sso_account_id") or self.get("idc_sso_account_id"):
-            return None
-        try:
-            words = shlex.split(command)
-        except ValueError:
-            return None
-        if "--profile" in words[:-1]:
-            return words[words.index("--profile") + 1]
-        return None
-
-
-def section_name(header: str) -> str | None:
-    """The profile name of a section header's inside text (botocore's rules), None if not a profile."""
-    text = header.strip()
-    if text == "default":
-        return "default"
-    if not text.startswith("profile"):
-        return None
-    try:
-        parts = shlex.split(text)
-    except ValueError:
-        return None
-    if len(parts) == 2 and parts[0] == "profile":
-        return parts[1]
-    return None
-
-
-def parse_sections(lines: Iterable[str]) -> list[Section]:
-    """The profile sections in ``lines`` (comments, blank lines and nested values ignored)."""
-    sections: list[Section] = []
-    name: str | None = None
-    values: list[tuple[str, str]] = []
-    for raw in lines:
-        line = raw.rstrip("\r\n")
-        header = _HEADER.match(line)
-        if header:
-            if name is not None:
-                sections.append(Section(name, tuple(values)))
-            name, values = section_name(header.group("section")), []
-            continue
-        stripped = line.strip()
-        if name is None or not stripped or stripped[0] in "#;" or line[:1].isspace():
-            continue
-        pair = _KEY_VALUE.match(stripped)
-        if pair:
-            values.append((pair.group("key").strip(), pair.group("value")))
-    if name is not None:
-        sections.append(Section(name, tuple(values)))
-    return sections
-
-
-def split_block(text: str, marker: str) -> tuple[list[str], list[str] | None]:
-    """(lines outside the block, lines inside it or None when there is no block), keeping line ends."""
-    lines = text.splitlines(keepends=True)
-    begin, end = f"# BEGIN {marker}", f"# END {marker}"
-    start = next((i for i, line in enumerate(lines) if line.strip() == begin), None)
-    if start is None:
-        return lines, None
-    stop = next((i for i in range(start + 1, len(lines)) if lines[i].strip() == end), None)
-    if stop is None:
-        raise ConfigError(
-            f"The config file has '{begin}' but no '{end}' line.",
-            hint=f"Add the '{end}' line where the generated profiles end (or remove the block), then re-run.",
-        )
-    return lines[:start] + lines[stop + 1 :], lines[start + 1 : stop]
 
 
 def _profile_section(planned: PlannedProfile, settings: PopulateSettings) -> Section:
@@ -306,14 +237,10 @@ def _block_comment(settings: PopulateSettings) -> str:
     return (
         f"# A profile for every account and role of {what}, written by `idc populate`.\n"
         "# Edits inside this block are replaced when it runs again; add your own profiles outside it.\n"
+        "# A re-run keeps these options; give one again to change it (--no-region... drops one).\n"
+        f"{settings.options.header_line()}\n"
         f"{why}"
     )
-
-
-def _assignment(section: Section) -> tuple[str, str] | None:
-    account = section.get("sso_account_id") or section.get("idc_sso_account_id")
-    role = section.get("sso_role_name") or section.get("idc_sso_role_name")
-    return (account, role) if account and role else None
 
 
 @dataclass(frozen=True)
@@ -331,6 +258,8 @@ class PopulatePlan:
     kept_stale: tuple[str, ...]  # assignments gone, profile kept (no --prune)
     skipped: tuple[str, ...]  # already defined outside the block: left alone
     unchanged: int
+    options: tuple[str, ...]  # the options the block is written with, as command-line words
+    option_changes: tuple[str, ...]  # against the block's remembered ones: "--region x -> --no-region"
     editor: ConfigEditor = field(compare=False, repr=False)
 
     @property
@@ -351,12 +280,33 @@ class PopulatePlan:
 
 
 def plan_populate(
-    config_file: Path, old_text: str, listing: AccountListing, settings: PopulateSettings
+    config_file: Path,
+    old_text: str,
+    listing: AccountListing,
+    settings: PopulateSettings,
+    *,
+    given: GivenOptions | None = None,
 ) -> PopulatePlan:
-    """Compute the new block (and the whole new file text) for ``listing`` without writing anything."""
+    """Compute the new block (and the whole new file text) for ``listing`` without writing anything.
+
+    With ``given`` (the options of this run's command line), the options come from the block's header
+    with ``given`` applied (``settings``' own option fields are not used); without it, from ``settings``.
+    """
     from idc.config.editor import ConfigEditor
 
     outside, inside = split_block(old_text, settings.marker)
+    remembered = remembered_options(inside)
+    if given is not None:
+        chosen = merged(remembered or BlockOptions(), given)
+        settings = replace(
+            settings,
+            template=chosen.template,
+            lowercase=chosen.lowercase,
+            region=chosen.region,
+            output=chosen.output,
+            credential_process=chosen.credential_process,
+        )
+    changes = option_changes(remembered, settings.options) if remembered is not None else ()
     # Which names are taken outside the block, by botocore's reading of the rest of the file.
     rest = ConfigEditor.from_text(config_file, "".join(outside))
     taken_outside = {s.name for s in parse_sections(outside) if rest.has_section("profile", s.name)}
@@ -366,7 +316,7 @@ def plan_populate(
     new_sections: dict[str, Section] = {}
     skipped: list[str] = []
     current: set[tuple[str, str]] = set()
-    written = {a: s.name for s in old_sections if (a := _assignment(s)) is not None}
+    written = {a: s.name for s in old_sections if (a := assignment_of(s)) is not None}
     for planned in profile_names(listing, settings.template, lowercase=settings.lowercase, written=written):
         current.add((planned.account_id, planned.role_name))
         if planned.name in taken_outside:
@@ -384,7 +334,7 @@ def plan_populate(
     removed: list[str] = []
     stale_bases: set[str] = set()
     for section in old_sections:
-        assignment = _assignment(section)
+        assignment = assignment_of(section)
         if assignment is None or assignment in current or section.name in new_sections:
             continue
         if settings.prune or section.name in taken_outside:
@@ -430,6 +380,8 @@ def plan_populate(
         kept_stale=tuple(sorted(kept_stale)),
         skipped=tuple(sorted(skipped)),
         unchanged=unchanged,
+        options=tuple(settings.options.words()),
+        option_changes=changes,
         editor=editor,
     )
 
@@ -452,6 +404,8 @@ def summary(
         "keptStale": list(plan.kept_stale),
         "skipped": list(plan.skipped),
         "unchanged": plan.unchanged,
+        "options": list(plan.options),
+        "optionsChanged": list(plan.option_changes),
         "listing": {
             "fromCache": listing.from_cache,
             "calls": listing.stats.calls,
@@ -476,3 +430,25 @@ def write_plan(plan: PopulatePlan) -> bool:
     if not plan.changed:
         return False
     return plan.editor.save()
+
+
+__all__ = [
+    "COMPANION_SUFFIX",
+    "DEFAULT_TEMPLATE",
+    "TEMPLATE_FIELDS",
+    "GivenOptions",
+    "PlannedProfile",
+    "PopulatePlan",
+    "PopulateSettings",
+    "Section",
+    "normalise",
+    "parse_sections",
+    "plan_populate",
+    "profile_names",
+    "read_config_text",
+    "section_name",
+    "split_block",
+    "summary",
+    "validate_template",
+    "write_plan",
+]

@@ -13,10 +13,11 @@ exist. Here, before anything happens:
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+
+from idc.errors import closest_match
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,6 @@ def check_region_name(region: str, known: KnownRegions | None = None) -> RegionC
             warning=f"Region {region} is not one botocore {known.botocore_version} knows; using it as a "
             "new Region (upgrade idc, or botocore, if AWS tools refuse it)."
         )
-    close = difflib.get_close_matches(region, sorted(known.regions), n=1, cutoff=0.8)
-    hint = f"did you mean {close[0]}?" if close else "like us-east-1"
+    close = closest_match(region, known.regions)
+    hint = f"did you mean {close}?" if close else "like us-east-1"
     return RegionCheck(problem=f"is not an AWS Region ({hint})")

@@ -119,7 +119,7 @@ def _run(args: list[str]) -> int | None:
             import traceback
 
             traceback.print_exc()
-        click.echo(render(error), err=True)
+        click.echo(render(error, debug=debug), err=True)
         return int(exit_status_for(error))
     return int(result) if isinstance(result, int) else 0
 

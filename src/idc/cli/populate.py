@@ -11,12 +11,10 @@ import sys
 
 import click
 
-from idc.accounts.populate import DEFAULT_TEMPLATE
+from idc.accounts.populate_options import DEFAULT_TEMPLATE, OUTPUT_FORMATS
 from idc.cli.completion import complete_profiles, complete_sso_sessions
 from idc.cli.listing import listing_options
 from idc.cli.tls import tls_options
-
-OUTPUT_FORMATS = ("json", "text", "table", "yaml", "yaml-stream")
 
 
 @click.command("populate", short_help="Write a profile for every account and role you can reach.")
@@ -35,18 +33,20 @@ OUTPUT_FORMATS = ("json", "text", "table", "yaml", "yaml-stream")
 )
 @click.option(
     "--template",
-    default=DEFAULT_TEMPLATE,
-    show_default=True,
-    help="Profile name: {account_name}, {account_id}, {role_name}, {account_email}.",
+    metavar="TEMPLATE",
+    help="Profile name: {account_name}, {account_id}, {role_name}, {account_email}"
+    f" [default: {DEFAULT_TEMPLATE}].",
 )
-@click.option("--lowercase", is_flag=True, help="Lowercase the profile names.")
+@click.option("--lowercase/--no-lowercase", default=None, help="Lowercase the profile names (or not).")
 @click.option("--region", metavar="REGION", help="Set region = REGION in every profile.")
+@click.option("--no-region", is_flag=True, help="Drop the region line the block has.")
 @click.option("--output", type=click.Choice(OUTPUT_FORMATS), help="Set output = FORMAT in every profile.")
+@click.option("--no-output", is_flag=True, help="Drop the output line the block has.")
 @click.option(
-    "--credential-process",
-    is_flag=True,
+    "--credential-process/--no-credential-process",
+    default=None,
     help="Also write NAME-cp profiles running `idc credentials --profile NAME` (for tools without SSO;"
-    " idc's absolute path when it is not on PATH).",
+    " idc's absolute path when it is not on PATH), or stop writing them.",
 )
 @click.option("--prune", is_flag=True, help="Remove generated profiles whose assignment is gone.")
 @click.option("--dry-run", is_flag=True, help="Show the change as a unified diff; write nothing.")
@@ -55,11 +55,13 @@ OUTPUT_FORMATS = ("json", "text", "table", "yaml", "yaml-stream")
 def populate_command(
     sso_session: str | None,
     profile: str | None,
-    template: str,
-    lowercase: bool,
+    template: str | None,
+    lowercase: bool | None,
     region: str | None,
+    no_region: bool,
     output: str | None,
-    credential_process: bool,
+    no_output: bool,
+    credential_process: bool | None,
     prune: bool,
     dry_run: bool,
     refresh: bool,
@@ -69,18 +71,24 @@ def populate_command(
     """Write a profile for every AWS account and role you can reach, in one marked block.
 
     Everything outside the block `# BEGIN idc populate (sso-session S)` ... `# END ...` stays exactly as
-    it was; running it again changes nothing unless your assignments changed. Profiles you defined
-    yourself with the same name are left alone (and reported). On a terminal it shows progress and a
-    summary; otherwise it prints a JSON summary.
+    it was. The block's header remembers the options it was written with (--template, --lowercase,
+    --region, --output, --credential-process): running it again with none of them writes the same
+    block, and changes nothing unless your assignments changed. To change one, give it again with
+    the new value, or drop it with --no-lowercase, --no-region, --no-output, --no-credential-process;
+    --dry-run shows the change. Profiles you defined yourself with the same name are left alone (and
+    reported). On a terminal it shows progress and a summary; otherwise it prints a JSON summary.
 
     \b
     Examples:
-      idc populate --sso-session my-sso --region eu-west-1
+      idc populate --sso-session my-sso --region eu-west-1 --credential-process
+      idc populate --sso-session my-sso                 # again: same options, same block
+      idc populate --sso-session my-sso --no-region --dry-run
       idc populate --sso-session my-sso --template '{account_id}-{role_name}' --lowercase --dry-run
-      idc populate --profile dev --prune --credential-process
+      idc populate --profile dev --prune
     """
     from idc.accounts.listing import ListingOptions
     from idc.accounts.populate import (
+        GivenOptions,
         PopulateSettings,
         plan_populate,
         read_config_text,
@@ -98,7 +106,11 @@ def populate_command(
 
     if profile and sso_session:
         raise click.UsageError("Give --profile or --sso-session, not both.")
-    validate_template(template)
+    for flag, value, dropped in (("--region", region, no_region), ("--output", output, no_output)):
+        if value is not None and dropped:
+            raise click.UsageError(f"Give {flag} or --no-{flag[2:]}, not both.")
+    if template is not None:
+        validate_template(template)
     if region is not None:
         from idc.aws.regions import check_region_name
 
@@ -111,11 +123,6 @@ def populate_command(
         start_url=target.start_url,
         sso_region=target.sso_region,
         sso_session=target.session_name,
-        template=template,
-        lowercase=lowercase,
-        region=region,
-        output=output,
-        credential_process=credential_process,
         prune=prune,
         token_storage=target.sso.token_storage,
         credential_command=credential_command(
@@ -132,7 +139,14 @@ def populate_command(
             client_factory=BotocoreClientFactory(verify=verify, profile=profile),
         )
     config_file = locations.config_file
-    plan = plan_populate(config_file, read_config_text(config_file), listing, settings)
+    given = GivenOptions(
+        template=template,
+        lowercase=lowercase,
+        region="" if no_region else region,
+        output="" if no_output else output,
+        credential_process=credential_process,
+    )
+    plan = plan_populate(config_file, read_config_text(config_file), listing, settings, given=given)
     written = False if dry_run else write_plan(plan)
     report = summary(plan, written=written, dry_run=dry_run, listing=listing)
     if dry_run:
@@ -164,6 +178,9 @@ def _human(report: dict[str, object], *, err: bool) -> None:
     echo(f"{count('accounts', 'account')}, {count('roles', 'role')} ({source}).")
     for name in names("skipped"):
         echo(f"Skipped profile {name}: already defined outside the idc block (left as it is).")
+    changes = names("optionsChanged")
+    if changes:
+        echo(f"Options changed: {'; '.join(changes)} (the block remembers them for the next run).")
     for name in names("keptStale"):
         echo(f"Kept profile {name}: its assignment is gone (--prune removes it).")
     verb = "Would write" if report["dryRun"] else "Wrote"

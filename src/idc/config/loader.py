@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 
 from idc.config import ini
+from idc.config.missing import CONFIGURE_COMMAND, SESSION_COMMAND
 from idc.config.validate import (
     account_id_problem,
     region_problem,
@@ -40,8 +41,6 @@ if TYPE_CHECKING:
     from idc.errors import ConfigError
     from idc.storage.locations import Locations
 
-CONFIGURE_COMMAND = "idc configure sso"
-SESSION_COMMAND = "idc configure sso-session"
 _PROFILE_REQUIRED = ("sso_role_name", "sso_account_id")
 _SSO_REQUIRED = ("sso_start_url", "sso_region")
 
@@ -154,10 +153,7 @@ class AwsConfig:
         """The ``[sso-session NAME]`` ready for a sign-in: start URL and region present and valid."""
         values = self.sso_sessions.get(name)
         if values is None:
-            raise _error(
-                f'The specified sso-session does not exist: "{name}"',
-                f"Run `{SESSION_COMMAND}` to create it{self._known('sso-sessions', self.sso_sessions)}.",
-            )
+            raise self._session_not_found(name)
         missing = [key for key in _SSO_REQUIRED if key not in values]
         if missing:
             raise _error(
@@ -264,10 +260,7 @@ class AwsConfig:
             return self.resolve_sso(name)
         if isinstance(session_name, str):
             if session_name not in self.sso_sessions:
-                raise _error(
-                    f'The specified sso-session does not exist: "{session_name}"',
-                    f"Run `{SESSION_COMMAND}` to create it, or fix sso_session in profile {name}.",
-                )
+                raise self._session_not_found(session_name, profile=name)
             session = self.sso_session(session_name)
             return SsoProfile(
                 profile_name=name,
@@ -312,10 +305,7 @@ class AwsConfig:
         resolved = profile
         if session_name is not None:
             if not isinstance(session_name, str) or session_name not in self.sso_sessions:
-                raise _error(
-                    f'The specified sso-session does not exist: "{_plain(session_name)}"',
-                    f"Run `{SESSION_COMMAND}` to create it, or fix sso_session in profile {name}.",
-                )
+                raise self._session_not_found(_plain(session_name), profile=name)
             resolved = dict(profile)
             for key, value in self.sso_sessions[session_name].items():
                 if resolved.get(key, value) != value:
@@ -341,10 +331,10 @@ class AwsConfig:
         session_name = _plain(profile["sso_session"])
         session = self.sso_sessions.get(session_name)
         if not session:
-            raise _error(
+            raise _error(  # botocore's wording for this case; the hint as for any missing sso-session
                 f'The profile "{name}" is configured to use the SSO token provider but the '
                 f'"{session_name}" sso_session configuration does not exist.',
-                f"Run `{SESSION_COMMAND}` to create it.",
+                self._session_not_found(session_name, profile=name).hint,
             )
         missing = [key for key in _SSO_REQUIRED if key not in session]
         if missing:
@@ -361,30 +351,15 @@ class AwsConfig:
 
     # --- helpers ---------------------------------------------------------------------------------------
 
+    def _session_not_found(self, name: str, *, profile: str | None = None) -> ConfigError:
+        from idc.config.missing import session_not_found  # only on failure
+
+        return session_not_found(name, self.sso_sessions, profile=profile)
+
     def _profile_not_found(self, name: str, *, implicit: bool = False) -> ConfigError:
-        known = self._known("profiles", self.profiles)
-        if implicit and name == "default" and self.profiles:
-            # Nothing named a profile: say how to name one before suggesting a [default] section.
-            return _error(
-                f"The config profile ({name}) could not be found",
-                f"Pass --profile NAME or set AWS_PROFILE{known}; "
-                f"`{CONFIGURE_COMMAND} --profile default` creates a default one.",
-            )
-        from difflib import get_close_matches  # here: it imports re, which reading a config avoids
+        from idc.config.missing import profile_not_found  # only on failure
 
-        close = get_close_matches(name, list(self.profiles), n=1)  # a typo, as for Regions
-        known = f" (did you mean {_word(close[0])}?)" if close else known
-        return _error(
-            f"The config profile ({name}) could not be found",
-            f"Run `{CONFIGURE_COMMAND} --profile {_word(name)}` to create it{known}.",
-        )
-
-    @staticmethod
-    def _known(what: str, names: Mapping[str, object]) -> str:
-        if not names:
-            return ""
-        listed = ", ".join(list(names)[:8]) + (", ..." if len(names) > 8 else "")
-        return f" (known {what}: {listed})"
+        return profile_not_found(name, self.profiles, implicit=implicit)
 
     @staticmethod
     def _text_or_none(values: Mapping[str, Value], key: str, where: str) -> str | None:

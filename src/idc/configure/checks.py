@@ -42,8 +42,14 @@ def check_profile_name(value: str) -> str:
 
 
 def check_start_url(value: str) -> str:
-    """The start URL must be https (AWS CLI v2 >= 2.35.13 refuses anything else)."""
-    return _checked("The SSO start URL", value, start_url_problem(value))
+    """The start URL must be https (AWS CLI v2 >= 2.35.13 refuses anything else), and not on a near
+    miss of an AWS domain (``awsaps.com``): that is a typo, which a lookup would turn into a DNS error."""
+    from idc.signin.start_url import mistyped_start_url
+
+    _checked("The SSO start URL", value, start_url_problem(value))
+    corrected = mistyped_start_url(value)
+    typo = f"is not on an AWS domain: did you mean {corrected}?" if corrected else None
+    return _checked("The SSO start URL", value, typo)
 
 
 def check_sso_region(value: str) -> str:
@@ -73,7 +79,7 @@ def _warn_once(message: str) -> None:
 
 def _checked(what: str, value: str, problem: str | None) -> str:
     if problem is not None:
-        raise ConfigError(f"{what} {shown(value)} {problem}.")
+        raise ConfigError(f"{what} {shown(value)} {problem}" + ("" if problem.endswith("?") else "."))
     return value
 
 

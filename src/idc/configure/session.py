@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sys
 from typing import TYPE_CHECKING, TextIO
 
 from idc.configure.checks import (
@@ -57,9 +58,12 @@ def ask_session(
     """Session name, start URL, region and scopes, with what the config already holds as defaults.
 
     A vanity start URL's portal host names the region: then it is not asked (AWS CLI >= 2.35.13).
-    ``trust`` is the certificate trust for that lookup (:func:`idc.aws.clients.trust_of`).
+    ``trust`` is the certificate trust for that lookup (:func:`idc.aws.clients.trust_of`). A start URL
+    on a new-style portal host (``ssoins-....portal.ap-northeast-1.app.aws``) names it too: it is the
+    question's default, so without a terminal it is used as it is (the AWS CLI asks); another answer
+    is warned about, as AWS tools will fail with it.
     """
-    from idc.signin.start_url import region_of_vanity_start_url
+    from idc.signin.start_url import region_mismatch, region_of_start_url, region_of_vanity_start_url
 
     current_name = profile_values.get("sso_session")
     if current_name:
@@ -103,16 +107,20 @@ def ask_session(
         ),
         answers.start_url,
     )
+    region_default = region_of_start_url(start_url) or defaults.get("sso_region")
     sso_region = region_of_vanity_start_url(start_url, verify=trust) or prompter.ask(
         Question(
             key="sso_region",
-            prompt=f"SSO region [{defaults.get('sso_region')}]: ",
-            default=defaults.get("sso_region"),
+            prompt=f"SSO region [{region_default}]: ",
+            default=region_default,
             check=check_sso_region,
             required=True,
         ),
         answers.sso_region,
     )
+    mismatch = region_mismatch(start_url, sso_region, what="The SSO region")
+    if mismatch:
+        sys.stderr.write(f"idc: warning: {mismatch}.\n")
     scopes = None
     current_scopes = None
     if name is not None:
@@ -139,6 +147,17 @@ def ask_session(
         stored_in=stored_in,
         configured_scopes=current_scopes if name is not None and defaults else None,
     )
+
+
+def with_remote_command(
+    kind: str, answers: Answers, session: SessionAnswers, options: SignInOptions
+) -> SignInOptions:
+    """``options`` naming this configure command with ``--remote`` where no browser can work here:
+    ``idc login --sso-session NAME --remote`` would fail, the session is not in the config yet."""
+    from dataclasses import replace
+
+    remote = replace(options, remote=True, use_device_code=False, no_browser=False)
+    return replace(options, remote_command=rerun_command(kind, answers, session, remote))
 
 
 def rerun_command(kind: str, answers: Answers, session: SessionAnswers, options: SignInOptions) -> str:
@@ -300,6 +319,7 @@ class Signer:
                 timeout=options.timeout,
                 lock_timeout=options.lock_timeout,
                 environ=options.environ,
+                remote_command=options.remote_command,
             )
         except LoginFailed as error:
             if "--use-device-code" in (error.hint or "") and not options.use_device_code:

@@ -31,7 +31,7 @@ from idc.configure.checks import (
     check_region,
 )
 from idc.configure.prompts import Answers, Prompter, question_for
-from idc.configure.session import Signer, ask_session, rerun_command
+from idc.configure.session import Signer, ask_session, rerun_command, with_remote_command
 from idc.configure.token_storage import settle_storage
 from idc.configure.writing import check_not_another_kind, profile_for, read_existing, write_sections
 from idc.errors import ConfigError, LoginRequired, shell_word
@@ -96,6 +96,7 @@ def configure_sso(
     trust = trust_of(sign_in.client_factory or default_client_factory())
     session = ask_session(answers, prompter, existing, current, required=False, trust=trust)
     fix = rerun_command("sso", answers, session, sign_in)
+    sign_in = with_remote_command("sso", answers, session, sign_in)
     signer = Signer(session, locations, sign_in, prompter, sign_in_out or prompter.out, fix)
     token, reused = signer.token(force=force_login)
 
@@ -231,6 +232,7 @@ def configure_sso_session(
     if login:
         options = sign_in or SignInOptions()
         fix = rerun_command("sso-session", answers, session, options)
+        options = with_remote_command("sso-session", answers, session, options)
         signer = Signer(session, locations, options, prompter, sign_in_out or prompter.out, fix)
         _token, reused = signer.token(force=force_login)
     settle_storage(session, locations, prompter, moved=reused)

@@ -48,9 +48,10 @@ def choose_flow(sso: SignInSubject, options: SignInOptions, out: TextIO) -> tupl
     if reason is None:
         return flow, None if options.no_browser else SystemBrowserOpener(environ)
     if use_pkce:
+        remote = options.remote_command or f"{login_command(sso)} --remote"
         out.write(
             f"Not opening a browser: {reason}. Using the device code flow instead "
-            f"(or run `{login_command(sso)} --remote` and paste back the address your browser lands on).\n"
+            f"(or run `{remote}` and paste back the address your browser lands on).\n"
         )
     elif not (options.no_browser or options.use_device_code):  # asked for the device code: no news
         out.write(f"Not opening a browser: {reason}.\n")

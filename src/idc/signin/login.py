@@ -89,13 +89,15 @@ def login(
     timeout: float = DEFAULT_OVERALL_TIMEOUT,
     lock_timeout: float = LOCK_TIMEOUT,
     environ: Mapping[str, str] | None = None,
+    remote_command: str | None = None,
 ) -> SsoToken:
     """``idc login``: sign in (unless a concurrent process just did) and cache the token.
 
     ``opener`` replaces the system browser (tests pass a page approver); ``environ`` is read for BROWSER
     and the browser detection (default: ``os.environ``). Prints the AWS CLI's messages to ``out``.
     ``remote`` signs in with a browser elsewhere (see :mod:`idc.signin.remote_flow`), reading the pasted
-    address with ``read_paste`` (default: standard input).
+    address with ``read_paste`` (default: standard input). ``remote_command`` is the ``--remote``
+    command named where no browser can work here (default: ``idc login ... --remote``).
     """
     options = SignInOptions(
         client_factory=client_factory,
@@ -111,6 +113,7 @@ def login(
         timeout=timeout,
         lock_timeout=lock_timeout,
         environ=environ,
+        remote_command=remote_command,
     )
     return _single_flight(sso, locations, options, out or sys.stdout, reuse_any_valid=False)
 

@@ -46,6 +46,19 @@ AWS_OWNED_HOSTS = (
     "identitycenter.us-gov.amazonaws.com",
 )
 
+# The domains of the hosts above: a start URL on a near miss of one is a typo, not a vanity URL.
+AWS_DOMAINS = (
+    "awsapps.com",
+    "awsapps.cn",
+    "app.aws",
+    "amazonaws.com",
+    "amazonaws.com.cn",
+    "amazonaws.eu",
+    "amazonwebservices.com.cn",
+    "amazonwebservices.eu",
+)
+_TYPO_CUTOFF = 0.85
+
 _REGION = r"(?P<region>[a-z0-9-]+)"
 # New-style portal hosts name the Region; the classic ``d-xxxxxxxxxx.awsapps.com`` does not.
 _REGION_HOSTS = tuple(
@@ -93,6 +106,35 @@ def is_vanity_start_url(start_url: str) -> bool:
     return bool(host) and not is_aws_owned_host(str(host))
 
 
+def mistyped_start_url(start_url: str) -> str | None:
+    """``start_url`` on the AWS domain its host nearly spells (``d-123.awsaps.com``, ``amazonaws.co``,
+    ``awsapp.com``), or None: its host is AWS-owned, or not a near miss of an AWS domain.
+
+    Such a URL is not a vanity start URL: looking it up would only end in a DNS error.
+    """
+    import difflib
+
+    parts = urllib.parse.urlsplit(start_url)
+    host = (parts.hostname or "").rstrip(".")
+    if not host or is_aws_owned_host(host):
+        return None
+    labels = host.split(".")
+    best: tuple[float, str] | None = None
+    for domain in AWS_DOMAINS:
+        size = domain.count(".") + 1
+        if len(labels) < size:
+            continue
+        tail = ".".join(labels[-size:])
+        ratio = difflib.SequenceMatcher(None, tail, domain).ratio()
+        corrected = ".".join([*labels[:-size], domain])
+        if ratio >= _TYPO_CUTOFF and is_aws_owned_host(corrected) and (best is None or ratio > best[0]):
+            best = (ratio, corrected)
+    if best is None:
+        return None
+    netloc = best[1] if parts.port is None else f"{best[1]}:{parts.port}"
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
 def region_of_host(host: str) -> str | None:
     """The SSO Region a new-style portal host names (``x.portal.eu-west-1.app.aws``), else None."""
     host = host.lower().rstrip(".")
@@ -101,6 +143,31 @@ def region_of_host(host: str) -> str | None:
         if match:
             return match.group("region")
     return None
+
+
+def region_of_start_url(start_url: str) -> str | None:
+    """The SSO Region an AWS-owned new-style portal start URL names
+    (``https://ssoins-1234.portal.ap-northeast-1.app.aws/start``), else None (no request made)."""
+    host = urllib.parse.urlsplit(start_url).hostname
+    if not host or not is_aws_owned_host(host):
+        return None
+    return region_of_host(host)
+
+
+def region_mismatch(start_url: str, sso_region: str, *, what: str = "sso_region") -> str | None:
+    """One line when ``sso_region`` is not the Region the start URL's host names, else None.
+
+    The AWS CLI calls Identity Center in the configured ``sso_region`` for an AWS-owned host and never
+    corrects it (``awscli/customizations/sso/resolve.py``, ``resolve_start_url``): with another Region
+    it fails, and idc must not look as if it worked.
+    """
+    named = region_of_start_url(start_url)
+    if named is None or named == sso_region:
+        return None
+    return (
+        f"{what} {sso_region} is not the Region of the start URL's host ({named}); "
+        f"AWS tools call IAM Identity Center in {sso_region} and fail there"
+    )
 
 
 def resolve_start_url(

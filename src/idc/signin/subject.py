@@ -92,6 +92,9 @@ class SignInOptions:
     timeout: float = DEFAULT_OVERALL_TIMEOUT
     lock_timeout: float = LOCK_TIMEOUT
     environ: Mapping[str, str] | None = None
+    remote_command: str | None = None
+    """The command that signs in with ``--remote``, for the hint where no browser can work here
+    (default: ``idc login ... --remote``; configure names itself: its new session is not written yet)."""
 
 
 __all__ = [

@@ -9,6 +9,7 @@ is updated as ``aws sso login`` does.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
@@ -56,10 +57,29 @@ def resolve_subject(sso: SignInSubject, options: SignInOptions) -> SignInSubject
 
     Only a sign-in comes here (never a cached token), and only a vanity URL costs a request.
     """
-    from idc.signin.start_url import is_vanity_start_url, resolve_start_url
+    from idc.signin.start_url import (
+        is_vanity_start_url,
+        mistyped_start_url,
+        region_mismatch,
+        resolve_start_url,
+    )
 
     if not is_vanity_start_url(sso.start_url):
+        mismatch = region_mismatch(sso.start_url, sso.sso_region)
+        if mismatch:
+            from idc.signin.subject import configure_command
+
+            sys.stderr.write(f"idc: warning: {mismatch}. Run `{configure_command(sso)}` to fix it.\n")
         return sso
+    corrected = mistyped_start_url(sso.start_url)
+    if corrected is not None:  # a lookup would only end in a DNS error
+        from idc.errors import ConfigError
+        from idc.signin.subject import configure_command
+
+        raise ConfigError(
+            f"The start URL {sso.start_url} is not on an AWS domain: did you mean {corrected}?",
+            hint=f"Run `{configure_command(sso)}` to fix it.",
+        )
     factory = options.client_factory or default_client_factory()
     resolved = resolve_start_url(sso.start_url, sso.sso_region, verify=trust_of(factory))
     return ResolvedSubject(sso, resolved.portal_url, resolved.region)
