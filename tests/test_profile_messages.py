@@ -131,6 +131,10 @@ def test_nothing_close_lists_the_known_names(aws_home: Any) -> None:
         pytest.param("DEV", ["dev", "prod"], "dev", id="case"),
         pytest.param("prd", ["prod", "dev"], "prod", id="missing-letter"),
         pytest.param("staging", ["prod", "dev"], None, id="nothing-close"),
+        pytest.param("dve", ["dev", "prod"], "dev", id="short-swapped-pair"),
+        pytest.param("dex", ["dev", "prod"], "dev", id="short-one-letter-changed"),
+        pytest.param("qa", ["qb", "prod"], None, id="two-letters-too-short-to-guess"),
+        pytest.param("vde", ["dev"], None, id="two-slips-are-not-a-typo"),
         pytest.param("eu-wset-1", ["eu-west-1", "eu-west-2", "us-east-1"], "eu-west-1", id="region"),
     ],
 )

@@ -139,8 +139,29 @@ def closest_match(word: str, known: Iterable[str], *, cutoff: float = 0.8) -> st
     by_folded: dict[str, str] = {}
     for name in known:
         by_folded.setdefault(name.casefold(), name)
-    close = difflib.get_close_matches(word.casefold(), sorted(by_folded), n=1, cutoff=cutoff)
+    folded = word.casefold()
+    close = difflib.get_close_matches(folded, sorted(by_folded), n=1, cutoff=cutoff)
+    if not close and len(folded) >= 3:
+        # Short names fall under the ratio cutoff with a single slip (``dve`` for ``dev`` is 0.67):
+        # one swapped pair of neighbours, or one letter more, less or changed, is still a typo.
+        close = [name for name in sorted(by_folded) if _one_slip(folded, name)][:1]
     return by_folded[close[0]] if close and by_folded[close[0]] != word else None
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """True when ``b`` is ``a`` with one adjacent swap, insertion, deletion or substitution."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 def _without_debug_advice(hint: str) -> str | None:

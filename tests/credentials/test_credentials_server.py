@@ -467,7 +467,7 @@ def test_serve_refuses_a_profile_typo_at_start(aws_home) -> None:
     assert done.stdout == ""
     assert done.stderr == (
         "idc: The config profile (dve) could not be found. "
-        "Run `idc configure sso --profile dve` to create it (did you mean dev?).\n"
+        "Did you mean dev? Otherwise run `idc configure sso --profile dve` to create it.\n"
     )
 
 
