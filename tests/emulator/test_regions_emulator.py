@@ -4,9 +4,13 @@ tokens, replicated user sessions, role credentials and revocations, and each way
 from __future__ import annotations
 
 import http.client
+import http.cookiejar
 import json
 import socket
+import subprocess
+import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -37,7 +41,7 @@ class Login:
     def __init__(self, regions: RunningRegions) -> None:
         self.regions = regions
         self.code = ""
-        self.approver = PageApprover(keep_cookies=True, user_code=lambda: self.code)
+        self.approver = PageApprover(cookies=http.cookiejar.CookieJar(), user_code=lambda: self.code)
 
     def login(self, region: str) -> tuple[dict[str, Any], dict[str, Any]]:
         oidc = _client("sso-oidc", self.regions, region)
@@ -132,7 +136,7 @@ def test_one_password_signs_in_every_region_and_each_keeps_its_own_token(
 def test_the_regions_keep_their_cookies_apart(regions_emulator: RunningRegions) -> None:
     login = Login(regions_emulator)
     login.login(PRIMARY)
-    jar = login.approver._jar
+    jar = login.approver.cookies
     assert jar is not None
     names = {cookie.name for cookie in jar}
     assert f"idc_session_{PRIMARY}" in names
@@ -200,6 +204,16 @@ def test_role_credentials_from_either_portal_verify_at_either_sts(regions_emulat
         )
         assert sts.get_caller_identity()["Account"] == "123456789012"
         assert regions_emulator.stats(verified_in)["GetCallerIdentity"] >= 1
+        # The console's federation endpoint of either Region takes them too (a regional sign-in host).
+        session = {
+            "sessionId": credentials["accessKeyId"],
+            "sessionKey": credentials["secretAccessKey"],
+            "sessionToken": credentials["sessionToken"],
+        }
+        form = urllib.parse.urlencode({"Action": "getSigninToken", "Session": json.dumps(session)}).encode()
+        request = urllib.request.Request(f"{regions_emulator[verified_in].base_url}/federation", data=form)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.loads(response.read())["SigninToken"]
 
 
 def _raw_get(base_url: str, timeout: float) -> http.client.HTTPResponse:
@@ -257,3 +271,42 @@ def test_the_admin_api_lives_on_its_own_listener(regions_emulator: RunningRegion
     with pytest.raises(urllib.error.HTTPError) as unknown:
         regions_emulator.region_down("ap-south-1")
     assert unknown.value.code == 400
+
+
+def test_the_approver_command_keeps_one_browsers_cookies_across_runs(
+    regions_emulator: RunningRegions, tmp_path: Any
+) -> None:
+    """As a BROWSER command, each run is a process: --cookies FILE makes them one browser, so the second
+    Region's approval needs no password (a wrong one proves it was not typed)."""
+    jar = tmp_path / "cookies.txt"
+    for region, password in ((PRIMARY, "demo"), (ADDITIONAL, "not-the-password")):
+        oidc = _client("sso-oidc", regions_emulator, region)
+        client = oidc.register_client(clientName="t", clientType="public")
+        start = oidc.start_device_authorization(
+            clientId=client["clientId"],
+            clientSecret=client["clientSecret"],
+            startUrl=regions_emulator[region].start_url,
+        )
+        command = [sys.executable, "-m", "idc.emulator.page_approver_cli", "--cookies", str(jar)]
+        command += [
+            "--password",
+            password,
+            "--user-code",
+            start["userCode"],
+            start["verificationUriComplete"],
+        ]
+        walk = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert walk.returncode == 0, walk.stderr
+        token = oidc.create_token(
+            clientId=client["clientId"],
+            clientSecret=client["clientSecret"],
+            grantType=DEVICE_GRANT,
+            deviceCode=start["deviceCode"],
+        )
+        assert token["accessToken"]
+    assert oct(jar.stat().st_mode & 0o777) == "0o600"

@@ -28,6 +28,7 @@ class LaunchedEmulator:
     start_url: str
     region: str
     admin_token: str
+    banner: tuple[str, ...] = ()  # every line read up to the last one above
 
 
 def launch_emulator(options: Sequence[str], *, capture_stderr: bool = True) -> LaunchedEmulator:
@@ -43,14 +44,16 @@ def launch_emulator(options: Sequence[str], *, capture_stderr: bool = True) -> L
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     found: dict[str, str] = {}
+    banner: list[str] = []
     assert process.stdout is not None
     for line in process.stdout:
+        banner.append(line.rstrip("\n"))
         for key, pattern in _BANNER:
             match = pattern.search(line.strip())
             if match:
                 found[key] = match.group(1)
         if len(found) == len(_BANNER):
-            return LaunchedEmulator(process=process, **found)
+            return LaunchedEmulator(process=process, banner=tuple(banner), **found)
     process.kill()
     detail = process.stderr.read() if process.stderr else ""
     raise RuntimeError(f"idc emulator did not start: {detail}")
