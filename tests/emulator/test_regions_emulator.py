@@ -310,3 +310,23 @@ def test_the_approver_command_keeps_one_browsers_cookies_across_runs(
         )
         assert token["accessToken"]
     assert oct(jar.stat().st_mode & 0o777) == "0o600"
+
+
+def test_state_keeps_each_regions_registrations_and_tokens_across_a_restart(
+    regions_factory: Any, tmp_path: Any
+) -> None:
+    state = tmp_path / "state.sqlite"
+    first = regions_factory(state=state)
+    login = Login(first)
+    tokens = {PRIMARY: login.login(PRIMARY)[1], ADDITIONAL: login.login(ADDITIONAL)[1]}
+    admin_token = first.emulator.admin_token
+    first.emulator.stop()
+    assert state.exists() and (tmp_path / f"state.sqlite.{ADDITIONAL}").exists()
+
+    again = regions_factory(state=state)
+    assert again.emulator.admin_token == admin_token
+    for region, token in tokens.items():
+        assert _client("sso", again, region).list_accounts(accessToken=token["accessToken"])["accountList"]
+    with pytest.raises(ClientError) as foreign:
+        _client("sso", again, ADDITIONAL).list_accounts(accessToken=tokens[PRIMARY]["accessToken"])
+    assert _error_code(foreign) == "UnauthorizedException"
