@@ -4,6 +4,10 @@ every Region, which is why the banner offers them only for a client that uses on
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -50,3 +54,23 @@ def test_the_global_variables_send_every_region_to_one_listener(
     for region in (PRIMARY, ADDITIONAL):
         client = boto3.session.Session(profile_name=region).client("sso-oidc")
         assert client.meta.endpoint_url == regions_emulator[PRIMARY].base_url
+
+
+def test_the_aws_cli_follows_a_profiles_services_section(
+    aws_home: Any, regions_emulator: RunningRegions
+) -> None:
+    """The real `aws` command, a profile per Region: each reaches its own Region's listener."""
+    _write_config(aws_home, regions_emulator)
+    aws = str(Path(sys.executable).parent / "aws")
+    for region in (ADDITIONAL, PRIMARY):
+        command = [aws, "sso-oidc", "register-client", "--client-name", "cli", "--client-type", "public"]
+        done = subprocess.run(
+            [*command, "--profile", region, "--output", "json"],
+            env={**aws_home.env, "AWS_ACCESS_KEY_ID": "unused", "AWS_SECRET_ACCESS_KEY": "unused"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["clientId"]
+        assert regions_emulator.stats(region).get("RegisterClient") == 1
