@@ -235,6 +235,19 @@ def test_a_region_refusing_connections_and_back(regions_emulator: RunningRegions
     assert _raw_get(primary.base_url, 5).status == 401  # answers again, as itself
 
 
+def test_a_region_that_never_accepts_a_connection(regions_emulator: RunningRegions) -> None:
+    primary = regions_emulator[PRIMARY]
+    regions_emulator.region_down(PRIMARY, "unaccepted")
+    with pytest.raises(TimeoutError):  # the connect itself times out (the kernel drops the SYN)
+        socket.create_connection(("127.0.0.1", primary.listener.port), timeout=0.5).close()
+    assert _raw_get(regions_emulator[ADDITIONAL].base_url, 5).status == 401
+    regions_emulator.region_down(PRIMARY, "refused")  # from one mode to another
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", primary.listener.port), timeout=5).close()
+    regions_emulator.clear_faults()
+    assert _raw_get(primary.base_url, 5).status == 401
+
+
 def test_a_silent_region_accepts_and_never_answers(regions_emulator: RunningRegions) -> None:
     primary = regions_emulator[PRIMARY]
     regions_emulator.region_down(PRIMARY, "silent")

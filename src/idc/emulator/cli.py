@@ -314,8 +314,9 @@ def advance_clock(url: str | None, admin_token: str | None, seconds: float) -> N
 )
 @click.option(
     "--mode",
-    type=click.Choice(["refused", "silent", "5xx"]),
-    help="How --region-down fails: connections refused, accepted but never answered, or 503.",
+    type=click.Choice(["refused", "unaccepted", "silent", "5xx"]),
+    help="How --region-down fails: connections refused, never accepted (connect times out), accepted "
+    "but never answered, or 503 (default: refused).",
 )
 @_admin_options
 def fault(url: str | None, admin_token: str | None, **spec: Any) -> None:

@@ -73,7 +73,7 @@ def banner_lines(emulator: RegionsEmulator, *, directory_label: str) -> list[str
     lines += [
         f"Admin URL: {emulator.admin_url}",
         "Administer it (idc emulator stats|end-sessions|expire|advance-clock|fault|clear-faults;",
-        "fault --region-down REGION --mode refused|silent|5xx takes a Region down):",
+        "fault --region-down REGION --mode refused|unaccepted|silent|5xx takes a Region down):",
         f"export IDC_EMULATOR_URL={emulator.admin_url}",
         f"export IDC_EMULATOR_ADMIN_TOKEN={emulator.admin_token}",
     ]
