@@ -29,16 +29,15 @@ def launched() -> Iterator[LaunchedEmulator]:
 
 
 def _region_url(launched: LaunchedEmulator, region: str) -> str:
-    for line in launched.banner:
-        match = re.match(rf"^Region {region} \((primary|additional)\): (\S+) start URL (\S+)", line)
-        if match:
-            return match.group(2)
-    raise AssertionError(f"no line for {region} in {launched.banner}")
+    return launched.regions[region][0]
 
 
 def _idc(launched: LaunchedEmulator, *args: str) -> subprocess.CompletedProcess[str]:
-    admin_url = next(line.split("=", 1)[1] for line in launched.banner if "IDC_EMULATOR_URL=" in line)
-    env = {**os.environ, "IDC_EMULATOR_URL": admin_url, "IDC_EMULATOR_ADMIN_TOKEN": launched.admin_token}
+    env = {
+        **os.environ,
+        "IDC_EMULATOR_URL": launched.admin_url,
+        "IDC_EMULATOR_ADMIN_TOKEN": launched.admin_token,
+    }
     return subprocess.run(
         [sys.executable, "-m", "idc", "emulator", *args], env=env, capture_output=True, text=True, timeout=60
     )
@@ -49,6 +48,8 @@ def _port(url: str) -> int:
 
 
 def test_the_banner_says_how_to_reach_each_region(launched: LaunchedEmulator) -> None:
+    assert list(launched.regions) == ["us-east-1", "eu-west-1"]
+    assert launched.admin_url not in (launched.base_url, launched.regions["eu-west-1"][0])
     us, eu = _region_url(launched, "us-east-1"), _region_url(launched, "eu-west-1")
     assert launched.base_url == us and launched.region == "us-east-1"
     text = "\n".join(launched.banner)

@@ -20,6 +20,8 @@ _BANNER = (
     ("admin_token", re.compile(r"^export IDC_EMULATOR_ADMIN_TOKEN=(\S+)")),
 )
 
+_REGION_LINE = re.compile(r"^Region (\S+) \((?:primary|additional)\): (\S+) start URL (\S+)")
+
 
 @dataclass(frozen=True)
 class LaunchedEmulator:
@@ -29,6 +31,24 @@ class LaunchedEmulator:
     region: str
     admin_token: str
     banner: tuple[str, ...] = ()  # every line read up to the last one above
+
+    @property
+    def regions(self) -> dict[str, tuple[str, str]]:
+        """With ``--regions``: Region -> (base URL, start URL), the primary first; else empty."""
+        found = {}
+        for line in self.banner:
+            match = _REGION_LINE.match(line)
+            if match:
+                found[match.group(1)] = (match.group(2), match.group(3))
+        return found
+
+    @property
+    def admin_url(self) -> str:
+        """Where the admin commands go (with ``--regions``, the admin listener; else the base URL)."""
+        for line in self.banner:
+            if line.startswith("export IDC_EMULATOR_URL="):
+                return line.split("=", 1)[1].strip()
+        return self.base_url
 
 
 def launch_emulator(options: Sequence[str], *, capture_stderr: bool = True) -> LaunchedEmulator:
