@@ -343,3 +343,41 @@ def test_state_keeps_each_regions_registrations_and_tokens_across_a_restart(
     with pytest.raises(ClientError) as foreign:
         _client("sso", again, ADDITIONAL).list_accounts(accessToken=tokens[PRIMARY]["accessToken"])
     assert _error_code(foreign) == "UnauthorizedException"
+
+
+def test_one_clock_and_per_region_faults(regions_emulator: RunningRegions) -> None:
+    login = Login(regions_emulator)
+    tokens = {PRIMARY: login.login(PRIMARY)[1], ADDITIONAL: login.login(ADDITIONAL)[1]}
+    regions_emulator.admin("fault", {"region": ADDITIONAL, "operation": "ListAccounts", "status": 500})
+    with pytest.raises(ClientError) as failed:
+        _client("sso", regions_emulator, ADDITIONAL).list_accounts(
+            accessToken=tokens[ADDITIONAL]["accessToken"]
+        )
+    assert _error_code(failed) == "InternalServerException"
+    assert _client("sso", regions_emulator, PRIMARY).list_accounts(accessToken=tokens[PRIMARY]["accessToken"])
+    regions_emulator.clear_faults()
+    regions_emulator.admin("advance-clock", {"seconds": 3601})  # past the access tokens' hour, everywhere
+    for region, token in tokens.items():
+        with pytest.raises(ClientError) as expired:
+            _client("sso", regions_emulator, region).list_accounts(accessToken=token["accessToken"])
+        assert _error_code(expired) == "UnauthorizedException", region
+
+
+@pytest.mark.parametrize(
+    ("token", "body", "status"),
+    [("wrong", b"{}", 403), (None, b"[", 400), (None, b'{"region_down": "eu-west-1", "mode": "off"}', 400)],
+    ids=["wrong-token", "not-json", "unknown-mode"],
+)
+def test_the_admin_listener_refuses_bad_requests(
+    regions_emulator: RunningRegions, token: str | None, body: bytes, status: int
+) -> None:
+    emulator = regions_emulator.emulator
+    request = urllib.request.Request(
+        f"{emulator.admin_url}/_admin/fault",
+        data=body,
+        headers={"Authorization": f"Bearer {token or emulator.admin_token}"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == status
+    assert regions_emulator.admin("faults")["down"] == {}

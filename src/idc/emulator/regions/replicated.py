@@ -11,7 +11,9 @@ an external identity provider: here the built-in directory plays it, with its ow
 ``idc_idp`` cookie), so a second Region's sign-in asks for no password.
 
 Each Region has its own :class:`~idc.emulator.state_store.StateStore`; the stores share one lock, so
-copying a row into another Region's store inside a transaction never deadlocks.
+copying a row into another Region's store inside a transaction never deadlocks. The identity
+provider's sessions, and which Regions' sessions continue one another, live in memory: after a restart
+with ``--state`` the sessions and tokens go on, and the next Region's sign-in asks for the password.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 
 from idc.emulator.center import UserSession
 from idc.emulator.clock import EmulatorClock
-from idc.emulator.directory import Directory
+from idc.emulator.directory import Directory, User
 from idc.emulator.engine import IdentityCenter
 from idc.emulator.portal_service import PortalService
 from idc.emulator.state_store import StateStore, digest
@@ -99,7 +101,7 @@ class RegionalCenter(IdentityCenter):
         replication.centers.append(self)
 
     # --- user sessions, replicated -------------------------------------------------------------------
-    def create_user_session(self, user: Any) -> str:
+    def create_user_session(self, user: User) -> str:
         session_id = super().create_user_session(user)
         row = self.store.one(
             f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE session_hash = ?",  # noqa: S608
