@@ -38,10 +38,12 @@ def _client(service: str, regions: RunningRegions, region: str) -> Any:
 class Login:
     """A device-flow sign-in in each Region, approved by one browser (one cookie jar)."""
 
-    def __init__(self, regions: RunningRegions) -> None:
+    def __init__(self, regions: RunningRegions, username: str = "demo") -> None:
         self.regions = regions
         self.code = ""
-        self.approver = PageApprover(cookies=http.cookiejar.CookieJar(), user_code=lambda: self.code)
+        self.approver = PageApprover(
+            username, username, cookies=http.cookiejar.CookieJar(), user_code=lambda: self.code
+        )
 
     def login(self, region: str) -> tuple[dict[str, Any], dict[str, Any]]:
         oidc = _client("sso-oidc", self.regions, region)
@@ -381,3 +383,29 @@ def test_the_admin_listener_refuses_bad_requests(
         urllib.request.urlopen(request, timeout=10)
     assert refused.value.code == status
     assert regions_emulator.admin("faults")["down"] == {}
+
+
+def test_what_the_admin_apis_change_in_the_primary_every_region_serves(
+    regions_emulator: RunningRegions,
+) -> None:
+    """One instance, one configuration: a user created through identitystore at the primary signs in at
+    the additional Region (with its own start URL there)."""
+    token = Login(regions_emulator, "admin").login(PRIMARY)[1]
+    credentials = _client("sso", regions_emulator, PRIMARY).get_role_credentials(
+        accessToken=token["accessToken"], accountId="111111111111", roleName="AdministratorAccess"
+    )["roleCredentials"]
+    signed = {
+        "region_name": PRIMARY,
+        "endpoint_url": regions_emulator[PRIMARY].base_url,
+        "aws_access_key_id": credentials["accessKeyId"],
+        "aws_secret_access_key": credentials["secretAccessKey"],
+        "aws_session_token": credentials["sessionToken"],
+    }
+    instance = boto3.client("sso-admin", **signed).list_instances()["Instances"][0]
+    boto3.client("identitystore", **signed).create_user(
+        IdentityStoreId=instance["IdentityStoreId"], UserName="alice", DisplayName="Alice"
+    )
+    _eu_client, eu_token = Login(regions_emulator, "alice").login(ADDITIONAL)
+    accounts = _client("sso", regions_emulator, ADDITIONAL).list_accounts(accessToken=eu_token["accessToken"])
+    assert accounts["accountList"] == []  # signed in; nothing assigned to alice yet
+    assert regions_emulator[ADDITIONAL].center.start_url != regions_emulator[PRIMARY].center.start_url

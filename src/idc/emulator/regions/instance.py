@@ -119,6 +119,7 @@ class RegionsEmulator:
                 access_log=access_log,
             )
             self.regions[name] = Region(name, center, listener, gate)
+        self.replication.share_administration()
         self.primary = regions[0]
         self.admin_token = admin_token or admin_token_of(self.regions[self.primary].center.store)
         self.admin = Listener(

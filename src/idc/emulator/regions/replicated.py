@@ -18,6 +18,7 @@ with ``--state`` the sessions and tokens go on, and the next Region's sign-in as
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import threading
 from collections.abc import Mapping
@@ -57,6 +58,23 @@ class Replication:
         with self._lock:
             self._idp_sessions[digest(idp_session)] = session_hash
         return idp_session
+
+    def share_administration(self) -> None:
+        """One instance, one configuration: every Region serves the primary's admin state (users, groups,
+        permission sets, assignments), and what sso-admin or identitystore changes in any Region is
+        what every Region's portal, pages and STS serve from then on, each under its own start URL."""
+        primary = self.centers[0]
+        shared = primary.admin
+        homes = [(center, center.directory.region, center.directory.start_url) for center in self.centers]
+
+        def adopt_everywhere(view: Directory) -> None:
+            for center, region, start_url in homes:
+                center.adopt_directory(dataclasses.replace(view, region=region, start_url=start_url))
+
+        for center in self.centers:
+            center.admin = shared
+        shared.on_change = adopt_everywhere
+        adopt_everywhere(shared.view())
 
     def link(self, session_hash: str, other: str) -> None:
         """``other`` continues ``session_hash`` in another Region: ending one ends both."""
