@@ -4,7 +4,10 @@
 given the URL a login flow would open (``verificationUriComplete`` for the device grant, RFC 8628 section
 3.3, or the ``/authorize`` URL of the authorization code grant, RFC 6749 section 4.1), it signs in with
 the form labelled "Username"/"Password", confirms the user code ("Confirm and continue"), clicks "Allow"
-or "Deny", and follows the final redirect to the loopback ``redirect_uri`` (RFC 8252 section 7.3). It
+or "Deny", and follows the final redirect to the loopback ``redirect_uri`` (RFC 8252 section 7.3). Given
+one cookie jar for its walks (``cookies=``), it is one browser: in a Region of a replicated instance
+(``idc emulator --regions``) where the identity provider has signed it in, it clicks "Continue as USER"
+instead of typing the password (``passwords_typed`` counts those it typed). It
 reads the same HTML a browser gets (``html.parser``) and submits the same forms, cookies and CSRF tokens
 included: no back door, so every walk also proves the pages work. Standard library only.
 
@@ -196,6 +199,7 @@ class PageApprover:
         allow: bool = True,
         timeout: float = 10.0,
         user_code: str | Callable[[], str | None] | None = None,
+        cookies: http.cookiejar.CookieJar | None = None,
     ) -> None:
         self.username = username
         self.password = password
@@ -207,6 +211,10 @@ class PageApprover:
         self._threads: list[threading.Thread] = []
         self._errors: list[BaseException] = []
         self._lock = threading.Lock()
+        # cookies: one jar for every walk, as one browser keeps them (several Regions of one instance:
+        # the identity provider's session spares the second Region's password); None: a new jar each.
+        self.cookies = cookies
+        self.passwords_typed = 0  # how many times a walk typed the password
 
     def __call__(self, url: str) -> bool:
         thread = threading.Thread(target=self._run, args=(url,), name="page-approver", daemon=True)
@@ -243,7 +251,9 @@ class PageApprover:
         # No proxy (ProxyHandler({})): the emulator and the loopback listener are on this machine.
         opener = urllib.request.build_opener(
             urllib.request.ProxyHandler({}),
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+            urllib.request.HTTPCookieProcessor(
+                self.cookies if self.cookies is not None else http.cookiejar.CookieJar()
+            ),
             redirects,
         )
         page = self._fetch(opener, redirects, _request(url))
@@ -258,7 +268,18 @@ class PageApprover:
                 if signed_in:
                     raise PageWalkError("The sign-in page came back after signing in.")
                 signed_in = True
-                page = self._submit(opener, redirects, page, form, "Sign in", self._credentials(page, form))
+                credentials = self._credentials(page, form)
+                with self._lock:
+                    self.passwords_typed += 1
+                page = self._submit(opener, redirects, page, form, "Sign in", credentials)
+                continue
+            # A replicated instance's Region, while the identity provider has this user signed in.
+            form = page.form_with_button(f"Continue as {self.username}")
+            if form is not None:
+                if signed_in:
+                    raise PageWalkError("The sign-in page came back after signing in.")
+                signed_in = True
+                page = self._submit(opener, redirects, page, form, f"Continue as {self.username}", {})
                 continue
             form = page.form_with_button("Confirm and continue")
             if form is not None:
