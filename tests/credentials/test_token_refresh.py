@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -92,6 +93,38 @@ def test_invalid_grant_makes_one_attempt_then_asks_to_log_in(signed_in, emulator
         ]
     assert emulator.stats().get("CreateToken") == 1  # one attempt per 60 s, across processes
     assert token_file(signed_in).exists()  # nothing deleted
+
+
+BOTOCORE_STS = """
+import boto3
+boto3.Session(profile_name="dev").client("sts", region_name="eu-west-1").get_caller_identity()
+"""
+
+
+def test_a_token_another_tool_wrote_since_the_last_attempt_is_refreshed_at_once(signed_in, emulator) -> None:
+    """The one-attempt-per-60-s rule is about one token: when botocore (another tool) has refreshed the
+    file since, idc's failed attempt says nothing about the new token, which is tried at once."""
+    set_token_expiry(signed_in, timedelta(seconds=-60))
+    emulator.set_fault(operation="CreateToken", error="invalid_grant")
+    refused = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
+    assert refused.returncode == 4, refused.stderr
+    emulator.clear_faults()
+
+    # botocore's own SSO token provider (another process, another tool) refreshes and rewrites the file.
+    before = json.loads(token_file(signed_in).read_text())
+    botocore = subprocess.run(
+        [sys.executable, "-c", BOTOCORE_STS], env=signed_in.env, capture_output=True, text=True, timeout=60
+    )
+    assert botocore.returncode == 0, botocore.stderr
+    rewritten = set_token_expiry(signed_in, timedelta(seconds=-60))  # and that token is over too
+    assert rewritten["refreshToken"] != before["refreshToken"]
+    assert emulator.stats().get("CreateToken") == 2
+
+    result = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["AccessKeyId"]
+    assert emulator.stats().get("CreateToken") == 3
+    assert json.loads(token_file(signed_in).read_text())["accessToken"] != rewritten["accessToken"]
 
 
 def test_invalid_grant_while_the_token_is_still_valid_uses_it_and_warns(signed_in, emulator) -> None:
