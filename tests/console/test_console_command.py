@@ -130,8 +130,10 @@ def test_a_mistyped_region_is_refused_before_any_call(console_user: Any, emulato
     ids=["other-host", "console-host-as-prefix", "user-info"],
 )
 def test_a_destination_off_the_console_is_refused(console_user: Any, emulator: Any, destination: str) -> None:
+    emulator.admin("stats", {"reset": True})
     done = run_idc(["console", "--profile", "dev", "--print", "--destination", destination], console_user.env)
     assert (done.returncode, done.stdout) == (3, "")
     assert len(done.stderr.splitlines()) == 1
     assert "is not on the console" in done.stderr or "carries a user name" in done.stderr
-    assert emulator.stats().get("getSigninToken", 0) == 0
+    stats = emulator.stats()
+    assert stats.get("getSigninToken", 0) == stats.get("GetRoleCredentials", 0) == 0

@@ -52,10 +52,16 @@ def console(
     4 SSO session over; 6 federation endpoint error.
     """
     from idc.aws.clients import BotocoreClientFactory
-    from idc.cli.credentials import obtain
+    from idc.cli.credentials import obtain, resolve_profile
     from idc.console.launcher import deliver_console_url
     from idc.console.partitions import partition_of
-    from idc.console.signin_url import ConsoleTarget, check_console_region, console_signin_url
+    from idc.console.signin_url import (
+        ConsoleTarget,
+        check_console_region,
+        console_signin_url,
+        destination_url,
+    )
+    from idc.storage.locations import Locations
 
     if service and destination:
         raise click.UsageError("give --service or --destination, not both")
@@ -63,9 +69,11 @@ def console(
         warning = check_console_region(region)
         if warning:
             click.echo(f"idc: warning: {warning}", err=True)
-    role, sso = obtain(profile, auto_login, verify)
+    sso, _ = resolve_profile(profile, Locations.from_environ())
     console_region = region or sso.region or partition_of(sso.sso_region).default_region
     target = ConsoleTarget(region=console_region, service=service, destination=destination)
+    destination_url(target)  # a --destination off the console or a bad --service: refused before any call
+    role, sso = obtain(profile, auto_login, verify)
     trust = BotocoreClientFactory(profile=sso.profile_name, verify=verify).trust()
     url = console_signin_url(role, target, issuer=sso.start_url, verify=trust)
     deliver_console_url(url, print_only=print_only, out=sys.stdout, err=sys.stderr)
