@@ -8,6 +8,7 @@ neither botocore, rich nor prompt_toolkit.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -179,6 +180,70 @@ def test_bash_completes_a_profile_on_tab(big_config: dict[str, str], tmp_path: P
     shell.sendcontrol("c")
     shell.sendline("exit")
     shell.expect(pexpect.EOF)
+
+
+def _bash_with_completion(env: dict[str, str], tmp_path: Path) -> pexpect.spawn:
+    script = tmp_path / "idc-completion.bash"
+    printed = subprocess.run(
+        [str(BIN / "idc"), "completion", "bash"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert printed.returncode == 0, printed.stderr
+    script.write_text(printed.stdout)
+    shell = pexpect.spawn(
+        "bash", ["--norc", "--noprofile"], env={**env, "PS1": "$ "}, encoding="utf-8", timeout=90
+    )
+    shell.expect_exact("$ ")
+    shell.sendline(f"source {script}; bind 'set completion-query-items 0'")
+    shell.expect_exact("$ ")
+    return shell
+
+
+def test_a_hostile_profile_name_is_inserted_quoted_and_never_run(aws_home: Any, tmp_path: Path) -> None:
+    """A profile named ``a$(touch${IFS}FILE)``: TAB then Enter in a real bash must not create FILE."""
+    ran = tmp_path / "ran"
+    hostile = f"a$(touch${{IFS}}{ran})"
+    aws_home.config_file.write_text(f"[profile {hostile}]\nregion = eu-west-1\n\n[profile ok]\n")
+    env = {**aws_home.env, "PATH": os.pathsep.join([str(BIN), os.environ.get("PATH", "")])}
+    shell = _bash_with_completion(env, tmp_path)
+    shell.send("idc whoami --profile a\t")
+    shell.expect(re.escape(f"{ran})") + "'? ")  # the completed name is on the line, then a space
+    completed = str(shell.before) + str(shell.after)
+    shell.sendline("; echo exit=$?")  # Enter
+    shell.expect(r"exit=(\d+)")
+    status = shell.match.group(1)
+    shell.expect_exact("$ ")
+    shell.sendline("exit")
+    shell.expect(pexpect.EOF)
+    assert not ran.exists()
+    assert f"'{hostile}' " in completed  # inserted quoted ...
+    assert status != "0"  # ... so idc got (and refused, it has no SSO settings) the literal name
+
+
+@pytest.mark.parametrize(
+    ("shell", "offered"),
+    [
+        ("bash", ["'a$(touch${IFS}x)'", "'a&b'", "'a`b`'", "a-b.c@d"]),
+        ("zsh", ["a-b.c@d"]),
+        ("fish", ["a-b.c@d"]),
+    ],
+)
+def test_names_that_are_not_shell_words_are_quoted_for_bash_and_left_out_elsewhere(
+    aws_home: Any, shell: str, offered: list[str]
+) -> None:
+    aws_home.config_file.write_text(
+        "[profile a$(touch${IFS}x)]\n[profile a&b]\n[profile a`b`]\n[profile a-b.c@d]\n"
+    )
+    env = {**aws_home.env, "_IDC_COMPLETE": f"{shell}_complete"}
+    if shell == "bash":
+        env.update(COMP_WORDS="idc whoami --profile a", COMP_CWORD="3")
+        answer = complete(aws_home.env, "idc whoami --profile a")
+    else:
+        env.update(COMP_WORDS="idc whoami --profile a", COMP_CWORD="3" if shell == "zsh" else "a")
+        result = subprocess.run([str(BIN / "idc")], env=env, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.splitlines()
+        answer = lines[1::3] if shell == "zsh" else [line.split(",", 1)[1] for line in lines]
+    assert answer == offered
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])

@@ -107,3 +107,33 @@ def test_ended_session_names_the_login_command(console_user: Any, emulator: Any)
 def test_service_and_destination_together_is_a_usage_error(console_user: Any) -> None:
     done = run_idc(["console", "--profile", "dev", "-s", "s3", "--destination", "/s3"], console_user.env)
     assert done.returncode == 2
+
+
+def test_a_mistyped_region_is_refused_before_any_call(console_user: Any, emulator: Any) -> None:
+    emulator.admin("stats", {"reset": True})
+    done = run_idc(["console", "--profile", "dev", "--print", "--region", "eu-wset-1"], console_user.env)
+    assert (done.returncode, done.stdout) == (3, "")
+    assert done.stderr == (
+        "idc: --region 'eu-wset-1' is not an AWS Region (did you mean eu-west-1?). "
+        "Use a name like eu-west-1.\n"
+    )
+    assert emulator.stats().get("GetRoleCredentials") is None
+
+
+@pytest.mark.parametrize(
+    "destination",
+    [
+        "https://evil.example/",
+        "https://console.aws.amazon.com.evil.example/",
+        "https://console.aws.amazon.com@evil.example/",
+    ],
+    ids=["other-host", "console-host-as-prefix", "user-info"],
+)
+def test_a_destination_off_the_console_is_refused(console_user: Any, emulator: Any, destination: str) -> None:
+    emulator.admin("stats", {"reset": True})
+    done = run_idc(["console", "--profile", "dev", "--print", "--destination", destination], console_user.env)
+    assert (done.returncode, done.stdout) == (3, "")
+    assert len(done.stderr.splitlines()) == 1
+    assert "is not on the console" in done.stderr or "carries a user name" in done.stderr
+    stats = emulator.stats()
+    assert stats.get("getSigninToken", 0) == stats.get("GetRoleCredentials", 0) == 0

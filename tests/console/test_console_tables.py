@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from idc.console import ConsoleTarget, destination_url, federation_endpoint, partition_of, service_path
+from idc.console.signin_url import check_console_region
 from idc.errors import ConfigError
 
 ENDPOINTS = {
@@ -96,3 +97,68 @@ def test_destinations(target: ConsoleTarget, url: str) -> None:
 def test_a_plain_http_destination_is_refused() -> None:
     with pytest.raises(ConfigError, match="https://"):
         destination_url(ConsoleTarget("eu-west-1", destination="http://console.aws.amazon.com/"))
+
+
+HOSTILE_DESTINATIONS = {
+    "other-host": "https://evil.example/",
+    "console-host-as-prefix": "https://console.aws.amazon.com.evil.example/",
+    "user-info": "https://console.aws.amazon.com@evil.example/",
+    "user-info-with-port": "https://console.aws.amazon.com:443@evil.example/",
+    "user-info-on-the-console": "https://user@console.aws.amazon.com/",
+    "other-port": "https://console.aws.amazon.com:8443/",
+    "empty-port": "https://console.aws.amazon.com:/",
+    "backslash-authority": "https://evil.example\\@console.aws.amazon.com/",
+    "backslash-path": "https://console.aws.amazon.com\\evil.example/",
+    "backslash-only-path": "/\\evil.example/",
+    "scheme-relative": "//evil.example/",
+    "suffix-without-dot": "https://evilconsole.aws.amazon.com/",
+    "other-partition": "https://console.amazonaws.cn/",
+    "fragment-host": "https://evil.example#@console.aws.amazon.com/",
+    "percent-encoded-dot": "https://console.aws.amazon.com%2eevil.example/",
+    "trailing-dot": "https://console.aws.amazon.com./",
+    "empty-label": "https://a..console.aws.amazon.com/",
+    "javascript": "javascript:alert(1)//console.aws.amazon.com/",
+    "data": "data:text/html,<script>alert(1)</script>",
+    "newline": "https://console.aws.amazon.com/\nhttps://evil.example/",
+    "tab-in-host": "https://console.aws.amazon.com\t.evil.example/",
+    "space": "https://console.aws.amazon.com /",
+    "no-host": "https:///console.aws.amazon.com/",
+}
+
+
+@pytest.mark.parametrize("destination", HOSTILE_DESTINATIONS.values(), ids=list(HOSTILE_DESTINATIONS))
+def test_hostile_destinations_are_refused(destination: str) -> None:
+    with pytest.raises(ConfigError, match="--destination") as refused:
+        destination_url(ConsoleTarget("eu-west-1", destination=destination))
+    assert "\n" not in refused.value.message
+
+
+CONSOLE_DESTINATIONS = {
+    "bare": ("eu-west-1", "https://console.aws.amazon.com/"),
+    "regional": ("eu-west-1", "https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1"),
+    "service-subdomain": ("us-east-1", "https://s3.console.aws.amazon.com/s3/buckets"),
+    "upper-case-host": ("us-east-1", "https://S3.Console.AWS.Amazon.com/s3/buckets"),
+    "china": ("cn-north-1", "https://console.amazonaws.cn/ec2/v2/home"),
+    "gov-cloud": ("us-gov-west-1", "https://console.amazonaws-us-gov.com/iamv2/home"),
+}
+
+
+@pytest.mark.parametrize(
+    ("region", "destination"), CONSOLE_DESTINATIONS.values(), ids=list(CONSOLE_DESTINATIONS)
+)
+def test_console_urls_of_the_partition_are_taken_as_given(region: str, destination: str) -> None:
+    assert destination_url(ConsoleTarget(region, destination=destination)) == destination
+
+
+@pytest.mark.parametrize(
+    ("region", "close"), [("eu-wset-1", "eu-west-1"), ("ap-northest-1", "ap-northeast-1")]
+)
+def test_a_mistyped_region_is_refused_with_the_closest_one(region: str, close: str) -> None:
+    with pytest.raises(ConfigError, match=f"did you mean {close}"):
+        check_console_region(region)
+
+
+def test_known_and_plausible_new_regions_are_accepted() -> None:
+    assert check_console_region("eu-west-1") is None
+    warning = check_console_region("eu-west-9")
+    assert warning is not None and "not one botocore" in warning

@@ -3,11 +3,13 @@ refresh without refreshToken, InvalidGrant, an expired registration, failures wh
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -92,6 +94,38 @@ def test_invalid_grant_makes_one_attempt_then_asks_to_log_in(signed_in, emulator
         ]
     assert emulator.stats().get("CreateToken") == 1  # one attempt per 60 s, across processes
     assert token_file(signed_in).exists()  # nothing deleted
+
+
+BOTOCORE_STS = """
+import boto3
+boto3.Session(profile_name="dev").client("sts", region_name="eu-west-1").get_caller_identity()
+"""
+
+
+def test_a_token_another_tool_wrote_since_the_last_attempt_is_refreshed_at_once(signed_in, emulator) -> None:
+    """The one-attempt-per-60-s rule is about one token: when botocore (another tool) has refreshed the
+    file since, idc's failed attempt says nothing about the new token, which is tried at once."""
+    set_token_expiry(signed_in, timedelta(seconds=-60))
+    emulator.set_fault(operation="CreateToken", error="invalid_grant")
+    refused = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
+    assert refused.returncode == 4, refused.stderr
+    emulator.clear_faults()
+
+    # botocore's own SSO token provider (another process, another tool) refreshes and rewrites the file.
+    before = json.loads(token_file(signed_in).read_text())
+    botocore = subprocess.run(
+        [sys.executable, "-c", BOTOCORE_STS], env=signed_in.env, capture_output=True, text=True, timeout=60
+    )
+    assert botocore.returncode == 0, botocore.stderr
+    rewritten = set_token_expiry(signed_in, timedelta(seconds=-60))  # and that token is over too
+    assert rewritten["refreshToken"] != before["refreshToken"]
+    assert emulator.stats().get("CreateToken") == 2
+
+    result = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["AccessKeyId"]
+    assert emulator.stats().get("CreateToken") == 3
+    assert json.loads(token_file(signed_in).read_text())["accessToken"] != rewritten["accessToken"]
 
 
 def test_invalid_grant_while_the_token_is_still_valid_uses_it_and_warns(signed_in, emulator) -> None:
@@ -311,6 +345,62 @@ def test_a_refreshed_token_that_cannot_be_saved_is_handed_out_and_kept_for_the_n
     result = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
     assert result.returncode == 0, result.stderr
     assert emulator.stats().get("CreateToken") == 2
+
+
+def _sign_in_elsewhere(emulator, home) -> dict[str, Any]:
+    """A real sign-in whose token lands in another HOME's cache (as another tool's would); its JSON."""
+    from idc.emulator.page_approver import PageApprover, user_code_in
+    from idc.signin.login import login
+    from idc.signin.subject import SsoSessionTarget
+
+    terminal = io.StringIO()
+    approver = PageApprover(user_code=lambda: user_code_in(terminal.getvalue()))
+    other = Locations.from_environ({"HOME": str(home)})
+    target = SsoSessionTarget("corp", emulator.start_url, emulator.region, ("sso:account:access",))
+    login(target, locations=other, client_factory=BotocoreClientFactory(), opener=approver, out=terminal)
+    approver.wait()
+    [path] = [p for p in other.sso_cache_dir.glob("*.json") if "accessToken" in p.read_text()]
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+def test_a_kept_refreshed_token_never_replaces_a_newer_sign_in(signed_in, emulator, tmp_path) -> None:
+    """The refreshed token kept in the pending file (the cache refused it) replaces only the token it
+    was refreshed from: once another tool has signed in (`aws sso login` writes the cache file), the
+    sign-in's token is the one used and kept, and the pending one is dropped."""
+    set_token_expiry(signed_in, timedelta(seconds=-5))
+    path = token_file(signed_in)
+    with unwritable(path):
+        kept = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
+        assert kept.returncode == 0, kept.stderr
+    pending = [p for p in (signed_in.home / ".aws" / "idc").rglob("*.json") if "pending" in str(p)]
+    assert len(pending) == 1
+
+    newer = _sign_in_elsewhere(emulator, tmp_path / "other-home")
+    path.write_text(json.dumps(newer))  # written as the AWS CLI writes it, without idc
+    _forget_role_credentials(signed_in)
+    result = run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(path.read_text()) == newer
+    assert not pending[0].exists()
+    assert emulator.stats().get("CreateToken") == 2  # the refresh, and the other sign-in; no other
+
+
+def test_a_refresh_in_flight_never_overwrites_a_sign_in_saved_meanwhile(
+    signed_in, emulator, tmp_path
+) -> None:
+    """Two processes: idc's refresh is held by the server while another tool signs in and writes the
+    cache; the refresh's answer, arriving later, must not replace that newer sign-in."""
+    newer = _sign_in_elsewhere(emulator, tmp_path / "other-home")
+    emulator.admin("stats", {"reset": True})
+    path = token_file(signed_in)
+    with _refresh_in_flight(signed_in, emulator, latency_ms=2000) as child:
+        path.write_text(json.dumps(newer))  # `aws sso login` takes no idc lock
+        out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    assert json.loads(out)["AccessKeyId"]
+    assert json.loads(path.read_text()) == newer
+    assert emulator.stats().get("CreateToken") == 1
 
 
 @pytest.mark.parametrize(

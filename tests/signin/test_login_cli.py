@@ -453,6 +453,46 @@ def test_a_mistyped_start_url_says_so_and_what_to_run(world: SignInWorld) -> Non
     assert "`idc configure sso-session --sso-session dev`" in line
 
 
+AWS_CLI_WRITES_TOKEN = """
+import json, os, sys
+from botocore.utils import JSONFileCache, SSOTokenLoader
+token = json.load(sys.stdin)
+cache = JSONFileCache(os.path.expanduser(os.path.join("~", ".aws", "sso", "cache")))
+SSOTokenLoader(cache=cache).save_token(token["startUrl"], token, session_name=sys.argv[1])
+"""
+
+
+def test_the_signed_out_marker_falls_silent_once_another_tool_signed_in(world: SignInWorld) -> None:
+    """After `idc logout`, `aws sso login` writes the token (botocore's SSOTokenLoader, as AWS CLI v2
+    does) and `aws sso logout` removes it: idc must not blame `idc logout` for what followed."""
+    world.write_config(session_config(world.emulator.start_url, world.emulator.region))
+    assert _idc(world, "login", "--profile", "dev", env=_browser_env(world)).returncode == 0
+    (name, token), *_ = world.tokens().items()
+    assert _idc(world, "logout").returncode == 0
+    assert "signed out (`idc logout`)" in _idc(world, "credentials", "--profile", "dev").stderr
+
+    # Another tool signs in: its token (this one is no longer valid on the server; only the files
+    # matter here) goes into ~/.aws/sso/cache as the AWS CLI writes it, then its logout removes it.
+    written = subprocess.run(
+        [sys.executable, "-c", AWS_CLI_WRITES_TOKEN, SESSION],
+        input=json.dumps(token),
+        env=world.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert written.returncode == 0, written.stderr
+    assert (world.locations.sso_cache_dir / name).exists()
+    (world.locations.sso_cache_dir / name).unlink()  # `aws sso logout` removes the token file
+
+    after = _idc(world, "credentials", "--profile", "dev")
+    assert after.returncode == 4
+    assert after.stderr == (
+        f"idc: Error loading SSO Token: Token for {SESSION} does not exist. "
+        "Run `idc login --profile dev` to sign in.\n"
+    )
+
+
 def test_after_logout_commands_say_signed_out_not_expired(world: SignInWorld) -> None:
     world.write_config(session_config(world.emulator.start_url, world.emulator.region))
     never = _idc(world, "credentials", "--profile", "dev")

@@ -78,15 +78,13 @@ def test_stray_requests_are_ignored_and_the_flow_keeps_waiting() -> None:
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        pytest.param("code=c&state=wrong", "wrong state", id="wrong-state"),
-        pytest.param("code=c", "wrong state", id="missing-state"),
         pytest.param(f"state={STATE}", "no authorization code", id="missing-code"),
         pytest.param(f"error=access_denied&state={STATE}", "denied", id="access-denied"),
         pytest.param(f"error=server_error&state={STATE}", "server_error", id="other-error"),
         pytest.param(f"error=<script>&state={STATE}", "unknown_error", id="hostile-error-value"),
     ],
 )
-def test_bad_callbacks_abort(query: str, message: str) -> None:
+def test_bad_callbacks_with_this_state_abort(query: str, message: str) -> None:
     with CallbackListener(STATE) as listener:
         status, body = _get(f"{listener.redirect_uri}?{query}")
         assert status == 400
@@ -95,11 +93,36 @@ def test_bad_callbacks_abort(query: str, message: str) -> None:
             listener.wait(5)
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param("error=access_denied&state=wrong", id="denied-with-wrong-state"),
+        pytest.param("error=access_denied", id="denied-without-state"),
+        pytest.param("code=c&state=wrong", id="code-with-wrong-state"),
+        pytest.param("code=c", id="code-without-state"),
+        pytest.param(f"code=c&state={STATE}x", id="state-with-a-suffix"),
+        pytest.param(f"code=c&state={STATE[:-1]}", id="state-prefix"),
+    ],
+)
+def test_a_callback_with_another_state_is_discarded_and_the_sign_in_goes_on(query: str) -> None:
+    """RFC 6749 section 10.12: only the redirect carrying this sign-in's state may end it; a stray or
+    forged one (``?error=access_denied&state=wrong``) is not the user's answer."""
+    with CallbackListener(STATE) as listener:
+        status, body = _get(f"{listener.redirect_uri}?{query}")
+        assert status == 400
+        assert "still waiting" in body
+        assert listener.stray_requests == 1
+        with pytest.raises(LoginFailed, match=r"within 0\.3 seconds"):
+            listener.wait(0.3)  # no verdict: still waiting
+        assert _get(f"{listener.redirect_uri}?code=the-code&state={STATE}")[0] == 200
+        assert listener.wait(5) == "the-code"
+
+
 def test_first_verdict_is_final() -> None:
     with CallbackListener(STATE) as listener:
-        _get(f"{listener.redirect_uri}?code=c&state=wrong")
+        _get(f"{listener.redirect_uri}?error=access_denied&state={STATE}")
         _get(f"{listener.redirect_uri}?code=c&state={STATE}")
-        with pytest.raises(LoginFailed, match="wrong state"):
+        with pytest.raises(LoginFailed, match="denied"):
             listener.wait(5)
 
 

@@ -197,7 +197,7 @@ def test_deny_aborts_without_token_exchange(world: SignInWorld) -> None:
     assert world.tokens() == {}
 
 
-def test_wrong_state_aborts_without_token_exchange(world: SignInWorld) -> None:
+def test_a_redirect_with_another_state_is_discarded_and_never_exchanged(world: SignInWorld) -> None:
     approver = world.approver()
 
     def tampering_opener(url: str) -> bool:
@@ -205,11 +205,29 @@ def test_wrong_state_aborts_without_token_exchange(world: SignInWorld) -> None:
         query = parts.query.replace("state=", "state=x")
         return approver(parts._replace(query=query).geturl())
 
-    with pytest.raises(LoginFailed, match="wrong state"):
-        _pkce_login(world, tampering_opener)
+    # The approval's redirect carries another state: discarded, so the sign-in waits until its timeout.
+    with pytest.raises(LoginFailed, match="within 3 seconds"):
+        _pkce_login(world, tampering_opener, timeout=3)
     approver.wait()
     assert world.emulator.stats().get("CreateToken", 0) == 0
     assert world.tokens() == {}
+
+
+def test_a_forged_denial_does_not_end_the_sign_in(world: SignInWorld) -> None:
+    """``?error=access_denied&state=wrong`` from any page or process on the machine (RFC 6749 section
+    10.12): discarded; the user's real approval, which follows, signs in."""
+    approver = world.approver()
+
+    def opener(url: str) -> bool:
+        redirect = dict(parse_qsl(urlsplit(url).query))["redirect_uri"]
+        assert _get(f"{redirect}?error=access_denied&state=wrong") == 400
+        assert _get(f"{redirect}?error=access_denied") == 400
+        return approver(url)
+
+    _pkce_login(world, opener)
+    approver.wait()
+    assert len(world.tokens()) == 1
+    assert world.emulator.stats().get("CreateToken") == 1
 
 
 def test_stray_requests_leave_the_flow_waiting(world: SignInWorld) -> None:

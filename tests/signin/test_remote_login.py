@@ -3,7 +3,8 @@
 Chromium opens the printed URL, signs in, approves, and is sent to the loopback redirect where nothing
 listens; the test reads that address from the failed navigation and types it into the terminal, as a
 user copies it from the address bar. The token then works for ``idc credentials`` and for botocore's
-own SSO provider. A garbage paste gets another try; a wrong state, a denial and a timeout end the login.
+own SSO provider. A garbage paste, an address with another state and an overlong line get another try;
+a denial and a timeout end the login.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pytest
 
 from idc.emulator.page_approver import PageApprover
 from idc.errors import LoginFailed
-from idc.signin.remote_flow import PROMPT, BadPaste, code_from_paste
+from idc.signin.remote_flow import MAX_LINE, PROMPT, BadPaste, code_from_paste
 from story.helpers import command
 from toolchain import CHROMIUM, CHROMIUM_ARGS
 
@@ -149,27 +150,67 @@ def test_remote_login_with_just_the_code(world: SignInWorld) -> None:
     assert len(world.tokens()) == 1
 
 
-@pytest.mark.parametrize(
-    ("allow", "tamper", "message"),
-    [
-        (True, True, "The sign-in redirect carried the wrong state; nothing exchanged."),
-        (False, False, "The sign-in request was denied in the browser."),
-    ],
-    ids=["wrong-state", "deny"],
-)
-def test_remote_login_refused(world: SignInWorld, allow: bool, tamper: bool, message: str) -> None:
+def test_remote_login_denied(world: SignInWorld) -> None:
     child = _spawn(world)
     url = _authorize_url(child)
-    address = PageApprover(allow=allow).walk(url)
-    if tamper:
-        address = re.sub(r"state=[^&]+", f"state={uuid.uuid4()}", address)
+    address = PageApprover(allow=False).walk(url)
     child.sendline(address)
     status, output = _exit(child)
     assert status == 5
     assert output.strip().splitlines()[-1] == (
-        f"idc: {message} Run `idc login --profile dev --remote` to try again."
+        "idc: The sign-in request was denied in the browser. "
+        "Run `idc login --profile dev --remote` to try again."
     )
     assert world.emulator.stats().get("CreateToken", 0) == 0  # nothing exchanged
+    assert world.tokens() == {}
+
+
+def test_an_address_with_another_state_is_refused_in_one_line_and_asked_again(world: SignInWorld) -> None:
+    """An address from another sign-in (an old tab) or a forged denial is not this sign-in's answer."""
+    child = _spawn(world)
+    url = _authorize_url(child)
+    address = PageApprover().walk(url)
+    for forged in (
+        re.sub(r"state=[^&]+", f"state={uuid.uuid4()}", address),
+        f"{CALLBACK}?error=access_denied&state=wrong",
+    ):
+        child.sendline(forged)
+        child.expect_exact(
+            "That address is not from this sign-in (its state does not match); it was ignored. "
+            "Paste the whole address that starts with http://127.0.0.1, or its code.\r\n"
+        )
+        child.expect_exact(PROMPT)
+    assert world.emulator.stats().get("CreateToken", 0) == 0
+    child.sendline(address)
+    child.expect_exact(SUCCESS.format(world.emulator.start_url))
+    assert _exit(child)[0] == 0
+    assert len(world.tokens()) == 1
+
+
+def test_a_pasted_line_over_the_cap_is_refused_whole(world: SignInWorld) -> None:
+    """A line longer than MAX_LINE is never judged, not even its tail (which here is the right address):
+    through a pipe, as a script pastes (a terminal's line discipline would cut it at 4 KiB itself)."""
+    world.write_config(session_config(world.emulator.start_url, world.emulator.region))
+    process = subprocess.Popen(
+        [command("idc"), "login", "--profile", "dev", "--remote"],
+        env={**world.env, "SSH_CONNECTION": "10.0.0.2 50000 10.0.0.1 22", "PYTHONUNBUFFERED": "1"},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    for line in process.stdout:
+        if "/authorize?" in line:
+            address = PageApprover().walk(line.strip())
+            break
+    process.stdin.write("x" * MAX_LINE + address + "\n")
+    process.stdin.close()
+    output = process.stdout.read()
+    assert process.wait(timeout=60) == 5, output
+    assert f"That line is longer than {MAX_LINE} bytes; it was ignored." in output
+    assert "The input ended before the address from the browser was pasted." in output
+    assert world.emulator.stats().get("CreateToken", 0) == 0
     assert world.tokens() == {}
 
 
@@ -197,8 +238,9 @@ def test_remote_login_times_out(world: SignInWorld) -> None:
         (f"{CALLBACK}?state={STATE}", BadPaste),
         ("https://example.com/authorize?client_id=x", BadPaste),
         ("short", BadPaste),
-        (f"{CALLBACK}?code=abc123&state=other", LoginFailed),
-        (f"{CALLBACK}?code=abc123", LoginFailed),
+        (f"{CALLBACK}?code=abc123&state=other", BadPaste),
+        (f"{CALLBACK}?code=abc123", BadPaste),
+        (f"{CALLBACK}?error=access_denied&state=other", BadPaste),
         (f"{CALLBACK}?error=access_denied&state={STATE}", LoginFailed),
     ],
     ids=[
@@ -214,6 +256,7 @@ def test_remote_login_times_out(world: SignInWorld) -> None:
         "too-short-for-a-code",
         "wrong-state",
         "no-state",
+        "denied-with-another-state",
         "denied",
     ],
 )

@@ -43,6 +43,8 @@ def test_idc_demo_runs_the_whole_story_and_leaves_home_alone(aws_home: Any, tmp_
         ":assumed-role/AWSReservedSSO_AdministratorAccess_",
         "The SSO session associated with this profile has expired or is otherwise invalid.",
         "Run `idc login --profile AdministratorAccess-123456789012` to sign in again.",
+        "$ idc whoami --profile AdministratorAccess-123456789012",
+        "(role credentials cached before the session ended work until they expire)",
         "All 8 steps worked",
     ]:
         assert seen in out, (seen, out)

@@ -10,6 +10,9 @@ rich nor prompt_toolkit, so a TAB answers about as fast as the interpreter start
 
 from __future__ import annotations
 
+import os
+import re
+import shlex
 from typing import TYPE_CHECKING
 
 import click
@@ -21,7 +24,20 @@ SHELLS = ("bash", "zsh", "fish")
 COMPLETE_VAR = "_IDC_COMPLETE"
 
 
+_SHELL_WORD = re.compile(r"[A-Za-z0-9@%+=:,./_-]+")
+"""Characters no shell gives a meaning to in a word (those ``shlex.quote`` leaves unquoted)."""
+
+
 def _names(kind: str, incomplete: str) -> list[CompletionItem]:
+    """The names that start with ``incomplete``, each as the shell must receive it.
+
+    A config's section names are anyone's text (``[profile a$(touch${IFS}/tmp/x)]``), and what a
+    completion offers is inserted into the command line as it is, then run on Enter. bash's script
+    (click's) inserts COMPREPLY verbatim, so a name that is not a plain shell word is offered quoted
+    (``shlex.quote``): the command line then holds the name, not a command. zsh's ``compadd`` and fish
+    quote what they insert in their own ways, which a pre-quoted name would garble: such names are left
+    out there (typed by hand, they work).
+    """
     from click.shell_completion import CompletionItem
 
     from idc.config.loader import section_names
@@ -29,7 +45,16 @@ def _names(kind: str, incomplete: str) -> list[CompletionItem]:
 
     profiles, sessions = section_names(Locations.from_environ())
     names = profiles if kind == "profile" else sessions
-    return [CompletionItem(name) for name in names if name.startswith(incomplete)]
+    shell = os.environ.get(COMPLETE_VAR, "").partition("_")[0]
+    offered = []
+    for name in names:
+        if not name.startswith(incomplete):
+            continue
+        if _SHELL_WORD.fullmatch(name):
+            offered.append(CompletionItem(name))
+        elif shell == "bash":
+            offered.append(CompletionItem(shlex.quote(name)))
+    return offered
 
 
 def complete_profiles(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:

@@ -16,7 +16,9 @@ from idc.cli.tls import tls_options
     "--service", "-s", metavar="S", help="Land on this service: s3, ec2, iam, lambda, ddb, cfn, sm, ssm..."
 )
 @click.option(
-    "--destination", metavar="URL", help="Land on this console URL (or a path such as /s3/buckets)."
+    "--destination",
+    metavar="URL",
+    help="Land on this path (/s3/buckets) or https URL on the console's host.",
 )
 @click.option("--region", metavar="R", help="Console region (default: the profile's region).")
 @click.option("--print", "print_only", is_flag=True, help="Write the sign-in URL to stdout; open nothing.")
@@ -46,19 +48,32 @@ def console(
 
     \b
     Exit codes: 0 opened or printed; 2 --service and --destination together;
-    3 profile problem; 4 SSO session over; 6 federation endpoint error.
+    3 profile problem, a --region that is not one, a --destination off the console;
+    4 SSO session over; 6 federation endpoint error.
     """
     from idc.aws.clients import BotocoreClientFactory
-    from idc.cli.credentials import obtain
+    from idc.cli.credentials import obtain, resolve_profile
     from idc.console.launcher import deliver_console_url
     from idc.console.partitions import partition_of
-    from idc.console.signin_url import ConsoleTarget, console_signin_url
+    from idc.console.signin_url import (
+        ConsoleTarget,
+        check_console_region,
+        console_signin_url,
+        destination_url,
+    )
+    from idc.storage.locations import Locations
 
     if service and destination:
         raise click.UsageError("give --service or --destination, not both")
-    role, sso = obtain(profile, auto_login, verify)
+    if region is not None:
+        warning = check_console_region(region)
+        if warning:
+            click.echo(f"idc: warning: {warning}", err=True)
+    sso, _ = resolve_profile(profile, Locations.from_environ())
     console_region = region or sso.region or partition_of(sso.sso_region).default_region
     target = ConsoleTarget(region=console_region, service=service, destination=destination)
+    destination_url(target)  # a --destination off the console or a bad --service: refused before any call
+    role, sso = obtain(profile, auto_login, verify)
     trust = BotocoreClientFactory(profile=sso.profile_name, verify=verify).trust()
     url = console_signin_url(role, target, issuer=sso.start_url, verify=trust)
     deliver_console_url(url, print_only=print_only, out=sys.stdout, err=sys.stderr)

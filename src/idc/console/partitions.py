@@ -10,7 +10,10 @@ its console host (``console.amazonaws-eusc.eu``) is aws-vault's and granted's, n
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_DNS_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,16 @@ class Partition:
         if self.regional_console and region:
             return f"https://{region}.{self.console_domain}"
         return f"https://{self.console_domain}"
+
+    def is_console_host(self, host: str) -> bool:
+        """Whether ``host`` (a parsed, lower-case host name) is this partition's console: the bare host,
+        ``<region>.`` or a service's subdomain (``s3.console.aws.amazon.com``), DNS labels only."""
+        if host == self.console_domain:
+            return True
+        suffix = "." + self.console_domain
+        if not host.endswith(suffix):
+            return False
+        return all(_DNS_LABEL.fullmatch(label) for label in host[: -len(suffix)].split("."))
 
 
 AWS = Partition("aws", "", "us-east-1", "signin.aws.amazon.com", "console.aws.amazon.com", "us-east-1", True)

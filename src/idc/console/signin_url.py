@@ -59,14 +59,8 @@ def destination_url(target: ConsoleTarget) -> str:
     region = target.region
     origin = partition_of(region).console_origin(region)
     if target.destination:
-        parts = urlsplit(target.destination)
-        if parts.scheme:
-            if parts.scheme != "https":
-                raise ConfigError(
-                    "--destination must be an https:// console URL or a path such as /s3/buckets.",
-                    hint="For example `idc console --destination /s3/buckets`.",
-                )
-            return target.destination
+        if _is_url(target.destination) or _unsafe_characters(target.destination):
+            return _console_url(target.destination, region)
         path = target.destination.lstrip("/")
         separator = "&" if "?" in path else "?"
         return f"{origin}/{path}" if "region=" in path else f"{origin}/{path}{separator}region={region}"
@@ -82,6 +76,64 @@ def destination_url(target: ConsoleTarget) -> str:
             return f"{origin}/{path}/home"
         return f"{origin}/{path}/home?region={region}"
     return f"{origin}/console/home?region={region}"
+
+
+_DESTINATION_HINT = "For example `idc console --destination /s3/buckets`."
+
+
+def _is_url(destination: str) -> bool:
+    """A destination with a scheme or an authority (``//host``) is a URL; anything else is a path."""
+    return bool(urlsplit(destination).scheme) or destination.startswith("//")
+
+
+def _unsafe_characters(destination: str) -> bool:
+    return any(ch in destination for ch in "\\ ") or not destination.isprintable()
+
+
+def _console_url(destination: str, region: str) -> str:
+    """``destination`` when it is an https URL on a console host of ``region``'s partition.
+
+    The host is compared as parsed (``urlsplit(...).hostname``), so ``console.aws.amazon.com.evil.example``
+    and ``console.aws.amazon.com@evil.example`` are refused; user info, a port and backslashes (which
+    browsers read as ``/``, WHATWG URL standard, "special" schemes) are refused before that.
+    """
+    console_domain = partition_of(region).console_domain
+    if _unsafe_characters(destination):
+        problem = "contains a backslash, a space or a control character"
+    else:
+        parts = urlsplit(destination)
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        if parts.scheme != "https":
+            problem = "is not an https:// URL"
+        elif "@" in parts.netloc:
+            problem = "carries a user name"
+        elif port is not None or parts.netloc.endswith(":"):
+            problem = "names a port"
+        elif not partition_of(region).is_console_host(parts.hostname or ""):
+            problem = f"is not on the console ({console_domain} or a subdomain of it)"
+        else:
+            return destination
+    raise ConfigError(
+        f"--destination {destination!r} {problem}; give a console URL (https://{console_domain}/...) "
+        "or a path such as /s3/buckets.",
+        hint=_DESTINATION_HINT,
+    )
+
+
+def check_console_region(region: str) -> str | None:
+    """Refuse a ``--region`` that is not an AWS Region (with a "did you mean"), as ``configure`` does.
+
+    Returns a warning for a Region botocore does not know yet but that looks like a new one.
+    """
+    from idc.aws.regions import check_region_name
+
+    result = check_region_name(region)
+    if result.problem is not None:
+        raise ConfigError(f"--region {region!r} {result.problem}.", hint="Use a name like eu-west-1.")
+    return result.warning
 
 
 def console_signin_url(

@@ -3,8 +3,9 @@
 The steps are the AWS documentation's: configure a profile (``configure sso``, answered from a script
 but printed as a user sees it), approve in the browser, list accounts and roles, use the profile (idc's
 ``whoami`` and a real botocore call through botocore's *own* SSO credential provider, which reads the
-token idc cached), end the session on the server as an administrator would, see the expired-session
-message, sign in again, and use the profile again.
+token idc cached), end the session on the server as an administrator would, see what that means (the
+expired-session message from botocore and ``idc list``, while the role credentials idc cached work on
+until they expire), sign in again, and use the profile again.
 
 Every step checks its result; :func:`run_demo` raises :class:`DemoFailed` naming the step that did not
 work. Nothing touches the user's ``~/.aws``: HOME, AWS_CONFIG_FILE and the endpoint variables point at a
@@ -321,7 +322,11 @@ class _Story:
 
     def see_expired(self, profile: str) -> None:
         steps = self.steps
-        steps.start("See the expired-session message", "python -c 'botocore ... sts.get_caller_identity()'")
+        steps.start(
+            "See what the ended session means",
+            f"python -c 'botocore ... sts.get_caller_identity()'; idc list --profile {profile}; "
+            f"idc whoami --profile {profile}",
+        )
         try:
             botocore_identity(profile, self.env)
         except RuntimeError as error:
@@ -339,7 +344,20 @@ class _Story:
                 raise steps.fail(f"idc named another fix: {error.fix}") from None
         else:
             raise steps.fail("idc still listed accounts after the session ended")
-        steps.ok("both say the session is over, and idc names the one command that fixes it")
+        # What was handed out lives on: ending a session does not cut role credentials short (the
+        # AWS SSO team in aws-cli issue #7104); idc (and AWS CLI v2) answer from their cache.
+        try:
+            arn = self._whoami(profile)
+        except IdcError as error:
+            raise steps.fail(f"the cached role credentials stopped working: {error}") from None
+        steps.transcript.write(
+            f"$ idc whoami --profile {profile}\n{arn}\n"
+            "(role credentials cached before the session ended work until they expire)\n"
+        )
+        steps.ok(
+            "what needs the session says it is over and names the one command that fixes it; "
+            "cached role credentials last until they expire"
+        )
 
     def login(self, profile: str) -> None:
         from idc.signin.login import login

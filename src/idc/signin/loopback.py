@@ -5,7 +5,10 @@ known (and listening) before the browser opens; it is never reachable from other
 binds all of them). It serves ``/oauth/callback`` once:
 
 - ``?code=..&state=..`` with the expected state (compared in constant time): the code is handed over;
-- ``?error=..``, a wrong or missing state, or no code: the flow aborts, no token exchange happens;
+- ``?error=..`` or no code, with the expected state: the flow aborts, no token exchange happens;
+- a wrong or missing state is not this sign-in's redirect (a stray page, another tab, a forged
+  ``?error=access_denied``): it is discarded with a 400 and the listener keeps waiting, so nobody but
+  the authorization server's redirect can end the sign-in (RFC 6749 section 10.12);
 - anything else (``/favicon.ico``, probes) gets a 404 and the listener keeps waiting.
 
 Each connection is served on its own thread with a read timeout, so a browser's idle pre-connection
@@ -34,6 +37,8 @@ REDIRECT_URI_WITHOUT_PORT = f"http://127.0.0.1{CALLBACK_PATH}"
 DEFAULT_OVERALL_TIMEOUT = 600.0
 DEFAULT_REQUEST_TIMEOUT = 10.0
 
+FOREIGN_REDIRECT = "That address is not from this sign-in (its state does not match); it was ignored."
+
 _DONE_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:4em auto;max-width:32em;color:#222}}</style>
@@ -47,25 +52,29 @@ class CallbackResult:
 
     code: str | None
     error: str | None = None
+    foreign: bool = False
+    """The state is not this sign-in's: the redirect is discarded, the sign-in goes on."""
 
 
 def judge_redirect(params: dict[str, list[str]], expected_state: str) -> CallbackResult:
     """The verdict on a redirect's query (RFC 6749 section 4.1.2): the code, or why there is none.
 
-    The state is compared in constant time; an error or a wrong state means no code is handed over.
+    The state is compared in constant time, first: a redirect with a wrong or missing state is
+    ``foreign`` (not this sign-in's, whatever it says, RFC 6749 section 10.12); with the right state
+    an error or a missing code means no code is handed over.
     """
     state = (params.get("state") or [""])[0]
     error = (params.get("error") or [""])[0]
     code = (params.get("code") or [""])[0]
     state_ok = bool(state) and hmac.compare_digest(state.encode(), expected_state.encode())
+    if not state_ok:
+        return CallbackResult(None, FOREIGN_REDIRECT, foreign=True)
     if error:
         # error values are OAuth's fixed vocabulary; anything else is shown as a generic failure.
         shown = error if error.replace("_", "").isalnum() and len(error) < 40 else "unknown_error"
         if shown == "access_denied":
             return CallbackResult(None, "The sign-in request was denied in the browser.")
         return CallbackResult(None, f"The sign-in page returned the error {shown}.")
-    if not state_ok:
-        return CallbackResult(None, "The sign-in redirect carried the wrong state; nothing exchanged.")
     if not code:
         return CallbackResult(None, "The sign-in redirect carried no authorization code.")
     return CallbackResult(code)
@@ -106,7 +115,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         params = parse_qs(parts.query, keep_blank_values=True)
         outcome = self.server.listener._deliver(params)
-        if outcome.code is not None:
+        if outcome.foreign:
+            self._page(400, "Not this sign-in", f"{outcome.error} idc is still waiting for its sign-in.")
+        elif outcome.code is not None:
             self._page(200, "Signed in", "idc has your sign-in. You can close this window.")
         else:
             text = f"{outcome.error} Return to the terminal. You can close this window."
@@ -174,6 +185,11 @@ class CallbackListener:
     def _deliver(self, params: dict[str, list[str]]) -> CallbackResult:
         """Judge one callback request (called on a server thread); the first verdict is final."""
         result = judge_redirect(params, self._expected_state)
+        if result.foreign:
+            log.debug("a redirect with another state arrived; ignored")
+            with self._lock:
+                self.stray_requests += 1
+            return result
         with self._lock:
             if self._result is None:
                 self._result = result
@@ -186,7 +202,7 @@ class CallbackListener:
     def wait(self, timeout: float = DEFAULT_OVERALL_TIMEOUT) -> str:
         """Block until the callback arrives; return the authorization code.
 
-        Raises :class:`LoginFailed` for a denial, a state mismatch, a missing code, or when ``timeout``
+        Raises :class:`LoginFailed` for a denial, a missing code, or when ``timeout``
         seconds pass without a callback (an abandoned login).
         """
         if not self._done.wait(timeout):

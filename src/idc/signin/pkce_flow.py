@@ -6,8 +6,9 @@
 3. The browser opens ``{oidc endpoint}/authorize?response_type=code&client_id=..&redirect_uri=..&state=..
    &code_challenge_method=S256&scopes=..&code_challenge=..`` (the AWS CLI's parameter order and names).
 4. The redirect brings ``code`` and ``state``; the state is compared in constant time; then CreateToken
-   with the code and the verifier (section 4.5). A denial, a wrong state or a missing code aborts before
-   any token exchange; so does the overall timeout (an abandoned login).
+   with the code and the verifier (section 4.5). A denial or a missing code aborts before
+   any token exchange; so does the overall timeout (an abandoned login). A redirect with another state
+   is not this sign-in's: the listener discards it and keeps waiting (RFC 6749 section 10.12).
 
 The verifier never leaves this process except inside the CreateToken request body.
 """

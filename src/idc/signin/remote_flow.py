@@ -5,9 +5,11 @@ loopback ``redirect_uri`` as usual (RFC 8252 section 7.3), but nothing listens o
 printed URL in any browser, on any device, approves, and the browser is sent to
 ``http://127.0.0.1:PORT/oauth/callback?code=..&state=..``, which does not load (that is expected). The
 user pastes that address (or just the ``code`` value) here. A pasted address must carry this flow's
-``state`` (compared in constant time, as the listener does); a denial (``error=access_denied``) or a wrong
-state ends the login before any token exchange; a paste that is neither gets one line and another try;
-the overall timeout ends an abandoned login. The code is exchanged with the verifier (section 4.5).
+``state`` (compared in constant time, as the listener does): one with another state (an older sign-in's
+tab, a forged ``error=access_denied``) is not this sign-in's and gets one line and another try, as does
+a paste that is not an address at all or a line longer than ``MAX_LINE``; a denial with this state ends
+the login before any token exchange; the overall timeout ends an abandoned login. The code is
+exchanged with the verifier (section 4.5).
 
 Unlike the device code grant, the approval cannot be started by someone else and mailed to the user:
 the code only works with the verifier that never leaves this process.
@@ -34,11 +36,12 @@ log = logging.getLogger(__name__)
 
 PasteReader = Callable[[float], "str | None"]
 """Reads one pasted line, waiting at most the given seconds: the line, None at the timeout; EOFError at
-the end of the input."""
+the end of the input; BadPaste for a line longer than ``MAX_LINE`` (all of it is discarded)."""
 
 PROMPT = "Address from the browser: "
 _BARE_CODE = re.compile(r"[A-Za-z0-9._~+/=-]{16,4096}")
-_MAX_LINE = 64 * 1024
+MAX_LINE = 64 * 1024
+"""Bytes in a pasted line at most: the redirect address is a few hundred; no line is kept whole above it."""
 
 
 class BadPaste(ValueError):
@@ -48,8 +51,8 @@ class BadPaste(ValueError):
 def code_from_paste(text: str, expected_state: str) -> str:
     """The authorization code in a pasted redirect address (or a bare code value).
 
-    Raises :class:`BadPaste` for anything else, and :class:`LoginFailed` when the address says the
-    sign-in did not succeed (denied, an error, a wrong state).
+    Raises :class:`BadPaste` for anything else (an address with another state included), and
+    :class:`LoginFailed` when an address of this sign-in says it did not succeed (denied, an error).
     """
     text = text.strip()
     if not text:
@@ -64,6 +67,8 @@ def code_from_paste(text: str, expected_state: str) -> str:
     if not (params.get("code") or params.get("error")):
         raise BadPaste("That is not the address the browser was sent to (it has no code).")
     verdict = judge_redirect(params, expected_state)
+    if verdict.foreign:
+        raise BadPaste(verdict.error or "That address is not from this sign-in.")
     if verdict.code is None:
         raise LoginFailed(verdict.error or "The sign-in did not complete.", hint="Run `idc login` again.")
     return verdict.code
@@ -82,10 +87,19 @@ class FileLineReader:
     def __init__(self, fd: int) -> None:
         self._fd = fd
         self._buffer = b""
+        self._overlong = False  # inside a line over MAX_LINE: discard up to its end
 
     def __call__(self, timeout: float) -> str | None:
         deadline = time.monotonic() + timeout
-        while b"\n" not in self._buffer:
+        while True:
+            if b"\n" in self._buffer:
+                line, _, self._buffer = self._buffer.partition(b"\n")
+                if self._overlong or len(line) > MAX_LINE:
+                    self._overlong = False
+                    raise BadPaste(f"That line is longer than {MAX_LINE} bytes; it was ignored.")
+                return line.decode("utf-8", "replace")
+            if len(self._buffer) > MAX_LINE:
+                self._buffer, self._overlong = b"", True  # never held whole, never judged in part
             left = deadline - time.monotonic()
             if left <= 0:
                 return None
@@ -94,15 +108,11 @@ class FileLineReader:
                 return None
             chunk = os.read(self._fd, 4096)
             if not chunk:
-                if self._buffer:
-                    break
+                if self._buffer and not self._overlong:
+                    line, self._buffer = self._buffer, b""
+                    return line.decode("utf-8", "replace")
                 raise EOFError
             self._buffer += chunk
-            if len(self._buffer) > _MAX_LINE:
-                self._buffer = b""
-                return ""  # judged as a bad paste
-        line, _, self._buffer = self._buffer.partition(b"\n")
-        return line.decode("utf-8", "replace")
 
 
 def show_remote_instructions(out: TextIO, url: str) -> None:
@@ -162,6 +172,9 @@ class RemotePkceFlow:
             left = deadline - self._monotonic()
             try:
                 line = self._read_paste(left) if left > 0 else None
+            except BadPaste as problem:
+                self._bad_paste(problem)
+                continue
             except EOFError:
                 raise LoginFailed(
                     "The input ended before the address from the browser was pasted.",
@@ -176,7 +189,10 @@ class RemotePkceFlow:
             try:
                 return code_from_paste(line, state)
             except BadPaste as problem:
-                self.bad_pastes += 1
-                self._out.write(
-                    f"{problem} Paste the whole address that starts with http://127.0.0.1, or its code.\n"
-                )
+                self._bad_paste(problem)
+
+    def _bad_paste(self, problem: BadPaste) -> None:
+        self.bad_pastes += 1
+        self._out.write(
+            f"{problem} Paste the whole address that starts with http://127.0.0.1, or its code.\n"
+        )

@@ -9,7 +9,9 @@ mandatory 10 minutes before ``expiresAt``, at most one attempt per 60 seconds. W
 
 - single flight across processes: the refresh runs under a lock per token key, and a process that
   gets the lock re-reads the cache first (another process may just have refreshed);
-- the attempt time is kept on disk, so "one attempt per 60 s" holds across processes too;
+- the attempt time is kept on disk, so "one attempt per 60 s" holds across processes too; it names
+  the token it was made with (a digest), so a token that another tool wrote since (``aws sso login``,
+  botocore's own refresh) is a new state and is tried at once;
 - a failed refresh while the old token is still valid does not fail the request: the old token is
   used (botocore fails the whole request on a connection error in the mandatory window);
 - InvalidGrant, an unknown client or an expired registration: one attempt, then ``LoginRequired``
@@ -120,6 +122,8 @@ class _Attempt:
 
     at: dt.datetime
     outcome: str  # "ok" | "dead" | "error" | "pending" (CreateToken in flight)
+    token: str | None = None
+    """:func:`_fingerprint` of the token the attempt refreshed (None in records of older versions)."""
 
 
 def get_valid_token(
@@ -251,6 +255,11 @@ def _refresh_single_flight(
             raise login_required(sso)
 
         last = _last_attempt(locations, key)
+        if last is not None and last.token is not None and last.token != _fingerprint(token):
+            # The attempt was made with another token: the file was rewritten since (another tool
+            # signed in or refreshed), so its outcome says nothing about this one.
+            log.debug("the token changed since the last refresh attempt; trying now")
+            last = None
         if last is not None and last.outcome == "pending":
             # Written under this lock before CreateToken and replaced after it: since this process
             # holds the lock now, the process that wrote it is gone (kill -9, Ctrl-C) before it
@@ -281,25 +290,26 @@ def _refresh_single_flight(
 
         # From here until the new token is saved, Ctrl-C and kill wait (idc.signin.interrupts).
         held.enter_context(held_interrupts(out))
-        _record_attempt(locations, key, _Attempt(now, "pending"))
+        fingerprint = _fingerprint(token)
+        _record_attempt(locations, key, _Attempt(now, "pending", fingerprint))
         try:
             if policy is None:
                 policy = OPPORTUNISTIC_REFRESH_POLICY if usable(token, now) else REFRESH_POLICY
             fresh = _create_token(sso, token, client_factory, clock, policy)
         except _DeadGrant as dead:
-            _record_attempt(locations, key, _Attempt(now, "dead"))
+            _record_attempt(locations, key, _Attempt(now, "dead", fingerprint))
             log.debug("refresh refused (%s)", dead.code)
             if usable(token, clock()):
                 _warn(out, sso, token, clock())
                 return token
             raise login_required(sso) from None
         except ServiceError as error:
-            _record_attempt(locations, key, _Attempt(now, "error"))
+            _record_attempt(locations, key, _Attempt(now, "error", fingerprint))
             log.debug("refresh failed: %s", error.message)
             if usable(token, clock()):
                 return token
             raise
-        _record_attempt(locations, key, _Attempt(now, "ok"))
+        _record_attempt(locations, key, _Attempt(now, "ok", fingerprint))
         # `idc login` (or the AWS CLI) does not take this lock: if it wrote a new token while the
         # refresh was in flight, keep the sign-in's token rather than overwrite it.
         try:
@@ -395,6 +405,15 @@ def _attempt_path(locations: Locations, key: str) -> Any:
     return locations.idc_cache_dir / "refresh" / f"{key}.json"
 
 
+def _fingerprint(token: SsoToken) -> str:
+    """Which token an attempt was made with: a digest of its access and refresh tokens (no secret:
+    SHA-256 of 256-bit random values, and the record sits next to the token file it describes)."""
+    import hashlib
+
+    material = f"{token.access_token}\0{token.refresh_token or ''}".encode()
+    return hashlib.sha256(material).hexdigest()[:32]
+
+
 def _last_attempt(locations: Locations, key: str) -> _Attempt | None:
     from idc.storage.fileio import read_json
 
@@ -403,7 +422,12 @@ def _last_attempt(locations: Locations, key: str) -> _Attempt | None:
         if data is None:
             return None
         at = dt.datetime.fromisoformat(str(data["at"]))
-        return _Attempt(at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc), str(data["outcome"]))
+        token = data.get("token")
+        return _Attempt(
+            at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc),
+            str(data["outcome"]),
+            token if isinstance(token, str) else None,
+        )
     except (CacheError, KeyError, ValueError):
         return None
 
@@ -411,9 +435,8 @@ def _last_attempt(locations: Locations, key: str) -> _Attempt | None:
 def _record_attempt(locations: Locations, key: str, attempt: _Attempt) -> None:
     from idc.storage.fileio import atomic_write_json
 
-    atomic_write_json(
-        _attempt_path(locations, key), {"at": attempt.at.isoformat(), "outcome": attempt.outcome}
-    )
+    record = {"at": attempt.at.isoformat(), "outcome": attempt.outcome, "token": attempt.token}
+    atomic_write_json(_attempt_path(locations, key), record)
 
 
 def default_login(
