@@ -14,8 +14,11 @@ the AWS documentation's example. The JSON shape::
                        "user": "demo"} | {..., "group": "admins"}],
       "lifetimes": {"access_token": 3600, "session": 28800, "client_registration": 7776000,
                     "device_code": 600, "authorization_code": 300, "device_poll_interval": 1},
-      "rotate_refresh_tokens": true
+      "rotate_refresh_tokens": true,
+      "roles": [{"account": "123456789012", "name": "Deployer", "trust_policy": {...}, ...}]
     }
+
+``roles`` are IAM roles STS ``AssumeRole`` hands out (:mod:`idc.emulator.directory_roles`).
 
 Every problem is one :class:`DirectoryError` line naming the file and the field.
 """
@@ -29,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from idc.emulator.directory_roles import Role, demo_roles, parse_roles, role_to_dict
 from idc.errors import ConfigError
 
 DEFAULT_START_URL = "https://d-0000000000.awsapps.com/start"
@@ -104,6 +108,7 @@ class Directory:
     # False: a refresh_token grant answers without a new refresh token and the old one stays valid
     # (RFC 6749 section 6 allows both); clients must then keep the refresh token they have.
     rotate_refresh_tokens: bool = True
+    roles: tuple[Role, ...] = ()
 
     @property
     def start_path(self) -> str:
@@ -129,6 +134,7 @@ def default_directory() -> Directory:
             "assignments": [
                 {"account": "123456789012", "permission_set": "AdministratorAccess", "user": "demo"}
             ],
+            "roles": demo_roles("123456789012"),
         }
     )
 
@@ -159,6 +165,7 @@ def directory_to_dict(directory: Directory) -> dict[str, Any]:
         "assignments": assignments,
         "lifetimes": {name: getattr(directory.lifetimes, name) for name in Lifetimes.__dataclass_fields__},
         "rotate_refresh_tokens": directory.rotate_refresh_tokens,
+        "roles": [role_to_dict(role) for role in directory.roles],
     }
 
 
@@ -204,6 +211,7 @@ def directory_from_dict(data: Mapping[str, Any], *, origin: str = "directory") -
         "assignments",
         "lifetimes",
         "rotate_refresh_tokens",
+        "roles",
     }
     p.no_unknown(data, known, "")
     start_url = p.string(data, "start_url", "", default=DEFAULT_START_URL)
@@ -317,8 +325,10 @@ def directory_from_dict(data: Mapping[str, Any], *, origin: str = "directory") -
     rotate = data.get("rotate_refresh_tokens", True)
     if not isinstance(rotate, bool):
         p.fail("rotate_refresh_tokens", "must be true or false")
+    roles = parse_roles(p.objects(data, "roles"), set(account_ids), p.fail)
     return Directory(
         rotate_refresh_tokens=rotate,
+        roles=roles,
         start_url=start_url,
         region=region,
         users=tuple(users),

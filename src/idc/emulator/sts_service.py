@@ -1,4 +1,5 @@
-"""STS GetCallerIdentity (awsquery, ``POST /``), for role credentials the portal issued.
+"""STS GetCallerIdentity and AssumeRole (awsquery, ``POST /``), for role credentials the portal issued and
+the sessions AssumeRole issued (:mod:`idc.emulator.sts`).
 
 The request's SigV4 signature is recomputed with botocore's own :class:`botocore.auth.SigV4Auth` over the
 headers the client signed, so anything botocore signs verifies here byte for byte. Errors are the real
@@ -30,6 +31,7 @@ from idc.emulator.state_store import digest
 
 if TYPE_CHECKING:
     from idc.emulator.center import Center
+    from idc.emulator.sts.sessions import Caller
 
 STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 SIGNATURE_WINDOW_S = 15 * 60
@@ -60,25 +62,41 @@ def role_session_arn(account_id: str, permission_set: str, username: str) -> tup
 
 class StsService:
     def __init__(self, center: Center) -> None:
-        self._center = center
+        from idc.emulator.sts.sessions import ensure_schema
 
-    def handle(
-        self, method: str, url: str, path: str, headers: Mapping[str, str], body: bytes
-    ) -> CallerIdentity:
-        """Verify the SigV4 signature, then answer the awsquery action (GetCallerIdentity only).
+        self._center = center
+        ensure_schema(center)
+
+    def handle(self, method: str, url: str, path: str, headers: Mapping[str, str], body: bytes) -> str:
+        """Verify the SigV4 signature, then answer the awsquery action: the response XML.
 
         ``url`` is scheme://host/path?query as received; ``headers`` lower-cased names.
         """
-        identity = self.verify(method, url, path, headers, body)
+        caller, access_key_id = self.verify_caller(method, url, path, headers, body)
         form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
         action = (form.get("Action") or [""])[0]
-        if action != "GetCallerIdentity":
-            raise StsInvalidAction(f"Could not find operation {action[:64]} for version 2011-06-15")
-        return identity
+        if action == "GetCallerIdentity":
+            return caller_identity_xml(
+                CallerIdentity(user_id=caller.user_id, account=caller.account, arn=caller.arn)
+            )
+        if action == "AssumeRole":
+            from idc.emulator.sts.assume_role import assume_role
+
+            return assume_role(self._center, caller, access_key_id, form)
+        raise StsInvalidAction(f"Could not find operation {action[:64]} for version 2011-06-15")
 
     def verify(
         self, method: str, url: str, path: str, headers: Mapping[str, str], body: bytes
     ) -> CallerIdentity:
+        caller, _ = self.verify_caller(method, url, path, headers, body)
+        return CallerIdentity(user_id=caller.user_id, account=caller.account, arn=caller.arn)
+
+    def verify_caller(
+        self, method: str, url: str, path: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[Caller, str]:
+        """The signer of the request (portal role credentials or an assumed-role session) and its key."""
+        from idc.emulator.sts.sessions import find_session, sso_caller
+
         authorization = headers.get("authorization")
         if not authorization:
             raise MissingAuthenticationToken("Request is missing Authentication Token")
@@ -98,10 +116,25 @@ class StsService:
             " FROM role_credentials WHERE access_key_id = ?",
             (access_key_id,),
         )
+        assumed = None
+        if row is not None:
+            arn, user_id = role_session_arn(row["account_id"], row["role_name"], row["username"])
+            caller = sso_caller(self._center, arn, user_id, row["account_id"], row["role_name"])
+            secret, token_hash, expires_at = (
+                row["secret_access_key"],
+                row["session_token_hash"],
+                row["expires_at"],
+            )
+        else:
+            assumed = find_session(self._center, access_key_id)
+            if assumed is not None:
+                caller = assumed.caller
+                secret, token_hash = assumed.secret_access_key, assumed.session_token_hash
+                expires_at = assumed.expires_at
         token = headers.get("x-amz-security-token", "")
-        if row is None or not hmac.compare_digest(row["session_token_hash"], digest(token)):
+        if (row is None and assumed is None) or not hmac.compare_digest(token_hash, digest(token)):
             raise InvalidClientTokenId("The security token included in the request is invalid.")
-        if row["expires_at"] <= self._center.now():
+        if expires_at <= self._center.now():
             raise ExpiredTokenSts("The security token included in the request is expired")
         signed = match["signed"].split(";")
         if "host" not in signed:
@@ -114,7 +147,7 @@ class StsService:
             body,
             amz_date,
             access_key_id,
-            row["secret_access_key"],
+            secret,
             region,
             service,
         )
@@ -123,8 +156,7 @@ class StsService:
                 "The request signature we calculated does not match the signature you provided. Check your"
                 " AWS Secret Access Key and signing method. Consult the service documentation for details."
             )
-        arn, user_id = role_session_arn(row["account_id"], row["role_name"], row["username"])
-        return CallerIdentity(user_id=user_id, account=row["account_id"], arn=arn)
+        return caller, access_key_id
 
 
 def _amz(epoch: float) -> str:
