@@ -112,8 +112,8 @@ def test_two_hops_and_the_trust_of_the_second(org: Clients) -> None:
     )
     assert code == "AccessDenied"
     assert re.fullmatch(
-        rf"User: arn:aws:sts::{ACCOUNT}:assumed-role/AWSReservedSSO_AdministratorAccess_[0-9a-f]{{16}}/demo is not"
-        rf" authorized to perform: sts:AssumeRole on resource: arn:aws:iam::{OTHER}:role/Auditor",
+        rf"User: arn:aws:sts::{ACCOUNT}:assumed-role/AWSReservedSSO_AdministratorAccess_[0-9a-f]{{16}}/demo"
+        rf" is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::{OTHER}:role/Auditor",
         message,
     )
     # Auditor has no permissions: no further hop from it
@@ -156,7 +156,8 @@ def test_external_id(org: Clients) -> None:
         (
             {"DurationSeconds": 7200},
             "ValidationError",
-            "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
+            "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role"
+            " chaining.",
         ),
         ({"RoleSessionName": "bad name"}, "ValidationError", "roleSessionName"),
         ({"Policy": "{not json"}, "MalformedPolicyDocument", "Syntax errors in policy."),

@@ -23,6 +23,7 @@ from idc.storage.role_cache import RoleCredentials
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from idc.config import SsoProfile
+    from idc.credentials.chain import ChainTarget
 
 AUTO_LOGIN_KEY = "idc_auto_login"
 """Profile (or sso-session) key: ``idc_auto_login = true`` signs in when the session is over."""
@@ -53,12 +54,26 @@ def resolve_profile(name: str | None, locations: Locations) -> tuple[SsoProfile,
 
 def obtain(
     profile: str | None, auto_login: bool, verify: bool | str | None = None, *, refresh: bool = False
-) -> tuple[RoleCredentials, SsoProfile]:
-    """Role credentials for the profile, the way ``idc credentials`` gets them on a cache miss."""
+) -> tuple[RoleCredentials, SsoProfile | ChainTarget]:
+    """Role credentials for the profile, the way ``idc credentials`` gets them on a cache miss: an SSO
+    profile's role credentials, or the session of a role chain (``role_arn`` + ``source_profile``)."""
     from idc.aws.clients import BotocoreClientFactory
+    from idc.config import load_config
+    from idc.credentials.chain import ChainTarget, chained_credentials, is_role_profile, resolve_chain
     from idc.credentials.role_credentials import get_role_credentials
 
     locations = Locations.from_environ()
+    config = load_config(locations)
+    name = profile or config.default_profile_name()
+    if is_role_profile(config.profiles.get(name, {})):
+        chain = resolve_chain(config, name)
+        auto = auto_login
+        if chain.base_kind == "sso" and chain.base_profile is not None:
+            auto = auto or resolve_profile(chain.base_profile, locations)[1]
+        role = chained_credentials(
+            chain, config=config, locations=locations, verify=verify, auto_login=auto, refresh=refresh
+        )
+        return role, ChainTarget(chain, config)
     sso, configured_auto = resolve_profile(profile, locations)
     credentials = get_role_credentials(
         sso,

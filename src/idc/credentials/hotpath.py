@@ -12,8 +12,11 @@ start-up, so a cache hit must cost about as much as starting the interpreter: no
   (identity-center-protocol.md section 5), through :mod:`idc.storage.fileio` (no symlinks followed).
 
 It answers only when the credentials keep at least 15 minutes of life. Anything unusual (an unknown
-flag, ``--debug``, a miss, a corrupt file, a profile that is not an SSO role profile) returns None and
-the full CLI handles the request, with its messages and exit codes.
+flag, ``--debug``, a miss, a corrupt file, a profile that is neither an SSO role profile nor a role chain
+it can follow) returns None and the full CLI handles the request, with its messages and exit codes.
+
+A role profile (``role_arn`` + ``source_profile`` links ending in an SSO role profile or static keys) is
+answered from the AWS CLI's assume-role entry (:mod:`idc.credentials.assume_role_cache`).
 
 ``idc exec`` runs the command with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
 AWS_CREDENTIAL_EXPIRATION (+ AWS_REGION / AWS_DEFAULT_REGION from the profile) set and AWS_PROFILE
@@ -161,13 +164,19 @@ def cached_credentials(
     config_file = environ.get("AWS_CONFIG_FILE") or os.path.join(home, ".aws", "config")
     if config_file.startswith("~"):
         config_file = home + config_file[1:]
-    target = resolve_role_profile(config_file, profile)
-    if target is None or _in_credentials_file(environ, home, profile):
+    if _in_credentials_file(environ, home, profile):
         return None
-    account_id, role_name, session_name, start_url, region = target
-    from idc.storage.role_cache import role_cache_key
+    target = resolve_role_profile(config_file, profile)
+    if target is not None:
+        account_id, role_name, session_name, start_url, region = target
+        from idc.storage.role_cache import role_cache_key
 
-    key = role_cache_key(account_id, role_name, session_name, start_url)
+        key = role_cache_key(account_id, role_name, session_name, start_url)
+    else:
+        chained = resolve_chained_profile(config_file, profile)
+        if chained is None:
+            return None
+        key, region = chained  # an assumed-role session, under the AWS CLI's assume-role key
     cache_file = os.path.join(home, ".aws", "cli", "cache", key + ".json")
     found = _read_role_cache(cache_file, region, now)
     if found is not None or not wait:
@@ -313,6 +322,44 @@ def resolve_role_profile(
     if not start_url or not sso_region:
         return None
     return account_id, role_name, session_name, start_url, values.get("region") or None
+
+
+def resolve_chained_profile(config_file: str, profile: str) -> tuple[str, str | None] | None:
+    """(AWS CLI cache key, region) of a role profile whose ``source_profile`` links end in an SSO role
+    profile or static keys, or None when anything needs the full CLI's checks (a loop, a
+    ``credential_source``, a duration over the role-chaining limit, a profile it cannot read)."""
+    sections = _read_sections(config_file)
+    if sections is None or ("profile", "default") in sections:
+        return None
+
+    def section(name: str) -> dict[str, str] | None:
+        return sections.get(("default", "") if name == "default" else ("profile", name))
+
+    top = section(profile)
+    if top is None or "role_arn" not in top or "web_identity_token_file" in top:
+        return None
+    from idc.credentials.assume_role_cache import assume_role_cache_key, duration_of
+
+    visited = [profile]
+    current = top
+    region = top.get("region") or None
+    while True:
+        source = current.get("source_profile")
+        values = section(source) if source is not None else None
+        if values is None or source in visited or "credential_source" in current:
+            return None
+        visited.append(str(source))
+        if "aws_access_key_id" in values or "aws_secret_access_key" in values:
+            return assume_role_cache_key(top), region
+        duration = duration_of(current.get("duration_seconds"))
+        if duration is not None and duration > 3600:
+            return None  # role chaining: the full CLI says why
+        if "role_arn" in values and "web_identity_token_file" not in values:
+            current = values
+            continue
+        if resolve_role_profile(config_file, str(source)) is None:
+            return None
+        return assume_role_cache_key(top), region or values.get("region") or None
 
 
 _Sections = dict[tuple[str, str], dict[str, str]]

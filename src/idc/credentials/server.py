@@ -72,7 +72,20 @@ def full_path_fetch(environ: Mapping[str, str] | None = None, *, verify: bool | 
         from idc.storage.locations import Locations
 
         locations = Locations.from_environ()
-        sso = load_config(locations).resolve_sso(profile)
+        config = load_config(locations)
+        from idc.credentials.chain import chained_credentials, is_role_profile, resolve_chain
+
+        if is_role_profile(config.profiles.get(profile, {})):
+            chain = resolve_chain(config, profile)
+            assumed = chained_credentials(chain, config=config, locations=locations, verify=verify)
+            return CachedCredentials(
+                assumed.access_key_id,
+                assumed.secret_access_key,
+                assumed.session_token,
+                assumed.expiration,
+                chain.region,
+            )
+        sso = config.resolve_sso(profile)
         role = get_role_credentials(
             sso,
             locations=locations,
