@@ -167,14 +167,17 @@ def cached_credentials(
         config_file = home + config_file[1:]
     if _in_credentials_file(environ, home, profile):
         return None
-    target = resolve_role_profile(config_file, profile)
+    sections = _read_sections(config_file)
+    if sections is None:
+        return None
+    target = resolve_role_profile(config_file, profile, sections)
     if target is not None:
         account_id, role_name, session_name, start_url, region = target
         from idc.storage.role_cache import role_cache_key
 
         key = role_cache_key(account_id, role_name, session_name, start_url)
     else:
-        chained = resolve_chained_profile(config_file, profile)
+        chained = resolve_chained_profile(config_file, profile, sections)
         if chained is None:
             return None
         key, region = chained  # an assumed-role session, under the AWS CLI's assume-role key
@@ -288,14 +291,15 @@ def _in_credentials_file(environ: Mapping[str, str], home: str, profile: str) ->
 
 
 def resolve_role_profile(
-    config_file: str, profile: str
+    config_file: str, profile: str, sections: _Sections | None = None
 ) -> tuple[str, str, str | None, str, str | None] | None:
     """(account id, role name, session name, start URL, region) of an SSO role profile, or None.
 
     None whenever the file holds anything botocore might read differently from this small reader:
     the full CLI (H3's config reader) then decides.
     """
-    sections = _read_sections(config_file)
+    if sections is None:
+        sections = _read_sections(config_file)
     if sections is None:
         return None
     values = sections.get(("default", "") if profile == "default" else ("profile", profile))
@@ -325,11 +329,14 @@ def resolve_role_profile(
     return account_id, role_name, session_name, start_url, values.get("region") or None
 
 
-def resolve_chained_profile(config_file: str, profile: str) -> tuple[str, str | None] | None:
+def resolve_chained_profile(
+    config_file: str, profile: str, sections: _Sections | None = None
+) -> tuple[str, str | None] | None:
     """(AWS CLI cache key, region) of a role profile whose ``source_profile`` links end in an SSO role
     profile or static keys, or None when anything needs the full CLI's checks (a loop, a
     ``credential_source``, a duration over the role-chaining limit, a profile it cannot read)."""
-    sections = _read_sections(config_file)
+    if sections is None:
+        sections = _read_sections(config_file)
     if sections is None or ("profile", "default") in sections:
         return None
 
@@ -358,7 +365,7 @@ def resolve_chained_profile(config_file: str, profile: str) -> tuple[str, str | 
         if "role_arn" in values and "web_identity_token_file" not in values:
             current = values
             continue
-        if resolve_role_profile(config_file, str(source)) is None:
+        if resolve_role_profile(config_file, str(source), sections) is None:
             return None
         return assume_role_cache_key(top), region or values.get("region") or None
 
