@@ -93,6 +93,11 @@ source_profile = loop-a
 
 [profile half]
 role_arn = arn:aws:iam::{WORKLOAD}:role/Deployer
+
+[profile mfa]
+role_arn = arn:aws:iam::{WORKLOAD}:role/Deployer
+source_profile = dev
+mfa_serial = arn:aws:iam::{ACCOUNT}:mfa/demo
 """
 
 
@@ -239,3 +244,43 @@ def test_fifty_cold_processes_make_one_assume_role(chains: Any, emulator: Any) -
     assert len(keys) == 1
     assert emulator.stats().get("AssumeRole") == 1
     assert emulator.stats().get("GetRoleCredentials") == 1
+
+
+def test_mfa_serial_without_a_terminal_is_one_clear_line(chains: Any, emulator: Any) -> None:
+    result = run_idc(["credentials", "--profile", "mfa"], chains.env)
+    assert result.returncode == 3
+    assert f"profile mfa needs an MFA code for arn:aws:iam::{ACCOUNT}:mfa/demo (mfa_serial)" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert emulator.stats().get("AssumeRole") is None
+
+
+def test_mfa_serial_asks_on_the_terminal_as_the_aws_cli_does(chains: Any, emulator: Any) -> None:
+    import os
+    import pty
+    import select
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: idc on a terminal
+        os.execve(idc_script(), [idc_script(), "whoami", "--profile", "mfa", "--output", "json"], chains.env)
+    seen = b""
+    answered = False
+    while True:
+        ready, _, _ = select.select([fd], [], [], 60)
+        if not ready:
+            break
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+        if not answered and f"Enter MFA code for arn:aws:iam::{ACCOUNT}:mfa/demo: ".encode() in seen:
+            os.write(fd, b"123456\n")
+            answered = True
+    _, status = os.waitpid(pid, 0)
+    assert answered, seen
+    assert os.waitstatus_to_exitcode(status) == 0, seen
+    assert f"arn:aws:sts::{WORKLOAD}:assumed-role/Deployer/".encode() in seen
+    assert b"mfa/demo: 123456" not in seen  # getpass does not echo the code
+    assert emulator.stats().get("AssumeRole") == 1

@@ -7,12 +7,16 @@ import os
 import signal
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from idc.cli.completion import complete_profiles
+from idc.cli.narrowing import audit_log_option, narrowing_options
 from idc.cli.tls import tls_options
+
+if TYPE_CHECKING:
+    from idc.credentials.narrowed import Narrowing
 
 TOKEN_ENV = "IDC_CREDENTIALS_TOKEN"
 
@@ -29,8 +33,17 @@ TOKEN_ENV = "IDC_CREDENTIALS_TOKEN"
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port (default: a random free one).")
+@audit_log_option
+@narrowing_options
 @tls_options
-def serve(profiles: tuple[str, ...], host: str, port: int, verify: bool | str | None) -> int:
+def serve(
+    profiles: tuple[str, ...],
+    host: str,
+    port: int,
+    audit_log: str | None,
+    verify: bool | str | None,
+    narrowing: Narrowing | None,
+) -> int:
     """Serve role credentials to SDKs that refresh them (the container credentials endpoint).
 
     Prints the export lines to use: an SDK (boto3, the AWS CLI, Go, JS, Java...) with
@@ -52,7 +65,7 @@ def serve(profiles: tuple[str, ...], host: str, port: int, verify: bool | str | 
     \b
     Exit codes: 0 stopped; 2 usage (port taken); 3 profile problem.
     """
-    from idc.credentials.server import CredentialsServer
+    from idc.credentials.endpoint_setup import endpoint_for
     from idc.errors import IdcError
 
     token = os.environ.get(TOKEN_ENV, "").strip() or None
@@ -65,9 +78,21 @@ def serve(profiles: tuple[str, ...], host: str, port: int, verify: bool | str | 
             err=True,
         )
     try:
-        endpoint = CredentialsServer(profiles, token=token, host=host, port=port, verify=verify)
+        endpoint, audit = endpoint_for(
+            profiles,
+            verify=verify,
+            narrowing=narrowing,
+            audit_log=audit_log,
+            token=token,
+            host=host,
+            port=port,
+        )
     except OSError as error:
         raise click.UsageError(f"cannot listen on {host}:{port} ({error.strerror})") from None
+    from idc.credentials.endpoint_setup import mfa_notes
+
+    for note in mfa_notes(profiles):
+        click.echo(note, err=True)
     for name in profiles:
         try:
             endpoint.prime(name)
@@ -79,7 +104,11 @@ def serve(profiles: tuple[str, ...], host: str, port: int, verify: bool | str | 
         line = " ".join(f"{key}={value}" for key, value in env.items())
         click.echo(f"# profile {name}\nexport {line}")
     sys.stdout.flush()
-    _run_until_stopped(endpoint)
+    try:
+        _run_until_stopped(endpoint)
+    finally:
+        if audit is not None:
+            audit.close()
     return 0
 
 

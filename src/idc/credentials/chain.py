@@ -224,7 +224,7 @@ def chained_credentials(
     mfa_prompt: MfaPrompt | None = None,
 ) -> RoleCredentials:
     """The session of the chain's first hop with at least 15 minutes left: cache, else AssumeRole."""
-    return _hop_credentials(
+    return hop_credentials(
         chain,
         0,
         config=config,
@@ -241,7 +241,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def _hop_credentials(
+def hop_credentials(
     chain: Chain,
     index: int,
     *,
@@ -274,7 +274,7 @@ def _hop_credentials(
             log.debug("another process assumed %s while this one waited", hop.role_arn)
             return cached
         if index + 1 < len(chain.hops):
-            source = _hop_credentials(
+            source = hop_credentials(
                 chain,
                 index + 1,
                 config=config,
@@ -286,7 +286,7 @@ def _hop_credentials(
                 mfa_prompt=mfa_prompt,
             )
         else:
-            source = _base_credentials(
+            source = base_credentials(
                 chain, config=config, locations=locations, verify=verify, auto_login=auto_login, out=out
             )
         entry = assume(chain, hop, source, verify=verify, mfa_prompt=mfa_prompt)
@@ -344,9 +344,22 @@ def _serialize_if_needed(value: object) -> object:
     raise TypeError(type(value).__name__)
 
 
+def never_ask(prompt: str) -> str:
+    """The MFA prompt of a credentials endpoint: it cannot ask (botocore's
+    ``create_mfa_serial_refresher`` likewise refuses to refresh such credentials)."""
+    raise AssertionError("never called: ask_mfa_code refuses first")  # pragma: no cover
+
+
 def ask_mfa_code(hop: Hop, prompt: MfaPrompt | None) -> str:
     """The MFA code for ``hop``'s ``mfa_serial``: asked on the terminal as the AWS CLI asks."""
     serial = hop.values["mfa_serial"]
+    if prompt is never_ask:
+        raise ConfigError(
+            f"profile {hop.profile}'s session has ended and a new one needs an MFA code for {serial} "
+            "(mfa_serial), which a credentials endpoint cannot ask for.",
+            hint=f"Run `idc credentials --profile {shell_word(hop.profile)}` in a terminal: "
+            "the endpoint then uses the session it caches.",
+        )
     if prompt is None:
         if not (sys.stdin.isatty() and sys.stderr.isatty()):
             raise ConfigError(
@@ -361,7 +374,7 @@ def ask_mfa_code(hop: Hop, prompt: MfaPrompt | None) -> str:
     return prompt(f"Enter MFA code for {serial}: ").strip()
 
 
-def _base_credentials(
+def base_credentials(
     chain: Chain,
     *,
     config: AwsConfig,

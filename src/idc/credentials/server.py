@@ -74,11 +74,13 @@ def full_path_fetch(environ: Mapping[str, str] | None = None, *, verify: bool | 
 
         locations = Locations.from_environ()
         config = load_config(locations)
-        from idc.credentials.chain import chained_credentials, is_role_profile, resolve_chain
+        from idc.credentials.chain import chained_credentials, is_role_profile, never_ask, resolve_chain
 
         if is_role_profile(config.profiles.get(profile, {})):
             chain = resolve_chain(config, profile)
-            assumed = chained_credentials(chain, config=config, locations=locations, verify=verify)
+            assumed = chained_credentials(
+                chain, config=config, locations=locations, verify=verify, mfa_prompt=never_ask
+            )
             return CachedCredentials(
                 assumed.access_key_id,
                 assumed.secret_access_key,
@@ -102,17 +104,27 @@ def full_path_fetch(environ: Mapping[str, str] | None = None, *, verify: bool | 
 class ProfileSource:
     """One profile's credentials: memory first, one fetch at a time, failures shared briefly."""
 
-    def __init__(self, profile: str, fetch: Fetch, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        profile: str,
+        fetch: Fetch,
+        clock: Callable[[], float] = time.time,
+        renew_below: Callable[[float], float] | None = None,
+    ) -> None:
         self.profile = profile
         self._fetch = fetch
         self._clock = clock
+        # Seconds of life below which the session is fetched again, from the lifetime it was fetched
+        # with: botocore's 15 minutes by default; less for short narrowed sessions (idc.credentials.narrowed).
+        self._renew_below = renew_below or (lambda lifetime: MIN_LIFETIME_S)
         self._lock = threading.Lock()
         self._current: CachedCredentials | None = None
+        self._threshold = float(MIN_LIFETIME_S)
         self._failure: tuple[float, IdcError] | None = None
 
     def _fresh(self) -> CachedCredentials | None:
         current = self._current
-        if current is not None and current.expiration.timestamp() - self._clock() >= MIN_LIFETIME_S:
+        if current is not None and current.expiration.timestamp() - self._clock() >= self._threshold:
             return current
         return None
 
@@ -130,12 +142,15 @@ class ProfileSource:
             if failure is not None and failure[0] >= asked_at - SHARED_FAILURE_S:
                 raise failure[1]
             try:
-                self._current = self._fetch(self.profile)
+                fetched_at = self._clock()
+                current = self._fetch(self.profile)
             except IdcError as error:
                 self._failure = (self._clock(), error)
                 raise
+            self._threshold = self._renew_below(current.expiration.timestamp() - fetched_at)
+            self._current = current
             self._failure = None
-            return self._current
+            return current
 
 
 def credentials_json(credentials: CachedCredentials) -> bytes:
@@ -184,10 +199,13 @@ class CredentialsServer:
         port: int = 0,
         fetch: Fetch | None = None,
         verify: bool | str | None = None,
+        renew_below: Callable[[float], float] | None = None,
+        audit: Callable[[str, str, int, str | None], None] | None = None,
     ) -> None:
         self.token = token or new_token()
         fetcher = fetch or full_path_fetch(verify=verify)
-        self.sources = {name: ProfileSource(name, fetcher) for name in profiles}
+        self.sources = {name: ProfileSource(name, fetcher, renew_below=renew_below) for name in profiles}
+        self.audit = audit  # (profile, caller address, status, access key id handed out or None)
         self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -231,7 +249,23 @@ class CredentialsServer:
         if self._thread is not None:
             self._thread.join(5)
 
-    def answer(self, path: str, host: str, authorization: str) -> tuple[int, bytes]:
+    def answer(self, path: str, host: str, authorization: str, client: str = "") -> tuple[int, bytes]:
+        """(status, JSON body) for one GET, recorded in the audit log when there is one."""
+        status, body, profile, key = self._answer(path, host, authorization)
+        if self.audit is not None:
+            self.audit(profile, client, status, key)
+        return status, body
+
+    def _answer(self, path: str, host: str, authorization: str) -> tuple[int, bytes, str, str | None]:
+        profile, key = "", None
+        status, body = self._protocol(path, host, authorization)
+        if path.startswith(PATH_PREFIX):
+            profile = unquote(path[len(PATH_PREFIX) :].split("?", 1)[0])
+        if status == 200:
+            key = str(json.loads(body)["AccessKeyId"])
+        return status, body, profile, key
+
+    def _protocol(self, path: str, host: str, authorization: str) -> tuple[int, bytes]:
         """(status, JSON body) for one GET: the whole protocol, without HTTP."""
         if not _host_allowed(host):
             return 403, error_json("AccessDenied", "Host header not allowed")
@@ -265,7 +299,10 @@ def _handler_for(server: CredentialsServer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             status, body = server.answer(
-                self.path, self.headers.get("Host", ""), self.headers.get("Authorization", "")
+                self.path,
+                self.headers.get("Host", ""),
+                self.headers.get("Authorization", ""),
+                f"{self.client_address[0]}:{self.client_address[1]}",
             )
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
