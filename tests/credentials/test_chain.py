@@ -94,6 +94,15 @@ source_profile = loop-a
 [profile half]
 role_arn = arn:aws:iam::{WORKLOAD}:role/Deployer
 
+[profile keys]
+aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+aws_secret_access_key = wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY
+
+[profile from-keys]
+role_arn = arn:aws:iam::{WORKLOAD}:role/Deployer
+source_profile = keys
+duration_seconds = 7200
+
 [profile mfa]
 role_arn = arn:aws:iam::{WORKLOAD}:role/Deployer
 source_profile = dev
@@ -284,3 +293,23 @@ def test_mfa_serial_asks_on_the_terminal_as_the_aws_cli_does(chains: Any, emulat
     assert f"arn:aws:sts::{WORKLOAD}:assumed-role/Deployer/".encode() in seen
     assert b"mfa/demo: 123456" not in seen  # getpass does not echo the code
     assert emulator.stats().get("AssumeRole") == 1
+
+
+def test_a_first_hop_from_static_keys_may_ask_for_more_than_an_hour(chains: Any, emulator: Any) -> None:
+    """Not role chaining: no refusal before the call; the keys sign AssumeRole (the emulator knows no
+    IAM users, so STS refuses them, which shows the keys reached it)."""
+    result = run_idc(["credentials", "--profile", "from-keys"], chains.env)
+    assert result.returncode == 6
+    assert "STS refused profile from-keys the role" in result.stderr
+    assert "InvalidClientTokenId" in result.stderr
+    assert emulator.stats().get("AssumeRole") == 1
+
+
+@pytest.mark.parametrize(
+    ("fmt", "line"), [("env", "export AWS_ACCESS_KEY_ID="), ("fish", 'set -gx AWS_ACCESS_KEY_ID "')]
+)
+def test_every_format_on_a_chain(chains: Any, fmt: str, line: str) -> None:
+    for script in (False, True):  # the full path, then the hot path's cache hit
+        result = run_idc(["credentials", "--profile", "chained", "--format", fmt], chains.env, script=script)
+        assert result.returncode == 0, result.stderr
+        assert line in result.stdout

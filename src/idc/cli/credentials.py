@@ -24,7 +24,7 @@ from idc.storage.role_cache import RoleCredentials
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from idc.config import SsoProfile
-    from idc.credentials.chain import ChainTarget
+    from idc.credentials.chain import Chain, ChainTarget
     from idc.credentials.narrowed import Narrowing
 
 AUTO_LOGIN_KEY = "idc_auto_login"
@@ -52,6 +52,18 @@ def resolve_profile(name: str | None, locations: Locations) -> tuple[SsoProfile,
         if AUTO_LOGIN_KEY in values:
             auto = auto or _truthy(values[AUTO_LOGIN_KEY])
     return sso, auto
+
+
+def role_chain(profile: str | None) -> Chain | None:
+    """The role chain behind ``profile`` (None: AWS_PROFILE...), or None when it assumes no role."""
+    from idc.config import load_config
+    from idc.credentials.chain import is_role_profile, resolve_chain
+
+    config = load_config(Locations.from_environ())
+    name = profile or config.default_profile_name()
+    if not is_role_profile(config.profiles.get(name, {})):
+        return None
+    return resolve_chain(config, name)
 
 
 def obtain(
