@@ -313,3 +313,16 @@ def test_every_format_on_a_chain(chains: Any, fmt: str, line: str) -> None:
         result = run_idc(["credentials", "--profile", "chained", "--format", fmt], chains.env, script=script)
         assert result.returncode == 0, result.stderr
         assert line in result.stdout
+
+
+def test_source_credentials_sts_refuses_are_renewed_once(chains: Any, emulator: Any) -> None:
+    """The SSO role credentials in the cache were ended early (an administrator, a logout elsewhere): STS
+    answers AssumeRole with ExpiredToken, and idc gets new ones and assumes again, once."""
+    assert run_idc(["credentials", "--profile", "dev"], chains.env).returncode == 0
+    emulator.admin("expire", {"user": "demo", "what": "credentials"})
+    result = run_idc(["credentials", "--profile", "chained"], chains.env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["AccessKeyId"].startswith("ASIA")
+    calls = emulator.stats()
+    assert calls.get("GetRoleCredentials") == 2
+    assert calls.get("AssumeRole") == 2  # refused with the ended credentials, then with new ones

@@ -35,7 +35,7 @@ from idc.credentials.assume_role_cache import (
     save_assumed,
 )
 from idc.credentials.hotpath import adopt_role_lock
-from idc.errors import ConfigError, shell_word
+from idc.errors import ConfigError, ServiceError, shell_word
 from idc.storage.role_cache import EXPIRY_WINDOW, RoleCredentials
 
 if TYPE_CHECKING:
@@ -51,6 +51,14 @@ _SSO_KEYS = ("sso_account_id", "sso_role_name", "sso_session", "sso_start_url")
 LOCK_TIMEOUT = 120.0
 
 MfaPrompt = Callable[[str], str]
+
+
+class HopRefused(ServiceError):
+    """STS refused one AssumeRole of a chain (``code``: STS's error code)."""
+
+    def __init__(self, code: str, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.code = code
 
 
 class Hop:
@@ -252,12 +260,15 @@ def hop_credentials(
     refresh: bool,
     out: TextIO,
     mfa_prompt: MfaPrompt | None,
+    renew: bool = False,
 ) -> RoleCredentials:
+    """Hop ``index``'s session: the cache, else AssumeRole under the hop's lock (``renew``: a new one
+    even when the cached one looks fresh; ``refresh`` does the same for the first hop only)."""
     from idc.storage.locking import ProcessLock, lock_path_for
 
     hop = chain.hops[index]
     cache_dir = os.fspath(locations.cli_cache_dir)
-    renew = refresh and index == 0
+    renew = renew or (refresh and index == 0)
     cached = None if renew else load_assumed(cache_dir, hop.key)
     if cached is not None and cached.is_fresh(_now(), EXPIRY_WINDOW):
         log.debug("profile %s: assumed-role session from the cache (%s.json)", hop.profile, hop.key)
@@ -273,23 +284,46 @@ def hop_credentials(
         if cached is not None and cached.is_fresh(_now(), EXPIRY_WINDOW):
             log.debug("another process assumed %s while this one waited", hop.role_arn)
             return cached
-        if index + 1 < len(chain.hops):
-            source = hop_credentials(
+
+        def source_of(renewed: bool) -> RoleCredentials:
+            if index + 1 < len(chain.hops):
+                return hop_credentials(
+                    chain,
+                    index + 1,
+                    config=config,
+                    locations=locations,
+                    verify=verify,
+                    auto_login=auto_login,
+                    refresh=False,
+                    out=out,
+                    mfa_prompt=mfa_prompt,
+                    renew=renewed,
+                )
+            return base_credentials(
                 chain,
-                index + 1,
                 config=config,
                 locations=locations,
                 verify=verify,
                 auto_login=auto_login,
-                refresh=False,
                 out=out,
-                mfa_prompt=mfa_prompt,
+                renew=renewed,
             )
-        else:
-            source = base_credentials(
-                chain, config=config, locations=locations, verify=verify, auto_login=auto_login, out=out
+
+        try:
+            entry = assume(chain, hop, source_of(False), verify=verify, mfa_prompt=mfa_prompt)
+        except HopRefused as refused:
+            from idc.aws.sts import DEAD_CREDENTIALS
+
+            if refused.code not in DEAD_CREDENTIALS or (
+                index + 1 == len(chain.hops) and chain.base_kind != "sso"
+            ):
+                raise
+            # The cached source credentials are no good any more (revoked, ended early): once more with
+            # new ones, as `idc credentials --refresh` would get them.
+            log.debug(
+                "STS refused the source credentials of %s (%s); renewing them", hop.profile, refused.code
             )
-        entry = assume(chain, hop, source, verify=verify, mfa_prompt=mfa_prompt)
+            entry = assume(chain, hop, source_of(True), verify=verify, mfa_prompt=mfa_prompt)
         credentials = RoleCredentials.from_cache_json(entry)
         assert credentials is not None
         try:
@@ -312,7 +346,6 @@ def assume(
 ) -> dict[str, Any]:
     """AssumeRole for ``hop`` signed with ``source``: the AWS CLI's cache entry of the answer."""
     from idc.aws.sts import AssumeRoleRefused, assume_role
-    from idc.errors import ServiceError
 
     arguments: dict[str, Any] = dict(assume_role_arguments(hop.values))
     arguments.setdefault("RoleSessionName", f"botocore-session-{int(time.time())}")
@@ -323,7 +356,8 @@ def assume(
     try:
         response = assume_role(source, region, arguments, profile=chain.profile, verify=verify)
     except AssumeRoleRefused as refused:
-        raise ServiceError(
+        raise HopRefused(
+            refused.code,
             f"STS refused profile {hop.profile} the role {hop.role_arn}: {refused.code}: "
             f"{refused.sts_message}",
             hint="Check the role's trust policy (and external_id, mfa_serial, duration_seconds) "
@@ -382,6 +416,7 @@ def base_credentials(
     verify: bool | str | None,
     auto_login: bool,
     out: TextIO,
+    renew: bool = False,
 ) -> RoleCredentials:
     far = _now() + dt.timedelta(days=3650)
     if chain.base_kind == "sso":
@@ -396,6 +431,7 @@ def base_credentials(
             client_factory=BotocoreClientFactory(profile=sso.profile_name, verify=verify),
             auto_login=auto_login,
             out=out,
+            refresh=renew,
         )
     if chain.base_kind == "static":
         assert chain.base_profile is not None
