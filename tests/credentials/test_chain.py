@@ -326,3 +326,39 @@ def test_source_credentials_sts_refuses_are_renewed_once(chains: Any, emulator: 
     calls = emulator.stats()
     assert calls.get("GetRoleCredentials") == 2
     assert calls.get("AssumeRole") == 2  # refused with the ended credentials, then with new ones
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"role_arn": "arn:aws:iam::210987654321:role/Deployer"},
+        {"role_arn": "arn:aws:iam::210987654321:role/a/b/Deployer", "role_session_name": "me@corp"},
+        {
+            "role_arn": "arn:aws:iam::210987654321:role/Vendor",
+            "external_id": "x/y:z=1",
+            "mfa_serial": "arn:aws:iam::123456789012:mfa/é",
+            "duration_seconds": "900",
+        },
+        {"role_arn": "arn:aws:iam::210987654321:role/D", "duration_seconds": "an hour"},  # dropped
+    ],
+)
+def test_the_cache_key_is_botocores(values: dict[str, str]) -> None:
+    """botocore's own fetcher, given the arguments AssumeRoleProvider builds from the profile."""
+    from botocore.credentials import AssumeRoleCredentialFetcher
+
+    from idc.credentials.assume_role_cache import assume_role_cache_key
+
+    extra: dict[str, Any] = {}
+    for key, name in (
+        ("role_session_name", "RoleSessionName"),
+        ("external_id", "ExternalId"),
+        ("mfa_serial", "SerialNumber"),
+    ):
+        if key in values:
+            extra[name] = values[key]
+    if values.get("duration_seconds", "").isdigit():
+        extra["DurationSeconds"] = int(values["duration_seconds"])
+    fetcher = AssumeRoleCredentialFetcher(
+        client_creator=None, source_credentials=None, role_arn=values["role_arn"], extra_args=extra
+    )
+    assert assume_role_cache_key(values) == fetcher._create_cache_key()
