@@ -103,6 +103,14 @@ role_arn = arn:aws:iam::{WORKLOAD}:role/Deployer
 source_profile = keys
 duration_seconds = 7200
 
+[profile from-env]
+role_arn = arn:aws:iam::{WORKLOAD}:role/Deployer
+credential_source = Environment
+
+[profile from-nowhere]
+role_arn = arn:aws:iam::{WORKLOAD}:role/Deployer
+credential_source = Laptop
+
 [profile mfa]
 role_arn = arn:aws:iam::{WORKLOAD}:role/Deployer
 source_profile = dev
@@ -362,3 +370,17 @@ def test_the_cache_key_is_botocores(values: dict[str, str]) -> None:
         client_creator=None, source_credentials=None, role_arn=values["role_arn"], extra_args=extra
     )
     assert assume_role_cache_key(values) == fetcher._create_cache_key()
+
+
+def test_credential_source_environment_signs_with_the_environment_keys(chains: Any, emulator: Any) -> None:
+    env = dict(chains.env, AWS_ACCESS_KEY_ID="AKIAIOSFODNN7EXAMPLE", AWS_SECRET_ACCESS_KEY="x" * 40)
+    result = run_idc(["credentials", "--profile", "from-env"], env)
+    assert result.returncode == 6
+    assert "InvalidClientTokenId" in result.stderr  # the environment's keys reached STS
+    assert emulator.stats().get("AssumeRole") == 1
+    refused = run_idc(["credentials", "--profile", "from-nowhere"], chains.env)
+    assert refused.returncode == 3
+    assert (
+        'The credential source "Laptop" referenced in profile "from-nowhere" is not valid.' in refused.stderr
+    )
+    assert len(refused.stderr.strip().splitlines()) == 1
