@@ -12,6 +12,7 @@ Assumed-role sessions live in their own table next to the portal's ``role_creden
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -32,7 +33,8 @@ ALLOW_ALL: dict[str, Any] = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
 }
-"""The permissions of a permission set the emulator knows no policy for (its directory does not say)."""
+"""The permissions of a permission set the emulator knows no policy for (neither its admin state nor an
+AWS managed policy of the same name says)."""
 
 
 @dataclass(frozen=True)
@@ -69,15 +71,51 @@ def sso_caller(center: Center, arn: str, user_id: str, account: str, permission_
     from idc.emulator.iam.policy import managed_policy, parse_policy
 
     role_name = arn.split("/")[1]
-    known = managed_policy(f"arn:aws:iam::aws:policy/{permission_set}")
+    provisioned = _provisioned_policies(center, account, permission_set)
+    if provisioned is not None:
+        identity = provisioned
+    else:
+        known = managed_policy(f"arn:aws:iam::aws:policy/{permission_set}")
+        identity = (known if known is not None else parse_policy(ALLOW_ALL),)
     return Caller(
         arn=arn,
         user_id=user_id,
         account=account,
         principal_arn=sso_role_arn(account, role_name, center.directory.region),
-        identity_policies=(known if known is not None else parse_policy(ALLOW_ALL),),
+        identity_policies=identity,
         session_policies=None,
     )
+
+
+def _provisioned_policies(center: Center, account: str, permission_set: str) -> tuple[Policy, ...] | None:
+    """The permission set's policies as provisioned to ``account`` (the admin side's state: its inline
+    policy and AWS managed policies), or None when the admin state does not know it."""
+    from idc.emulator.iam.policy import PolicyError, managed_policy, parse_policy
+
+    admin = getattr(center, "admin", None)
+    if admin is None:
+        return None
+    with admin.reading() as state:
+        definition = next(
+            (
+                s.get("provisioned")
+                for s in state.get("permission_sets", {}).values()
+                if s.get("Name") == permission_set and account in s.get("accounts", ())
+            ),
+            None,
+        )
+    if not definition:
+        return None
+    policies: list[Policy] = []
+    if definition.get("InlinePolicy"):
+        # refused when it was put; one that no longer parses grants nothing
+        with contextlib.suppress(PolicyError):
+            policies.append(parse_policy(definition["InlinePolicy"]))
+    for policy_arn in definition.get("ManagedPolicies", ()):
+        found = managed_policy(policy_arn)
+        if found is not None:
+            policies.append(found)
+    return tuple(policies)
 
 
 def role_policies(center: Center, role_arn: str) -> tuple[Policy, ...]:
