@@ -112,7 +112,10 @@ def is_role_profile(values: Mapping[str, object]) -> bool:
 
 
 def _fix(profile: str) -> str:
-    return f"Fix profile {profile} in the AWS config file."
+    return (
+        f"Fix profile {profile} in the AWS config file, or rewrite it with "
+        f"`idc configure role --profile {shell_word(profile)} ...`."
+    )
 
 
 def resolve_chain(config: AwsConfig, name: str) -> Chain:
