@@ -8,6 +8,8 @@ interleaved (one of each per round) so machine noise hits them alike:
 - ``python -c pass`` with the same interpreter: the baseline;
 - ``idc credentials --profile bench``, a cache hit (the venv's console script, not ``uv run``);
 - ``idc exec --profile bench -- true``;
+- ``idc credentials --profile bench-chained``, a role chain (``role_arn`` + ``source_profile`` of the
+  sso-session profile) answered from the AWS CLI's assume-role cache entry;
 - ``aws-sso-util credential-process --profile bench``, a cache hit on the same cache, installed from
   PyPI at run time in an isolated venv on the same interpreter and run through its console script;
 - boto3's own SSO provider: ``boto3.Session(profile_name=...).get_credentials().get_frozen_credentials()``
@@ -52,6 +54,7 @@ SESSION_PROFILE = "bench-session"
 SESSION = "bench"
 KEYCHAIN_PROFILE = "bench-keychain"
 KEYCHAIN_SESSION = "bench-keychain"
+CHAINED_PROFILE = "bench-chained"
 ACCOUNT = "123456789012"
 ROLE = "AdministratorAccess"
 
@@ -290,7 +293,11 @@ def main() -> int:
             f"sso_start_url = {server.start_url}\n"
             f"sso_region = {server.region}\n"
             "sso_registration_scopes = sso:account:access\n"
-            "idc_token_storage = keychain\n"
+            "idc_token_storage = keychain\n\n"
+            f"[profile {CHAINED_PROFILE}]\n"
+            f"role_arn = arn:aws:iam::{ACCOUNT}:role/Deployer\n"
+            f"source_profile = {SESSION_PROFILE}\n"
+            "region = us-east-1\n"
         )
         emulator = _Admin(server)
         # The legacy profile (no refresh token, as the AWS CLI) for the peers; an sso-session one
@@ -304,6 +311,11 @@ def main() -> int:
         if warm.returncode != 0:
             print(f"idc credentials failed: {warm.stderr.strip()}", file=sys.stderr)
             return 1
+        chained_argv = [venv_bin("idc"), "credentials", "--profile", CHAINED_PROFILE]
+        warm = subprocess.run(chained_argv, env=env, capture_output=True, text=True)
+        if warm.returncode != 0:
+            print(f"idc credentials (chained) failed: {warm.stderr.strip()}", file=sys.stderr)
+            return 1
 
         rows = [
             Row("python -c pass (baseline)", [sys.executable, "-c", "pass"]),
@@ -311,6 +323,7 @@ def main() -> int:
             Row(
                 "idc exec -- true (cache hit)", [venv_bin("idc"), "exec", "--profile", PROFILE, "--", "true"]
             ),
+            Row("idc credentials, chained (cache hit)", chained_argv),
         ]
         peer = None if args.no_peers else install_aws_sso_util(workdir)
         if peer is not None:
@@ -371,7 +384,9 @@ def main() -> int:
             f"CreateToken={calls.get('CreateToken', 0)}"
         )
     hit = rows[1]
+    chained = rows[3]
     checks = [
+        ("chained cache hit <= 2.0x bare wall", statistics.median(chained.walls) / base_wall <= 2.0),
         ("idc cache hit <= 2.0x bare wall", statistics.median(hit.walls) / base_wall <= 2.0),
         ("idc cache hit <= 1.5x bare peak RSS", bool(hit.rss_kb) and max(hit.rss_kb) / base_rss <= 1.5),
         (f"{args.parallel} parallel cold within 3 s", cold[0] <= 3.0 and cold[1] == args.parallel),

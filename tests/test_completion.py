@@ -78,6 +78,9 @@ def complete(env: dict[str, str], line: str, shell: str = "bash") -> list[str]:
         ("idc populate --profile defa", ["default"]),
         ("idc console --profile team-1999", ["team-1999"]),
         ("idc serve --profile team-1999", ["team-1999"]),
+        ("idc configure role --source-profile team-1999", ["team-1999"]),
+        ("idc configure role --ext", ["--external-id"]),
+        ("idc serve --policy", ["--policy", "--policy-arn"]),
     ],
     ids=[
         "login-all-2002",
@@ -90,6 +93,9 @@ def complete(env: dict[str, str], line: str, shell: str = "bash") -> list[str]:
         "populate",
         "console",
         "serve",
+        "configure-role-source",
+        "configure-role-flags",
+        "serve-policy-flags",
     ],
 )
 def test_names_complete_from_the_config(big_config: dict[str, str], line: str, expected: list[str]) -> None:

@@ -367,3 +367,95 @@ def test_a_miss_keeps_the_role_lock_for_the_full_cli_of_this_process(home) -> No
     adopted.release()
     with ProcessLock(path, timeout=0):
         pass
+
+
+# -- a role chain's session from the AWS CLI's assume-role cache --------------------------------------
+
+CHAINED_PROFILE = """
+[profile chained]
+role_arn = arn:aws:iam::210987654321:role/Deployer
+source_profile = dev
+role_session_name = me
+duration_seconds = 3600
+"""
+
+
+def _write_assumed(home, expires_in: timedelta) -> Path:
+    """An entry as the AWS CLI writes it: the whole response, ``Expiration`` in botocore's ``...UTC``."""
+    from datetime import datetime, timezone
+
+    args = {
+        "RoleArn": "arn:aws:iam::210987654321:role/Deployer",
+        "RoleSessionName": "me",
+        "DurationSeconds": 3600,
+    }
+    key = __import__("hashlib").sha1(json.dumps(args, sort_keys=True).encode()).hexdigest()
+    expiration = (datetime.now(timezone.utc) + expires_in).strftime("%Y-%m-%dT%H:%M:%SUTC")
+    home.cli_cache.mkdir(parents=True, exist_ok=True)
+    path = home.cli_cache / f"{key}.json"
+    path.write_text(
+        json.dumps(
+            {
+                "Credentials": {
+                    "AccessKeyId": "ASIACHAINED",
+                    "SecretAccessKey": "chained-secret",
+                    "SessionToken": "chained-token",
+                    "Expiration": expiration,
+                    "AccountId": "210987654321",
+                },
+                "AssumedRoleUser": {
+                    "AssumedRoleId": "AROAEXAMPLE:me",
+                    "Arn": "arn:aws:sts::210987654321:assumed-role/Deployer/me",
+                },
+                "ResponseMetadata": {
+                    "RequestId": "x",
+                    "HTTPStatusCode": 200,
+                    "HTTPHeaders": {},
+                    "RetryAttempts": 0,
+                },
+            }
+        )
+    )
+    return path
+
+
+def test_chained_cache_hit_stays_on_the_stdlib_path(home) -> None:
+    write_config(home.config_file, START_URL, REGION, extra=CHAINED_PROFILE)
+    _write_assumed(home, timedelta(hours=1))
+    probe = (
+        "import sys\n"
+        "from idc.entry import main\n"
+        "code = main(['credentials', '--profile', 'chained'])\n"
+        "sys.stderr.write(repr((code, sorted({m.split('.')[0] for m in sys.modules}))))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=home.env, capture_output=True, text=True, timeout=30
+    )
+    code, roots = eval(result.stderr)
+    assert code == 0
+    assert json.loads(result.stdout)["AccessKeyId"] == "ASIACHAINED"
+    assert set(roots) - STDLIB - {"idc"} == set()
+    assert set(roots) & HEAVY == set()
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["expiring", "loop", "chaining-limit", "credential-source"],
+)
+def test_chained_profiles_the_hot_path_leaves_to_the_full_cli(home, change: str) -> None:
+    profile = CHAINED_PROFILE
+    if change == "loop":
+        profile = profile.replace("source_profile = dev", "source_profile = chained")
+    elif change == "chaining-limit":
+        profile += (
+            "\n[profile long]\nrole_arn = arn:aws:iam::210987654321:role/Deployer\n"
+            "source_profile = dev\nduration_seconds = 7200\n"
+        )
+    elif change == "credential-source":
+        profile = profile.replace("source_profile = dev", "credential_source = Environment")
+    write_config(home.config_file, START_URL, REGION, extra=profile)
+    _write_assumed(home, timedelta(minutes=14) if change == "expiring" else timedelta(hours=1))
+    name = "long" if change == "chaining-limit" else "chained"
+    assert hotpath.cached_credentials(name, home.env) is None
+    if change == "expiring":
+        assert hotpath.cached_credentials("chained", home.env, now=0) is not None  # the same entry, earlier

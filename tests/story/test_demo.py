@@ -41,14 +41,15 @@ def test_idc_demo_runs_the_whole_story_and_leaves_home_alone(aws_home: Any, tmp_
         "Successfully logged into Start URL: https://d-0000000000.awsapps.com/start",
         "123456789012  sandbox      AdministratorAccess",
         ":assumed-role/AWSReservedSSO_AdministratorAccess_",
+        "botocore, its own AssumeRole provider: arn:aws:sts::123456789012:assumed-role/Deployer/",
         "The SSO session associated with this profile has expired or is otherwise invalid.",
         "Run `idc login --profile AdministratorAccess-123456789012` to sign in again.",
         "$ idc whoami --profile AdministratorAccess-123456789012",
         "(role credentials cached before the session ended work until they expire)",
-        "All 8 steps worked",
+        "All 9 steps worked",
     ]:
         assert seen in out, (seen, out)
-    assert out.count("✓") == 8
+    assert out.count("✓") == 9
     # the user's ~/.aws saw nothing, and the throwaway HOME is gone
     assert list((aws_home.home / ".aws").iterdir()) == []
     assert list(scratch.iterdir()) == []
@@ -69,7 +70,7 @@ def test_demo_browser_opens_the_system_browser(aws_home: Any) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Sign in as demo / demo in the browser that opens." in done.stdout
-    assert "All 8 steps worked" in done.stdout
+    assert "All 9 steps worked" in done.stdout
 
 
 def test_keep_home_leaves_the_demo_files_to_look_at(aws_home: Any, tmp_path: Path) -> None:
@@ -176,4 +177,4 @@ def test_the_demo_needs_no_test_tool(aws_home: Any, tmp_path: Path) -> None:
         [command("idc"), "demo"], env=env, capture_output=True, text=True, timeout=110, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "All 8 steps worked" in done.stdout
+    assert "All 9 steps worked" in done.stdout

@@ -75,3 +75,60 @@ def caller_identity(
             hint="Check the network (and AWS_ENDPOINT_URL_STS if set) and try again.",
         ) from None
     return {"Account": response["Account"], "Arn": response["Arn"], "UserId": response["UserId"]}
+
+
+class AssumeRoleRefused(ServiceError):
+    """STS answered AssumeRole with an error: ``code`` and STS's own ``sts_message``."""
+
+    def __init__(self, code: str, sts_message: str, *, hint: str | None = None) -> None:
+        super().__init__(f"STS refused AssumeRole ({code}: {sts_message})", hint=hint)
+        self.code = code
+        self.sts_message = sts_message
+
+
+def assume_role(
+    credentials: RoleCredentials,
+    region: str,
+    arguments: dict[str, Any],
+    *,
+    profile: str | None = None,
+    verify: bool | str | None = None,
+) -> dict[str, Any]:
+    """STS AssumeRole (botocore's sts client, signed with ``credentials``): the whole response.
+
+    ``arguments`` are botocore's (``RoleArn``, ``RoleSessionName``, ``ExternalId``, ``SerialNumber``,
+    ``TokenCode``, ``DurationSeconds``, ``Policy``, ``PolicyArns``). An error answer is
+    :class:`AssumeRoleRefused` carrying STS's code and message.
+    """
+    import botocore.session
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from idc.aws.clients import log_calls
+    from idc.aws.tls import unreachable
+
+    session = botocore.session.get_session()
+    if profile is not None:
+        session.set_config_variable("profile", profile)
+    client = session.create_client(
+        "sts",
+        region_name=region,
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+        aws_session_token=credentials.session_token,
+        config=Config(retries={"total_max_attempts": 2, "mode": "standard"}, user_agent_extra="idc"),
+        verify=verify,
+    )
+    log_calls(client)
+    try:
+        response: dict[str, Any] = client.assume_role(**arguments)
+    except ClientError as error:
+        details = error.response.get("Error", {})
+        raise AssumeRoleRefused(str(details.get("Code", "error")), str(details.get("Message", ""))) from None
+    except BotoCoreError as error:
+        raise unreachable(
+            error,
+            f"Could not reach STS in {region} for AssumeRole ({type(error).__name__}).",
+            hint="Check the network (and AWS_ENDPOINT_URL_STS if set) and try again.",
+        ) from None
+    return response

@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 import click
 
+from idc.cli.completion import complete_profiles
 from idc.cli.login import REMOTE_HELP, check_remote
 from idc.cli.tls import tls_options
 from idc.configure import (
@@ -237,3 +238,63 @@ def sso_session_command(
         force_login=force_login,
         credential_command=_credential_command(),
     )
+
+
+@configure.command("role", short_help="Create or update a profile that assumes a role from another profile.")
+@click.option("--profile", "name", required=True, metavar="NAME", help="Profile to create or update.")
+@click.option("--role-arn", required=True, metavar="ARN", help="The role to assume.")
+@click.option(
+    "--source-profile",
+    required=True,
+    metavar="PROFILE",
+    shell_complete=complete_profiles,
+    help="Whose credentials assume it: an SSO profile, another role profile, or static keys.",
+)
+@click.option("--role-session-name", metavar="NAME", help="Session name (default: botocore-session-<time>).")
+@click.option("--external-id", metavar="ID", help="The external id the role's trust policy asks for.")
+@click.option("--mfa-serial", metavar="ARN", help="MFA device whose code is asked for on each new session.")
+@click.option(
+    "--duration-seconds",
+    type=click.IntRange(900, 43200),
+    metavar="SECONDS",
+    help="Session length (at most 3600 when the source holds role credentials).",
+)
+@click.option("--region", metavar="REGION", help="Default client Region of the profile.")
+def role_command(
+    name: str,
+    role_arn: str,
+    source_profile: str,
+    role_session_name: str | None,
+    external_id: str | None,
+    mfa_serial: str | None,
+    duration_seconds: int | None,
+    region: str | None,
+) -> None:
+    """Write a profile with role_arn and source_profile, as the AWS CLI and SDKs read it.
+
+    Checks before writing: the role ARN's shape, that the source profile exists, and that the chain
+    it makes works as botocore resolves it (no loop, a source with credentials, at most 3600 seconds
+    when the source holds role credentials). Only this profile's lines change.
+
+    \b
+    Examples:
+      idc configure role --profile deployer --source-profile AdministratorAccess \\
+          --role-arn arn:aws:iam::210987654321:role/Deployer --region eu-west-1
+      idc configure role --profile vendor --source-profile deployer \\
+          --role-arn arn:aws:iam::111122223333:role/Vendor --external-id vendor-42
+    """
+    from idc.credentials.role_profile import write_role_profile
+
+    write_role_profile(
+        Locations.from_environ(),
+        name,
+        role_arn=role_arn,
+        source_profile=source_profile,
+        role_session_name=role_session_name,
+        external_id=external_id,
+        mfa_serial=mfa_serial,
+        duration_seconds=duration_seconds,
+        region=region,
+    )
+    click.echo(f"Wrote [profile {name}]: {role_arn} from profile {source_profile}.", err=True)
+    click.echo(f"Try it: idc whoami --profile {name}", err=True)

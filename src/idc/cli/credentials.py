@@ -15,6 +15,7 @@ import sys
 import click
 
 from idc.cli.completion import profile_option
+from idc.cli.narrowing import audit_log_option, narrowing_options
 from idc.cli.tls import tls_options
 from idc.credentials.export_formats import DEFAULT_FORMAT, FORMATS, render
 from idc.storage.locations import Locations
@@ -23,6 +24,8 @@ from idc.storage.role_cache import RoleCredentials
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from idc.config import SsoProfile
+    from idc.credentials.chain import Chain, ChainTarget
+    from idc.credentials.narrowed import Narrowing
 
 AUTO_LOGIN_KEY = "idc_auto_login"
 """Profile (or sso-session) key: ``idc_auto_login = true`` signs in when the session is over."""
@@ -51,14 +54,52 @@ def resolve_profile(name: str | None, locations: Locations) -> tuple[SsoProfile,
     return sso, auto
 
 
+def role_chain(profile: str | None) -> Chain | None:
+    """The role chain behind ``profile`` (None: AWS_PROFILE...), or None when it assumes no role."""
+    from idc.config import load_config
+    from idc.credentials.chain import is_role_profile, resolve_chain
+
+    config = load_config(Locations.from_environ())
+    name = profile or config.default_profile_name()
+    if not is_role_profile(config.profiles.get(name, {})):
+        return None
+    return resolve_chain(config, name)
+
+
 def obtain(
-    profile: str | None, auto_login: bool, verify: bool | str | None = None, *, refresh: bool = False
-) -> tuple[RoleCredentials, SsoProfile]:
-    """Role credentials for the profile, the way ``idc credentials`` gets them on a cache miss."""
+    profile: str | None,
+    auto_login: bool,
+    verify: bool | str | None = None,
+    *,
+    refresh: bool = False,
+    narrowing: Narrowing | None = None,
+) -> tuple[RoleCredentials, SsoProfile | ChainTarget]:
+    """Role credentials for the profile, the way ``idc credentials`` gets them on a cache miss: an SSO
+    profile's role credentials, or the session of a role chain (``role_arn`` + ``source_profile``)."""
     from idc.aws.clients import BotocoreClientFactory
+    from idc.config import load_config
+    from idc.credentials.chain import ChainTarget, chained_credentials, is_role_profile, resolve_chain
     from idc.credentials.role_credentials import get_role_credentials
 
     locations = Locations.from_environ()
+    config = load_config(locations)
+    name = profile or config.default_profile_name()
+    if narrowing is not None:
+        from idc.credentials.narrowed import narrowed_credentials
+
+        role, _ = narrowed_credentials(
+            name, narrowing, config=config, locations=locations, verify=verify, auto_login=auto_login
+        )
+        return role, ChainTarget(resolve_chain(config, name), config)
+    if is_role_profile(config.profiles.get(name, {})):
+        chain = resolve_chain(config, name)
+        auto = auto_login
+        if chain.base_kind == "sso" and chain.base_profile is not None:
+            auto = auto or resolve_profile(chain.base_profile, locations)[1]
+        role = chained_credentials(
+            chain, config=config, locations=locations, verify=verify, auto_login=auto, refresh=refresh
+        )
+        return role, ChainTarget(chain, config)
     sso, configured_auto = resolve_profile(profile, locations)
     credentials = get_role_credentials(
         sso,
@@ -92,9 +133,15 @@ def obtain(
     is_flag=True,
     help="Get new role credentials even if the cached ones look valid (AWS refuses them).",
 )
+@narrowing_options
 @tls_options
 def credentials(
-    profile: str | None, fmt: str, auto_login: bool, refresh: bool, verify: bool | str | None
+    profile: str | None,
+    fmt: str,
+    auto_login: bool,
+    refresh: bool,
+    verify: bool | str | None,
+    narrowing: Narrowing | None,
 ) -> None:
     """Print the role credentials of an SSO profile.
 
@@ -115,7 +162,7 @@ def credentials(
     `idc login --profile P` it names); 6 Identity Center error or unreachable.
     Only credentials go to stdout; messages go to stderr. All codes: `idc --help`.
     """
-    role, _ = obtain(profile, auto_login, verify, refresh=refresh)
+    role, _ = obtain(profile, auto_login, verify, refresh=refresh, narrowing=narrowing)
     text = render(
         fmt,
         access_key_id=role.access_key_id,
@@ -140,10 +187,18 @@ def credentials(
     help="Serve credentials that refresh themselves (a container credentials endpoint on 127.0.0.1) "
     "instead of putting keys that expire into COMMAND's environment.",
 )
+@audit_log_option
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@narrowing_options
 @tls_options
 def exec_command(
-    profile: str | None, auto_login: bool, server: bool, command: tuple[str, ...], verify: bool | str | None
+    profile: str | None,
+    auto_login: bool,
+    server: bool,
+    audit_log: str | None,
+    command: tuple[str, ...],
+    verify: bool | str | None,
+    narrowing: Narrowing | None,
 ) -> int:
     """Run COMMAND with the profile's role credentials in its environment.
 
@@ -172,10 +227,12 @@ def exec_command(
     126 not executable, 127 not found.
     """
     if server:
-        return _exec_with_server(profile, auto_login, list(command), verify)
+        return _exec_with_server(profile, auto_login, list(command), verify, narrowing, audit_log)
+    if audit_log is not None:
+        raise click.UsageError("--audit-log records the answers of --server: add --server")
     from idc.credentials.hotpath import CachedCredentials, child_environment, run_program
 
-    role, sso = obtain(profile, auto_login, verify)
+    role, sso = obtain(profile, auto_login, verify, narrowing=narrowing)
     cached = CachedCredentials(
         role.access_key_id, role.secret_access_key, role.session_token, role.expiration, sso.region
     )
@@ -183,15 +240,34 @@ def exec_command(
 
 
 def _exec_with_server(
-    profile: str | None, auto_login: bool, command: list[str], verify: bool | str | None
+    profile: str | None,
+    auto_login: bool,
+    command: list[str],
+    verify: bool | str | None,
+    narrowing: Narrowing | None,
+    audit_log: str | None,
 ) -> int:
     from idc.credentials.child_process import run_child, server_child_environment
-    from idc.credentials.server import CredentialsServer
+    from idc.credentials.endpoint_setup import endpoint_for
 
-    _, sso = obtain(profile, auto_login, verify)  # a login problem shows now, before COMMAND starts
-    endpoint = CredentialsServer([sso.profile_name], verify=verify).start()
+    if narrowing is None:
+        _, sso = obtain(profile, auto_login, verify)  # a login problem shows now, before COMMAND starts
+        name, region = sso.profile_name, sso.region
+    else:
+        from idc.credentials.narrowed import narrowed_target
+
+        name, region = narrowed_target(profile)
+    from idc.credentials.endpoint_setup import mfa_notes
+
+    for note in mfa_notes([name]):
+        sys.stderr.write(note + "\n")
+    endpoint, audit = endpoint_for([name], verify=verify, narrowing=narrowing, audit_log=audit_log)
+    endpoint.start()
     try:
-        env = server_child_environment(os.environ, endpoint.environment(sso.profile_name), sso.region)
+        endpoint.prime(name)  # the narrowed session (or a login problem) before COMMAND starts
+        env = server_child_environment(os.environ, endpoint.environment(name), region)
         return run_child(command, env)
     finally:
         endpoint.stop()
+        if audit is not None:
+            audit.close()

@@ -7,12 +7,16 @@ import os
 import signal
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from idc.cli.completion import complete_profiles
+from idc.cli.narrowing import audit_log_option, narrowing_options
 from idc.cli.tls import tls_options
+
+if TYPE_CHECKING:
+    from idc.credentials.narrowed import Narrowing
 
 TOKEN_ENV = "IDC_CREDENTIALS_TOKEN"
 
@@ -29,8 +33,17 @@ TOKEN_ENV = "IDC_CREDENTIALS_TOKEN"
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port (default: a random free one).")
+@audit_log_option
+@narrowing_options
 @tls_options
-def serve(profiles: tuple[str, ...], host: str, port: int, verify: bool | str | None) -> int:
+def serve(
+    profiles: tuple[str, ...],
+    host: str,
+    port: int,
+    audit_log: str | None,
+    verify: bool | str | None,
+    narrowing: Narrowing | None,
+) -> int:
     """Serve role credentials to SDKs that refresh them (the container credentials endpoint).
 
     Prints the export lines to use: an SDK (boto3, the AWS CLI, Go, JS, Java...) with
@@ -53,25 +66,25 @@ def serve(profiles: tuple[str, ...], host: str, port: int, verify: bool | str | 
     Exit codes: 0 stopped; 2 usage; 3 a profile problem (unknown profile, not an SSO role
     profile) or the address cannot be listened on (port in use).
     """
-    from idc.config import load_config
-    from idc.credentials.server import CredentialsServer
+    from idc.credentials.endpoint_setup import check_served_profiles, endpoint_for, mfa_notes
     from idc.errors import ConfigError, IdcError
-    from idc.storage.locations import Locations
 
     token = os.environ.get(TOKEN_ENV, "").strip() or None
     if token is not None and len(token) < 32:
         raise click.UsageError(f"{TOKEN_ENV} must be at least 32 characters (use `openssl rand -hex 32`)")
-    config = load_config(Locations.from_environ())
-    for name in profiles:
-        config.resolve_sso(name)  # a typo or a non-SSO profile never gets served: ConfigError, exit 3
+    check_served_profiles(profiles)  # a typo or a profile with no role never gets served: exit 3
     host = host.strip("[]")  # --host [::1] as a URL writes it
-    endpoint = CredentialsServer(profiles, token=token, host=host, port=port, verify=verify)
+    endpoint, audit = endpoint_for(
+        profiles, verify=verify, narrowing=narrowing, audit_log=audit_log, token=token, host=host, port=port
+    )
     if not _is_loopback(host):
         click.echo(
             f"idc: warning: serving credentials on {endpoint.address}: anyone who can reach port "
             f"{endpoint.port} and has the token gets these roles' credentials.",
             err=True,
         )
+    for note in mfa_notes(profiles):
+        click.echo(note, err=True)
     for name in profiles:
         try:
             endpoint.prime(name)
@@ -86,7 +99,11 @@ def serve(profiles: tuple[str, ...], host: str, port: int, verify: bool | str | 
         line = " ".join(f"{key}={value}" for key, value in env.items())
         click.echo(f"# profile {name}\nexport {line}")
     sys.stdout.flush()
-    _run_until_stopped(endpoint)
+    try:
+        _run_until_stopped(endpoint)
+    finally:
+        if audit is not None:
+            audit.close()
     return 0
 
 

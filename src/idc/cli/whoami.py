@@ -56,10 +56,14 @@ def whoami(profile: str | None, output: str, auto_login: bool, verify: bool | st
     try:
         identity = caller_identity(role, sso.region or sso.sso_region, sso.profile_name, verify)
     except CredentialsRefused as refused:
+        from idc.credentials.chain import ChainTarget
         from idc.credentials.role_credentials import forget_role_credentials
         from idc.storage.locations import Locations
 
-        forget_role_credentials(sso, locations=Locations.from_environ())
+        if isinstance(sso, ChainTarget):
+            sso.forget(Locations.from_environ())
+        else:
+            forget_role_credentials(sso, locations=Locations.from_environ())
         name = shell_word(sso.profile_name)
         raise ServiceError(
             f"STS refused the role credentials of profile {sso.profile_name} ({refused.code}); "

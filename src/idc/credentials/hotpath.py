@@ -13,8 +13,11 @@ start-up, so a cache hit must cost about as much as starting the interpreter: no
   symlinks followed).
 
 It answers only when the credentials keep at least 15 minutes of life. Anything unusual (an unknown
-flag, ``--debug``, a miss, a corrupt file, a profile that is not an SSO role profile) returns None and
-the full CLI handles the request, with its messages and exit codes.
+flag, ``--debug``, a miss, a corrupt file, a profile that is neither an SSO role profile nor a role chain
+it can follow) returns None and the full CLI handles the request, with its messages and exit codes.
+
+A role profile (``role_arn`` + ``source_profile`` links ending in an SSO role profile or static keys) is
+answered from the AWS CLI's assume-role entry (:mod:`idc.credentials.assume_role_cache`).
 
 ``idc exec`` runs the command with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
 AWS_CREDENTIAL_EXPIRATION (+ AWS_REGION / AWS_DEFAULT_REGION from the profile) set and AWS_PROFILE
@@ -192,16 +195,27 @@ def config_file_path(environ: Mapping[str, str]) -> str:
 
 
 def role_cache_file(profile: str, environ: Mapping[str, str]) -> tuple[str, str | None] | None:
-    """(the AWS CLI's role cache file of ``profile``, the profile's region), or None when the small
-    config reader leaves the profile to the full CLI."""
+    """(the AWS CLI's cache file of ``profile``'s credentials, the profile's region), or None when the
+    small config reader leaves the profile to the full CLI. An SSO profile's file is under the SSO role
+    key; a chained profile's (``role_arn`` + ``source_profile``) under the AWS CLI's assume-role key."""
     home = environ.get("HOME") or os.path.expanduser("~")
-    target = resolve_role_profile(config_file_path(environ), profile)
-    if target is None or _in_credentials_file(environ, home, profile):
+    config_file = config_file_path(environ)
+    if _in_credentials_file(environ, home, profile):
         return None
-    account_id, role_name, session_name, start_url, region = target
-    from idc.storage.role_cache import role_cache_key
+    sections = _read_sections(config_file)
+    if sections is None:
+        return None
+    target = resolve_role_profile(config_file, profile, sections)
+    if target is not None:
+        account_id, role_name, session_name, start_url, region = target
+        from idc.storage.role_cache import role_cache_key
 
-    key = role_cache_key(account_id, role_name, session_name, start_url)
+        key = role_cache_key(account_id, role_name, session_name, start_url)
+    else:
+        chained = resolve_chained_profile(config_file, profile, sections)
+        if chained is None:
+            return None
+        key, region = chained  # an assumed-role session, under the AWS CLI's assume-role key
     return os.path.join(home, ".aws", "cli", "cache", key + ".json"), region
 
 
@@ -296,14 +310,15 @@ def _in_credentials_file(environ: Mapping[str, str], home: str, profile: str) ->
 
 
 def resolve_role_profile(
-    config_file: str, profile: str
+    config_file: str, profile: str, sections: _Sections | None = None
 ) -> tuple[str, str, str | None, str, str | None] | None:
     """(account id, role name, session name, start URL, region) of an SSO role profile, or None.
 
     None whenever the file holds anything botocore might read differently from this small reader:
     the full CLI (H3's config reader) then decides.
     """
-    sections = _read_sections(config_file)
+    if sections is None:
+        sections = _read_sections(config_file)
     if sections is None:
         return None
     values = sections.get(("default", "") if profile == "default" else ("profile", profile))
@@ -331,6 +346,47 @@ def resolve_role_profile(
     if not start_url or not sso_region:
         return None
     return account_id, role_name, session_name, start_url, values.get("region") or None
+
+
+def resolve_chained_profile(
+    config_file: str, profile: str, sections: _Sections | None = None
+) -> tuple[str, str | None] | None:
+    """(AWS CLI cache key, region) of a role profile whose ``source_profile`` links end in an SSO role
+    profile or static keys, or None when anything needs the full CLI's checks (a loop, a
+    ``credential_source``, a duration over the role-chaining limit, a profile it cannot read)."""
+    if sections is None:
+        sections = _read_sections(config_file)
+    if sections is None or ("profile", "default") in sections:
+        return None
+
+    def section(name: str) -> dict[str, str] | None:
+        return sections.get(("default", "") if name == "default" else ("profile", name))
+
+    top = section(profile)
+    if top is None or "role_arn" not in top or "web_identity_token_file" in top:
+        return None
+    from idc.credentials.assume_role_cache import assume_role_cache_key, duration_of
+
+    visited = [profile]
+    current = top
+    region = top.get("region") or None
+    while True:
+        source = current.get("source_profile")
+        values = section(source) if source is not None else None
+        if values is None or source in visited or "credential_source" in current:
+            return None
+        visited.append(str(source))
+        if "aws_access_key_id" in values or "aws_secret_access_key" in values:
+            return assume_role_cache_key(top), region
+        duration = duration_of(current.get("duration_seconds"))
+        if duration is not None and duration > 3600:
+            return None  # role chaining: the full CLI says why
+        if "role_arn" in values and "web_identity_token_file" not in values:
+            current = values
+            continue
+        if resolve_role_profile(config_file, str(source), sections) is None:
+            return None
+        return assume_role_cache_key(top), region or values.get("region") or None
 
 
 _Sections = dict[tuple[str, str], dict[str, str]]

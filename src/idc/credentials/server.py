@@ -101,7 +101,22 @@ def full_path_fetch(environ: Mapping[str, str] | None = None, *, verify: bool | 
         from idc.storage.locations import Locations
 
         locations = Locations.from_environ()
-        sso = load_config(locations).resolve_sso(profile)
+        config = load_config(locations)
+        from idc.credentials.chain import chained_credentials, is_role_profile, never_ask, resolve_chain
+
+        if is_role_profile(config.profiles.get(profile, {})):
+            chain = resolve_chain(config, profile)
+            assumed = chained_credentials(
+                chain, config=config, locations=locations, verify=verify, mfa_prompt=never_ask
+            )
+            return CachedCredentials(
+                assumed.access_key_id,
+                assumed.secret_access_key,
+                assumed.session_token,
+                assumed.expiration,
+                chain.region,
+            )
+        sso = config.resolve_sso(profile)
         role = get_role_credentials(
             sso,
             locations=locations,
@@ -163,19 +178,24 @@ class ProfileSource:
         fetch: Fetch,
         clock: Callable[[], float] = time.time,
         stamp: Stamp | None = None,
+        renew_below: Callable[[float], float] | None = None,
     ) -> None:
         self.profile = profile
         self._fetch = fetch
         self._clock = clock
         self._stamp = stamp
+        # Seconds of life below which the session is fetched again, from the lifetime it was fetched
+        # with: botocore's 15 minutes by default; less for short narrowed sessions (idc.credentials.narrowed).
+        self._renew_below = renew_below or (lambda lifetime: MIN_LIFETIME_S)
         self._lock = threading.Lock()
         self._current: CachedCredentials | None = None
         self._current_stamp: Hashable = None
+        self._threshold = float(MIN_LIFETIME_S)
         self._failure: tuple[float, IdcError] | None = None
 
     def _fresh(self) -> CachedCredentials | None:
         current = self._current
-        if current is None or current.expiration.timestamp() - self._clock() < MIN_LIFETIME_S:
+        if current is None or current.expiration.timestamp() - self._clock() < self._threshold:
             return None
         if self._stamp is not None and self._stamp(self.profile) != self._current_stamp:
             return None  # another process wrote new credentials (or removed them): read them
@@ -198,13 +218,16 @@ class ProfileSource:
             # shows as a change, and the next request reads the file again rather than miss one.
             stamp = self._stamp(self.profile) if self._stamp is not None else None
             try:
-                self._current = self._fetch(self.profile)
-                self._current_stamp = stamp
+                fetched_at = self._clock()
+                current = self._fetch(self.profile)
             except IdcError as error:
                 self._failure = (self._clock(), error)
                 raise
+            self._threshold = self._renew_below(current.expiration.timestamp() - fetched_at)
+            self._current = current
+            self._current_stamp = stamp
             self._failure = None
-            return self._current
+            return current
 
 
 def credentials_json(credentials: CachedCredentials) -> bytes:
@@ -256,12 +279,17 @@ class CredentialsServer:
         fetch: Fetch | None = None,
         verify: bool | str | None = None,
         stamp: Stamp | None = None,
+        renew_below: Callable[[float], float] | None = None,
+        audit: Callable[[str, str, int, str | None], None] | None = None,
     ) -> None:
         self.token = token or new_token()
         if fetch is None:
             fetch = full_path_fetch(verify=verify)
             stamp = stamp or RoleCacheStamp()
-        self.sources = {name: ProfileSource(name, fetch, stamp=stamp) for name in profiles}
+        self.sources = {
+            name: ProfileSource(name, fetch, stamp=stamp, renew_below=renew_below) for name in profiles
+        }
+        self.audit = audit  # (profile, caller address, status, access key id handed out or None)
         host = host.strip("[]")
         try:
             self._httpd = _EndpointHTTPServer((host, port), _handler_for(self))
@@ -322,7 +350,23 @@ class CredentialsServer:
         if self._thread is not None:
             self._thread.join(5)
 
-    def answer(self, path: str, host: str, authorization: str) -> tuple[int, bytes]:
+    def answer(self, path: str, host: str, authorization: str, client: str = "") -> tuple[int, bytes]:
+        """(status, JSON body) for one GET, recorded in the audit log when there is one."""
+        status, body, profile, key = self._answer(path, host, authorization)
+        if self.audit is not None:
+            self.audit(profile, client, status, key)
+        return status, body
+
+    def _answer(self, path: str, host: str, authorization: str) -> tuple[int, bytes, str, str | None]:
+        profile, key = "", None
+        status, body = self._protocol(path, host, authorization)
+        if path.startswith(PATH_PREFIX):
+            profile = unquote(path[len(PATH_PREFIX) :].split("?", 1)[0])
+        if status == 200:
+            key = str(json.loads(body)["AccessKeyId"])
+        return status, body, profile, key
+
+    def _protocol(self, path: str, host: str, authorization: str) -> tuple[int, bytes]:
         """(status, JSON body) for one GET: the whole protocol, without HTTP."""
         if not _host_allowed(host):
             return 403, error_json("AccessDenied", "Host header not allowed")
@@ -391,7 +435,10 @@ def _handler_for(server: CredentialsServer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             status, body = server.answer(
-                self.path, self.headers.get("Host", ""), self.headers.get("Authorization", "")
+                self.path,
+                self.headers.get("Host", ""),
+                self.headers.get("Authorization", ""),
+                f"{self.client_address[0]}:{self.client_address[1]}",
             )
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

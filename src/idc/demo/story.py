@@ -136,7 +136,7 @@ def run_demo(
 
 
 class _Story:
-    TOTAL_STEPS = 8
+    TOTAL_STEPS = 9
 
     def __init__(
         self,
@@ -194,6 +194,7 @@ class _Story:
         self.report.profile = profile
         self.list_assignments(profile)
         self.use(profile, again=False)
+        self.chain(profile)
         self.end_session()
         self.see_expired(profile)
         self.login(profile)
@@ -302,6 +303,37 @@ class _Story:
             rows = self._listing(profile)
             steps.transcript.write(f"idc list: {_pairs(len(rows))}\n")
         steps.ok("idc and botocore both got role credentials, and STS knows whose they are")
+
+    def chain(self, profile: str) -> None:
+        """A role chain: ``[profile deployer]`` assumes the built-in directory's Deployer role from the SSO
+        profile; idc (AssumeRole, cached for the AWS CLI) and botocore's own AssumeRoleProvider use it."""
+        from idc.aws.sts import caller_identity
+        from idc.config import load_config
+        from idc.credentials.chain import chained_credentials, resolve_chain
+
+        steps = self.steps
+        steps.start("Use a role chained from the profile", "idc whoami --profile deployer")
+        role_arn = f"arn:aws:iam::{self.server.engine.directory.accounts[0].account_id}:role/Deployer"
+        section = (
+            f"\n[profile deployer]\nrole_arn = {role_arn}\nsource_profile = {profile}\n"
+            f"region = {DEMO_CLIENT_REGION}\n"
+        )
+        with self.locations.config_file.open("a", encoding="utf-8") as config_file:
+            config_file.write(section)
+        steps.transcript.write(section.lstrip())
+        config = load_config(self.locations, environ=self.env)
+        chain = resolve_chain(config, "deployer")
+        session = chained_credentials(chain, config=config, locations=self.locations)
+        arn = caller_identity(session, chain.region or DEMO_CLIENT_REGION)["Arn"]
+        steps.transcript.write(f"idc whoami: {arn}\n")
+        try:
+            identity = botocore_identity("deployer", self.env)
+        except RuntimeError as error:
+            raise steps.fail(f"botocore could not use the chained profile: {error}") from None
+        steps.transcript.write(f"botocore, its own AssumeRole provider: {identity['Arn']}\n")
+        if ":assumed-role/Deployer/" not in arn or ":assumed-role/Deployer/" not in identity["Arn"]:
+            raise steps.fail(f"unexpected identity {arn} / {identity['Arn']}")
+        steps.ok("AssumeRole from the SSO role's credentials; the session is in ~/.aws/cli/cache")
 
     def end_session(self) -> None:
         from idc.emulator.admin_client import AdminClient

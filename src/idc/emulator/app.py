@@ -31,7 +31,7 @@ from idc.emulator import service_errors as e
 from idc.emulator.engine import IdentityCenter
 from idc.emulator.faults import FaultSpecError
 from idc.emulator.request_fields import parse_json_object
-from idc.emulator.sts_service import caller_identity_xml, error_xml
+from idc.emulator.sts_service import error_xml
 
 MAX_BODY_BYTES = 64 * 1024
 _OIDC_TYPE_SUFFIX = ":http://internal.amazon.com/coral/com.amazonaws.sso.oidc/"
@@ -40,8 +40,19 @@ _log = logging.getLogger("idc.emulator")
 Handler = Callable[[Request], Awaitable[Response]]
 
 
+STS_ACTIONS = ("GetCallerIdentity", "AssumeRole")
+
+
 class _BodyTooLarge(Exception):
     pass
+
+
+def _query_action(body: bytes, *, default: str) -> str:
+    """The awsquery ``Action`` of a form body when it is one of :data:`STS_ACTIONS`, else ``default``."""
+    from urllib.parse import parse_qs
+
+    action = (parse_qs(body.decode("utf-8", "replace")).get("Action") or [""])[0]
+    return action if action in STS_ACTIONS else default
 
 
 async def _read_body(request: Request) -> bytes:
@@ -90,18 +101,26 @@ class Api:
         self.engine = engine
         self.admin_token = admin_token
 
-    def operation(self, name: str, invalid: type[e.ServiceException]) -> Handler:
-        """Wrap one operation: count it, apply faults, parse the body, map errors to responses."""
+    def operation(self, name: str, invalid: type[e.ServiceException], *, by_action: bool = False) -> Handler:
+        """Wrap one operation: count it, apply faults, parse the body, map errors to responses.
+
+        ``by_action``: an awsquery endpoint (STS on ``POST /``); the body's ``Action`` names the operation
+        counted and faulted (``AssumeRole``), ``name`` when it is not one the emulator answers.
+        """
         faults = self.engine.faults
 
         async def endpoint(request: Request) -> Response:
             try:
-                delay, failure = faults.on_call(name)
+                operation = name
+                if by_action:
+                    request.state.body = await _read_body(request)
+                    operation = _query_action(request.state.body, default=name)
+                delay, failure = faults.on_call(operation)
                 if delay:
                     await asyncio.sleep(delay)
                 if failure is not None:
                     raise failure
-                response = await self._dispatch(name, request, invalid)
+                response = await self._dispatch(operation, request, invalid)
                 response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
                 return response
             except e.ServiceException as error:
@@ -111,7 +130,7 @@ class Api:
             except Exception:  # never a trace to the client; the log says what happened
                 _log.exception("unexpected error in %s", name)
                 internal: type[e.ServiceException] = e.PortalInternalServer
-                if name == "GetCallerIdentity":
+                if invalid is e.IncompleteSignature:
                     internal = e.StsInternalFailure
                 elif invalid is e.InvalidRequest:
                     internal = e.OidcInternalServer
@@ -143,14 +162,14 @@ class Api:
             await _read_body(request)
             engine.logout(token)
             return Response(status_code=200)
-        if name == "GetCallerIdentity":
-            body = await _read_body(request)
+        if name in STS_ACTIONS:
+            body = request.state.body
             headers = {k.lower(): v for k, v in request.headers.items()}
             url = f"{_base_url(request)}{request.url.path}"
             if request.url.query:
                 url += f"?{request.url.query}"
-            identity = engine.sts.handle(request.method, url, request.url.path, headers, body)
-            return Response(caller_identity_xml(identity), media_type="text/xml")
+            answer = engine.sts.handle(request.method, url, request.url.path, headers, body)
+            return Response(answer, media_type="text/xml")
         data = await self._json(request, invalid)
         if name == "CreateToken":
             return JSONResponse(engine.create_token(data))
@@ -372,7 +391,7 @@ def create_app(
         Route("/assignment/roles", api.operation("ListAccountRoles", portal), methods=["GET"]),
         Route("/federation/credentials", api.operation("GetRoleCredentials", portal), methods=["GET"]),
         Route("/logout", api.operation("Logout", portal), methods=["POST"]),
-        Route("/", api.root(api.operation("GetCallerIdentity", sts)), methods=["POST"]),
+        Route("/", api.root(api.operation("GetCallerIdentity", sts, by_action=True)), methods=["POST"]),
         Route("/_admin/{action}", api.admin, methods=["GET", "POST"]),
     ]
     routes.extend(build_routes(engine))

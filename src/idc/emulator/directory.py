@@ -15,9 +15,11 @@ the AWS documentation's example. The JSON shape::
       "lifetimes": {"access_token": 3600, "session": 28800, "client_registration": 7776000,
                     "device_code": 600, "authorization_code": 300, "device_poll_interval": 1},
       "rotate_refresh_tokens": true,
+      "roles": [{"account": "123456789012", "name": "Deployer", "trust_policy": {...}, ...}],
       "identity_center": {"management_account": "111111111111", ...}
     }
 
+``roles`` are IAM roles STS ``AssumeRole`` hands out (:mod:`idc.emulator.directory_roles`).
 ``identity_center`` is the admin side's own state (ids, ARNs, policies, tags; read by
 :mod:`idc.emulator.admin.seed`, written by ``idc emulator export-directory``); without it the first
 account is the management account.
@@ -34,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from idc.emulator.directory_roles import Role, demo_roles, parse_roles, role_to_dict
 from idc.errors import ConfigError
 
 DEFAULT_START_URL = "https://d-0000000000.awsapps.com/start"
@@ -109,6 +112,7 @@ class Directory:
     # False: a refresh_token grant answers without a new refresh token and the old one stays valid
     # (RFC 6749 section 6 allows both); clients must then keep the refresh token they have.
     rotate_refresh_tokens: bool = True
+    roles: tuple[Role, ...] = ()
     # The sso-admin/identitystore side (idc.emulator.admin.seed reads it); None: derived from the rest.
     identity_center: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
@@ -148,6 +152,7 @@ def default_directory() -> Directory:
                 {"account": "123456789012", "permission_set": "AdministratorAccess", "user": "demo"},
                 {"account": "111111111111", "permission_set": "AdministratorAccess", "user": "admin"},
             ],
+            "roles": demo_roles("123456789012"),
             "identity_center": {"management_account": "111111111111"},
         }
     )
@@ -179,6 +184,7 @@ def directory_to_dict(directory: Directory) -> dict[str, Any]:
         "assignments": assignments,
         "lifetimes": {name: getattr(directory.lifetimes, name) for name in Lifetimes.__dataclass_fields__},
         "rotate_refresh_tokens": directory.rotate_refresh_tokens,
+        "roles": [role_to_dict(role) for role in directory.roles],
         **({"identity_center": dict(directory.identity_center)} if directory.identity_center else {}),
     }
 
@@ -225,6 +231,7 @@ def directory_from_dict(data: Mapping[str, Any], *, origin: str = "directory") -
         "assignments",
         "lifetimes",
         "rotate_refresh_tokens",
+        "roles",
         "identity_center",
     }
     p.no_unknown(data, known, "")
@@ -342,8 +349,10 @@ def directory_from_dict(data: Mapping[str, Any], *, origin: str = "directory") -
     rotate = data.get("rotate_refresh_tokens", True)
     if not isinstance(rotate, bool):
         p.fail("rotate_refresh_tokens", "must be true or false")
+    roles = parse_roles(p.objects(data, "roles"), set(account_ids), p.fail)
     return Directory(
         rotate_refresh_tokens=rotate,
+        roles=roles,
         start_url=start_url,
         region=region,
         users=tuple(users),

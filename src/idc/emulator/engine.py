@@ -230,7 +230,7 @@ class IdentityCenter:
         cutoff = self.now() - grace
         with self.store.transaction() as db:
             removed = 0
-            for table in ("role_credentials", "tokens", "auth_codes", "device_auths"):
+            for table in ("role_credentials", "assumed_sessions", "tokens", "auth_codes", "device_auths"):
                 removed += db.execute(f"DELETE FROM {table} WHERE expires_at < ?", (cutoff,)).rowcount  # noqa: S608
             removed += db.execute("DELETE FROM sessions WHERE expires_at < ?", (cutoff,)).rowcount
         return removed

@@ -51,4 +51,8 @@ def expire_now(engine: IdentityCenter, body: Mapping[str, Any]) -> dict[str, int
                 " WHERE expires_at > ? AND (? IS NULL OR username = ?)",
                 (now, now, user, user),
             ).rowcount
+            if user is None:  # assumed-role sessions belong to no Identity Center user
+                from idc.emulator.sts.sessions import expire_sessions
+
+                credentials += expire_sessions(db, now)
     return {"tokens": tokens, "credentials": credentials}

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 SIGNIN_TOKEN_LIFETIME = 15 * 60
 """The IAM User Guide: "The URL that the federation endpoint provides is valid for 15 minutes"."""
 
+_ASSUMED = "role/"
+"""Marks an assumed role's name in the tables (a permission set's name never holds a slash)."""
+
 MIN_SESSION_DURATION = 900
 MAX_SESSION_DURATION = 43200
 
@@ -47,6 +50,18 @@ CREATE TABLE IF NOT EXISTS console_sessions (
     ended INTEGER NOT NULL DEFAULT 0
 );
 """
+
+
+@dataclass(frozen=True)
+class _Issued:
+    """Credentials this Identity Center issued, as the federation endpoint needs them."""
+
+    secret_access_key: str
+    session_token_hash: str
+    username: str
+    account_id: str
+    role_name: str
+    expires_at: float
 
 
 class FederationError(Exception):
@@ -84,24 +99,26 @@ class FederationService:
     def get_signin_token(self, params: Mapping[str, str]) -> dict[str, str]:
         """``Action=getSigninToken``: a single-use sign-in token for the session credentials."""
         session = _session_of(params.get("Session"))
-        row = self._center.store.one(
-            "SELECT secret_access_key, session_token_hash, username, account_id, role_name, expires_at"
-            " FROM role_credentials WHERE access_key_id = ?",
-            (session["sessionId"],),
+        found = self._credentials_of(session["sessionId"])
+        secret_ok = found is not None and hmac.compare_digest(
+            found.secret_access_key.encode(), session["sessionKey"].encode()
         )
-        secret_ok = row is not None and hmac.compare_digest(
-            row["secret_access_key"].encode(), session["sessionKey"].encode()
+        token_ok = found is not None and hmac.compare_digest(
+            found.session_token_hash, digest(session["sessionToken"])
         )
-        token_ok = row is not None and hmac.compare_digest(
-            row["session_token_hash"], digest(session["sessionToken"])
-        )
-        if row is None or not secret_ok or not token_ok:
+        if found is None or not secret_ok or not token_ok:
             raise FederationError("Invalid credentials parameter: the session credentials are not valid")
         now = self._center.now()
-        if row["expires_at"] <= now:
+        if found.expires_at <= now:
             raise FederationError("Invalid credentials parameter: the session credentials have expired")
-        console_expires_at = float(row["expires_at"])
+        console_expires_at = float(found.expires_at)
         duration = params.get("SessionDuration")
+        if duration is not None and found.role_name.startswith(_ASSUMED):
+            # Every assumed-role session here is role chaining (its source held role credentials), and
+            # the federation endpoint refuses SessionDuration for those (aws-sso-cli PR #1247).
+            raise FederationError(
+                "Invalid SessionDuration: it cannot be set for credentials from role chaining"
+            )
         if duration is not None:
             console_expires_at = now + _session_duration(duration)
         token = secrets.token_urlsafe(48)
@@ -111,14 +128,45 @@ class FederationService:
             (
                 digest(token),
                 session["sessionId"],
-                row["username"],
-                row["account_id"],
-                row["role_name"],
+                found.username,
+                found.account_id,
+                found.role_name,
                 console_expires_at,
                 now + SIGNIN_TOKEN_LIFETIME,
             ),
         )
         return {"SigninToken": token}
+
+    def _credentials_of(self, access_key_id: str) -> _Issued | None:
+        """Portal role credentials, or an assumed-role session (its role name marked ``role/``)."""
+        from idc.emulator.sts.sessions import find_session
+
+        row = self._center.store.one(
+            "SELECT secret_access_key, session_token_hash, username, account_id, role_name, expires_at"
+            " FROM role_credentials WHERE access_key_id = ?",
+            (access_key_id,),
+        )
+        if row is not None:
+            return _Issued(
+                secret_access_key=row["secret_access_key"],
+                session_token_hash=row["session_token_hash"],
+                username=row["username"],
+                account_id=row["account_id"],
+                role_name=row["role_name"],
+                expires_at=float(row["expires_at"]),
+            )
+        assumed = find_session(self._center, access_key_id)
+        if assumed is None:
+            return None
+        _, role_name, session_name = assumed.caller.arn.split("/", 2)
+        return _Issued(
+            secret_access_key=assumed.secret_access_key,
+            session_token_hash=assumed.session_token_hash,
+            username=session_name,
+            account_id=assumed.caller.account,
+            role_name=_ASSUMED + role_name,
+            expires_at=assumed.expires_at,
+        )
 
     def login(self, params: Mapping[str, str]) -> tuple[str, ConsoleSession]:
         """``Action=login``: use the sign-in token (once); return a console session id and its view."""
@@ -169,11 +217,16 @@ class FederationService:
         if row is None or row["ended"] or row["expires_at"] <= self._center.now():
             return None
         # The assumed-role session ARN: what the real console's account menu shows.
-        role_arn, _ = role_session_arn(row["account_id"], row["role_name"], row["username"])
+        role_name = str(row["role_name"])
+        if role_name.startswith(_ASSUMED):
+            role_name = role_name[len(_ASSUMED) :]
+            role_arn = f"arn:aws:sts::{row['account_id']}:assumed-role/{role_name}/{row['username']}"
+        else:
+            role_arn, _ = role_session_arn(row["account_id"], role_name, row["username"])
         return ConsoleSession(
             username=row["username"],
             account_id=row["account_id"],
-            role_name=row["role_name"],
+            role_name=role_name,
             role_arn=role_arn,
             destination=row["destination"],
             issuer=row["issuer"],

@@ -18,7 +18,8 @@ secrets.
     └── StsException            sts (awsquery): XML ErrorResponse
         └── InvalidClientTokenId (403), ExpiredTokenSts (400), SignatureDoesNotMatch (403),
             IncompleteSignature (400), MissingAuthenticationToken (403), StsInvalidAction (400),
-            StsThrottling (400), StsInternalFailure (500)
+            StsThrottling (400), StsInternalFailure (500), StsAccessDenied (403), StsValidationError,
+            MalformedPolicyDocument, PackedPolicyTooLarge (400)
 """
 
 from __future__ import annotations
@@ -194,6 +195,22 @@ class StsThrottling(StsException):
 
 class StsInternalFailure(StsException):
     shape, status, fault = "InternalFailure", 500, "Receiver"
+
+
+class StsAccessDenied(StsException):
+    shape, status = "AccessDenied", 403
+
+
+class StsValidationError(StsException):
+    shape, status = "ValidationError", 400
+
+
+class MalformedPolicyDocument(StsException):
+    shape, status = "MalformedPolicyDocument", 400
+
+
+class PackedPolicyTooLarge(StsException):
+    shape, status = "PackedPolicyTooLarge", 400
 
 
 class PageError(Exception):

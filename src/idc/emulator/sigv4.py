@@ -22,6 +22,7 @@ from idc.emulator.state_store import digest
 
 if TYPE_CHECKING:
     from idc.emulator.center import Center
+    from idc.emulator.sts.sessions import Caller
 
 SIGNATURE_WINDOW_S = 15 * 60
 """SigV4: a request's X-Amz-Date must be within 15 minutes of the service's clock."""
@@ -57,6 +58,9 @@ class SignedCaller:
     region: str
     service: str
     row: Mapping[str, Any]  # the role_credentials row (columns other services may add are read from it)
+    # An assumed-role session (STS AssumeRole) instead of portal credentials; only for callers that ask
+    # (``accept_assumed``): then ``username`` is the session name, ``role_name`` the role's and ``row`` empty.
+    assumed: Caller | None = None
 
 
 def verify(
@@ -69,10 +73,12 @@ def verify(
     *,
     service: str | None = None,
     regions: Collection[str] | None = None,
+    accept_assumed: bool = False,
 ) -> SignedCaller:
     """Verify a SigV4-signed request; ``headers`` have lower-case names, ``url`` is as received.
 
-    ``service`` and ``regions``, when given, are what the credential scope must name.
+    ``service`` and ``regions``, when given, are what the credential scope must name. With
+    ``accept_assumed`` (STS), sessions AssumeRole issued (:mod:`idc.emulator.sts.sessions`) sign too.
     """
     authorization = headers.get("authorization")
     if not authorization:
@@ -91,10 +97,27 @@ def verify(
         raise SigV4Error("incomplete", "X-Amz-Date is missing or does not match the credential scope")
     _check_signing_time(amz_date, center.now())
     row = center.store.one("SELECT * FROM role_credentials WHERE access_key_id = ?", (access_key_id,))
+    assumed = None
+    if row is None and accept_assumed:
+        from idc.emulator.sts.sessions import find_session
+
+        assumed = find_session(center, access_key_id)
+    if row is not None:
+        secret, token_hash, expires_at = (
+            row["secret_access_key"],
+            row["session_token_hash"],
+            row["expires_at"],
+        )
+    elif assumed is not None:
+        secret, token_hash, expires_at = (
+            assumed.secret_access_key,
+            assumed.session_token_hash,
+            assumed.expires_at,
+        )
     token = headers.get("x-amz-security-token", "")
-    if row is None or not hmac.compare_digest(row["session_token_hash"], digest(token)):
+    if (row is None and assumed is None) or not hmac.compare_digest(token_hash, digest(token)):
         raise SigV4Error("invalid_token", "The security token included in the request is invalid.")
-    if row["expires_at"] <= center.now():
+    if expires_at <= center.now():
         raise SigV4Error("expired", "The security token included in the request is expired")
     if service is not None and scope_service != service:
         raise SigV4Error("scope", f"Credential should be scoped to correct service: '{service}'. ")
@@ -110,12 +133,25 @@ def verify(
         {h: headers.get(h, "") for h in signed},
         body,
         amz_date,
-        (access_key_id, row["secret_access_key"]),
+        (access_key_id, secret),
         region,
         scope_service,
     )
     if not hmac.compare_digest(expected, match["signature"]):
         raise SigV4Error("signature", SIGNATURE_MISMATCH)
+    if assumed is not None:
+        _, role_name, session_name = assumed.caller.arn.split("/", 2)
+        return SignedCaller(
+            access_key_id=access_key_id,
+            username=session_name,
+            account_id=assumed.caller.account,
+            role_name=role_name,
+            region=region,
+            service=scope_service,
+            row={},
+            assumed=assumed.caller,
+        )
+    assert row is not None
     return SignedCaller(
         access_key_id=access_key_id,
         username=row["username"],

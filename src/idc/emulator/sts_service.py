@@ -1,4 +1,5 @@
-"""STS GetCallerIdentity (awsquery, ``POST /``), for role credentials the portal issued.
+"""STS GetCallerIdentity and AssumeRole (awsquery, ``POST /``), for role credentials the portal issued and
+the sessions AssumeRole issued (:mod:`idc.emulator.sts`).
 
 The request's SigV4 signature is recomputed with botocore's own :class:`botocore.auth.SigV4Auth` over the
 headers the client signed, so anything botocore signs verifies here byte for byte. Errors are the real
@@ -29,6 +30,7 @@ from idc.emulator.service_errors import (
 
 if TYPE_CHECKING:
     from idc.emulator.center import Center
+    from idc.emulator.sts.sessions import Caller
 
 STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 SIGNATURE_WINDOW_S = sigv4.SIGNATURE_WINDOW_S
@@ -54,32 +56,52 @@ def role_session_arn(account_id: str, permission_set: str, username: str) -> tup
 
 class StsService:
     def __init__(self, center: Center) -> None:
-        self._center = center
+        from idc.emulator.sts.sessions import ensure_schema
 
-    def handle(
-        self, method: str, url: str, path: str, headers: Mapping[str, str], body: bytes
-    ) -> CallerIdentity:
-        """Verify the SigV4 signature, then answer the awsquery action (GetCallerIdentity only).
+        self._center = center
+        ensure_schema(center)
+
+    def handle(self, method: str, url: str, path: str, headers: Mapping[str, str], body: bytes) -> str:
+        """Verify the SigV4 signature, then answer the awsquery action: the response XML.
 
         ``url`` is scheme://host/path?query as received; ``headers`` lower-cased names.
         """
-        identity = self.verify(method, url, path, headers, body)
+        caller, access_key_id = self.verify_caller(method, url, path, headers, body)
         form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
         action = (form.get("Action") or [""])[0]
-        if action != "GetCallerIdentity":
-            raise StsInvalidAction(f"Could not find operation {action[:64]} for version 2011-06-15")
-        return identity
+        if action == "GetCallerIdentity":
+            return caller_identity_xml(
+                CallerIdentity(user_id=caller.user_id, account=caller.account, arn=caller.arn)
+            )
+        if action == "AssumeRole":
+            from idc.emulator.sts.assume_role import assume_role
+
+            return assume_role(self._center, caller, access_key_id, form)
+        raise StsInvalidAction(f"Could not find operation {action[:64]} for version 2011-06-15")
 
     def verify(
         self, method: str, url: str, path: str, headers: Mapping[str, str], body: bytes
     ) -> CallerIdentity:
-        """The shared verifier (:mod:`idc.emulator.sigv4`), its failures named as STS names them."""
+        caller, _ = self.verify_caller(method, url, path, headers, body)
+        return CallerIdentity(user_id=caller.user_id, account=caller.account, arn=caller.arn)
+
+    def verify_caller(
+        self, method: str, url: str, path: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[Caller, str]:
+        """The signer (portal role credentials or an assumed-role session) and its access key id: the
+        shared verifier (:mod:`idc.emulator.sigv4`), its failures named as STS names them."""
+        from idc.emulator.sts.sessions import sso_caller
+
         try:
-            caller = sigv4.verify(self._center, method, url, path, headers, body)
+            signed = sigv4.verify(self._center, method, url, path, headers, body, accept_assumed=True)
         except sigv4.SigV4Error as failure:
             raise _STS_ERRORS[failure.kind](failure.message) from None
-        arn, user_id = role_session_arn(caller.account_id, caller.role_name, caller.username)
-        return CallerIdentity(user_id=user_id, account=caller.account_id, arn=arn)
+        if signed.assumed is not None:
+            return signed.assumed, signed.access_key_id
+        arn, user_id = role_session_arn(signed.account_id, signed.role_name, signed.username)
+        return sso_caller(
+            self._center, arn, user_id, signed.account_id, signed.role_name
+        ), signed.access_key_id
 
 
 _STS_ERRORS: dict[str, type[StsException]] = {

@@ -1,0 +1,152 @@
+"""IAM roles in the emulator's directory: what STS ``AssumeRole`` may hand out.
+
+The directory's ``roles`` list (see :mod:`idc.emulator.directory`)::
+
+    "roles": [{"account": "123456789012", "name": "Deployer", "path": "/",
+               "trust_policy": {...}, "max_session_duration": 3600,
+               "policy": {...}, "managed_policies": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]}]
+
+``trust_policy`` is the role's resource policy (who may assume it: a permission set's role
+``arn:aws:iam::<acct>:role/aws-reserved/sso.amazonaws.com/<region>/AWSReservedSSO_<PS>_<hash>``, another
+role, or the account root, with conditions such as ``sts:ExternalId`` or ``aws:PrincipalArn``);
+``policy`` and ``managed_policies`` are its permissions. ``max_session_duration`` is IAM's
+``MaxSessionDuration`` (3600 to 43200 seconds, default 3600).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+_ROLE_PATH = re.compile(r"^/([\x21-\x7e]*/)?$")
+
+
+@dataclass(frozen=True)
+class Role:
+    account_id: str
+    name: str
+    path: str
+    trust_policy: Mapping[str, Any]
+    max_session_duration: int
+    policy: Mapping[str, Any] | None
+    managed_policies: tuple[str, ...]
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:iam::{self.account_id}:role{self.path}{self.name}"
+
+    @property
+    def role_id(self) -> str:
+        """IAM's unique id of a role: ``AROA`` + 17 characters, stable per ARN."""
+        return "AROA" + hashlib.sha256(self.arn.encode()).hexdigest()[:17].upper()
+
+
+def demo_roles(account_id: str) -> list[dict[str, Any]]:
+    """The built-in directory's role: ``Deployer``, which the demo user's AdministratorAccess may assume
+    (a trust policy as people write them for SSO roles: the account root, narrowed by an
+    ``aws:PrincipalArn`` wildcard over ``AWSReservedSSO_*``)."""
+    return [
+        {
+            "account": account_id,
+            "name": "Deployer",
+            "trust_policy": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {
+                            "ArnLike": {
+                                "aws:PrincipalArn": f"arn:aws:iam::{account_id}:role/aws-reserved/"
+                                "sso.amazonaws.com/*AWSReservedSSO_AdministratorAccess_*"
+                            }
+                        },
+                    }
+                ],
+            },
+            "max_session_duration": 3600,
+            "managed_policies": ["arn:aws:iam::aws:policy/PowerUserAccess"],
+        }
+    ]
+
+
+def parse_roles(
+    items: list[Mapping[str, Any]], account_ids: set[str], fail: Callable[[str, str], NoReturn]
+) -> tuple[Role, ...]:
+    """The ``roles`` list, validated; ``fail(where, problem)`` raises the directory's one-line error."""
+    from idc.emulator.iam.policy import PolicyError, managed_policy, parse_policy
+
+    known = {"account", "name", "path", "trust_policy", "max_session_duration", "policy", "managed_policies"}
+    roles: list[Role] = []
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        where = f"roles[{i}]"
+        for key in item:
+            if key not in known:
+                fail(f"{where}.{key}", f"is not a known field ({', '.join(sorted(known))})")
+        account = item.get("account")
+        if not isinstance(account, str) or account not in account_ids:
+            fail(f"{where}.account", f"names an unknown account {account!r}")
+        name = item.get("name")
+        if not isinstance(name, str) or not _ROLE_NAME.match(name):
+            fail(f"{where}.name", "must be 1-64 letters, digits or +=,.@_-")
+        path = item.get("path", "/")
+        if not isinstance(path, str) or not _ROLE_PATH.match(path) or len(path) > 512:
+            fail(f"{where}.path", "must start and end with / (IAM's role path)")
+        duration = item.get("max_session_duration", 3600)
+        if isinstance(duration, bool) or not isinstance(duration, int) or not 3600 <= duration <= 43200:
+            fail(f"{where}.max_session_duration", "must be a whole number of seconds from 3600 to 43200")
+        documents: dict[str, Mapping[str, Any] | None] = {}
+        for key in ("trust_policy", "policy"):
+            document = item.get(key)
+            if document is None and key == "policy":
+                documents[key] = None
+                continue
+            if not isinstance(document, Mapping):
+                fail(f"{where}.{key}", "must be a policy document (a JSON object)")
+            try:
+                parse_policy(document)
+            except PolicyError as error:
+                fail(f"{where}.{key}", f"is not a valid policy: {error}")
+            documents[key] = json.loads(json.dumps(document))
+        managed = item.get("managed_policies", [])
+        if not isinstance(managed, list) or not all(isinstance(a, str) for a in managed):
+            fail(f"{where}.managed_policies", "must be a list of policy ARNs")
+        for arn in managed:
+            if managed_policy(arn) is None:
+                fail(f"{where}.managed_policies", f"names a managed policy the emulator does not know: {arn}")
+        role = Role(
+            account_id=str(account),
+            name=str(name),
+            path=str(path),
+            trust_policy=documents["trust_policy"] or {},
+            max_session_duration=int(duration),
+            policy=documents["policy"],
+            managed_policies=tuple(managed),
+        )
+        if role.arn in seen:
+            fail("roles", f"has two entries with the ARN {role.arn!r}")
+        seen.add(role.arn)
+        roles.append(role)
+    return tuple(roles)
+
+
+def role_to_dict(role: Role) -> dict[str, Any]:
+    """The JSON shape of one role (what :func:`parse_roles` reads back)."""
+    entry: dict[str, Any] = {
+        "account": role.account_id,
+        "name": role.name,
+        "path": role.path,
+        "trust_policy": dict(role.trust_policy),
+        "max_session_duration": role.max_session_duration,
+        "managed_policies": list(role.managed_policies),
+    }
+    if role.policy is not None:
+        entry["policy"] = dict(role.policy)
+    return entry
