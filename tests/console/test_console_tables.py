@@ -123,6 +123,9 @@ HOSTILE_DESTINATIONS = {
     "tab-in-host": "https://console.aws.amazon.com\t.evil.example/",
     "space": "https://console.aws.amazon.com /",
     "no-host": "https:///console.aws.amazon.com/",
+    "signin-host-not-switchrole": "https://signin.aws.amazon.com/federation?Action=login",
+    "signin-host-as-prefix": "https://signin.aws.amazon.com.evil.example/switchrole",
+    "signin-two-labels": "https://a.b.signin.aws.amazon.com/switchrole",
 }
 
 
@@ -140,6 +143,8 @@ CONSOLE_DESTINATIONS = {
     "upper-case-host": ("us-east-1", "https://S3.Console.AWS.Amazon.com/s3/buckets"),
     "china": ("cn-north-1", "https://console.amazonaws.cn/ec2/v2/home"),
     "gov-cloud": ("us-gov-west-1", "https://console.amazonaws-us-gov.com/iamv2/home"),
+    "switch-role-page": ("us-east-1", "https://signin.aws.amazon.com/switchrole?account=1&roleName=R"),
+    "regional-switch-role-page": ("eu-west-1", "https://eu-west-1.signin.aws.amazon.com/switchrole?a=1"),
 }
 
 

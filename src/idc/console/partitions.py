@@ -50,6 +50,14 @@ class Partition:
             return False
         return all(_DNS_LABEL.fullmatch(label) for label in host[: -len(suffix)].split("."))
 
+    def is_signin_host(self, host: str) -> bool:
+        """Whether ``host`` is this partition's sign-in host (``signin.aws.amazon.com`` or its
+        ``<region>.`` form), where the console's own switch-role page lives."""
+        if host == self.signin_domain:
+            return True
+        prefix, _, rest = host.partition(".")
+        return rest == self.signin_domain and _DNS_LABEL.fullmatch(prefix) is not None
+
 
 AWS = Partition("aws", "", "us-east-1", "signin.aws.amazon.com", "console.aws.amazon.com", "us-east-1", True)
 AWS_CN = Partition(

@@ -91,7 +91,8 @@ def _unsafe_characters(destination: str) -> bool:
 
 
 def _console_url(destination: str, region: str) -> str:
-    """``destination`` when it is an https URL on a console host of ``region``'s partition.
+    """``destination`` when it is an https URL on a console host of ``region``'s partition (or its
+    sign-in host's switch-role page, the console's own).
 
     The host is compared as parsed (``urlsplit(...).hostname``), so ``console.aws.amazon.com.evil.example``
     and ``console.aws.amazon.com@evil.example`` are refused; user info, a port and backslashes (which
@@ -112,7 +113,10 @@ def _console_url(destination: str, region: str) -> str:
             problem = "carries a user name"
         elif port is not None or parts.netloc.endswith(":"):
             problem = "names a port"
-        elif not partition_of(region).is_console_host(parts.hostname or ""):
+        elif not (
+            partition_of(region).is_console_host(parts.hostname or "")
+            or (partition_of(region).is_signin_host(parts.hostname or "") and parts.path == "/switchrole")
+        ):
             problem = f"is not on the console ({console_domain} or a subdomain of it)"
         else:
             return destination
