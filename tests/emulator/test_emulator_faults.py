@@ -141,9 +141,13 @@ def test_admin_commands(aws: Clients) -> None:
     assert _idc(aws.emulator, "advance-clock", "3601").stdout.strip() == "Clock offset is now +3601 s."
     with pytest.raises(aws.sso.exceptions.UnauthorizedException):
         aws.sso.list_accounts(accessToken=token["accessToken"])
+    skewed = _idc(aws.emulator, "fault", "--clock-skew", "960")
+    assert skewed.stdout.strip() == "Service clock skew is now +960 s.", skewed.stderr
+    assert aws.emulator.admin("info")["skew"] == 960
     ended = _idc(aws.emulator, "end-sessions", "--user", "demo")
     assert ended.stdout.strip() == "Ended 1 session."
     assert _idc(aws.emulator, "clear-faults").returncode == 0
+    assert aws.emulator.admin("info")["skew"] == 0
 
 
 @pytest.mark.parametrize(

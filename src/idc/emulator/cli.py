@@ -292,11 +292,16 @@ def expire(url: str, admin_token: str, user: str | None, what: str) -> None:
     click.echo(f"Expired {answer['tokens']} access token(s) and {answer['credentials']} role credential(s).")
 
 
-@emulator.command("advance-clock", short_help="Move the emulator's clock forward by SECONDS.")
+@emulator.command("advance-clock", short_help="Let SECONDS pass for tokens, credentials and sessions.")
 @click.argument("seconds", type=float)
 @_admin_options
 def advance_clock(url: str | None, admin_token: str | None, seconds: float) -> None:
-    """Move the emulator's clock forward by SECONDS (tokens and credentials age).
+    """Let SECONDS pass for what the emulator issued: tokens, role credentials, sign-in sessions and
+    codes expire as if that time had gone by.
+
+    Clients keep signing with their real clock and STS checks signatures on it, so role credentials
+    past their life get ExpiredToken, not SignatureDoesNotMatch. To test a client whose clock is off,
+    use `idc emulator fault --clock-skew SECONDS`.
 
     Example: idc emulator advance-clock 3600
     """
@@ -314,20 +319,38 @@ def advance_clock(url: str | None, admin_token: str | None, seconds: float) -> N
     "--tps-limit", type=float, help="Token bucket: 429 past N calls/s (portal operations by default)."
 )
 @click.option("--count", type=int, help="Only the next N matching calls (default: until clear-faults).")
+@click.option(
+    "--clock-skew",
+    type=float,
+    metavar="SECONDS",
+    help="Set the service clock (Date header, SigV4's 15-minute window) SECONDS off the real time.",
+)
 @_admin_options
-def fault(url: str | None, admin_token: str | None, **spec: Any) -> None:
+def fault(url: str | None, admin_token: str | None, clock_skew: float | None, **spec: Any) -> None:
     """Inject a fault into a running emulator.
+
+    Several faults on one call: it waits for the longest latency, and the first fault installed that
+    answers an error (status, error, tps-limit) answers it. A fault with --count acts on that many
+    calls (each delay or error uses one), then goes away.
 
     \b
     Examples:
       idc emulator fault --operation GetRoleCredentials --status 429 --retry-after 2 --count 3
       idc emulator fault --operation CreateToken --error invalid_grant
+      idc emulator fault --operation CreateToken --latency-ms 3000 --count 1
       idc emulator fault --tps-limit 20
+      idc emulator fault --clock-skew 960   # STS: "Signature not yet current" (until clear-faults)
     """
     body = {k: v for k, v in spec.items() if v is not None}
     if "status" in body:
         body["status"] = int(body["status"])
-    answer = _client(url, admin_token).call("fault", body)
+    client = _client(url, admin_token)
+    if clock_skew is not None:
+        skew = client.call("clock-skew", {"seconds": clock_skew})["skew"]
+        click.echo(f"Service clock skew is now {skew:+.0f} s.")
+        if not body:
+            return
+    answer = client.call("fault", body)
     click.echo(json.dumps(answer["faults"], indent=2))
 
 
@@ -335,7 +358,7 @@ def fault(url: str | None, admin_token: str | None, **spec: Any) -> None:
 @click.option("--baseline", is_flag=True, help="Also drop the --tps-limit/--latency-ms given at start.")
 @_admin_options
 def clear_faults(url: str | None, admin_token: str | None, baseline: bool) -> None:
-    """Remove injected faults.
+    """Remove injected faults, the clock skew included.
 
     Example: idc emulator clear-faults
     """
