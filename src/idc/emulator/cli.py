@@ -17,6 +17,17 @@ import click
 
 URL_ENV = "IDC_EMULATOR_URL"
 TOKEN_ENV = "IDC_EMULATOR_ADMIN_TOKEN"
+PASSWORD_ENV = "IDC_APPROVER_PASSWORD"
+ADMIN_COMMANDS = (
+    "stats",
+    "end-sessions",
+    "expire",
+    "advance-clock",
+    "fault",
+    "clear-faults",
+    "export-directory",
+)
+"""The subcommands that talk to a running emulator's admin API (the banner lists them)."""
 
 
 @click.group(invoke_without_command=True, short_help="Run or administer a local IAM Identity Center.")
@@ -138,7 +149,9 @@ def emulator(
         f"export AWS_ENDPOINT_URL_SSO_OIDC={base} AWS_ENDPOINT_URL_SSO={base} AWS_ENDPOINT_URL_STS={base}"
         f" AWS_ENDPOINT_URL_SIGNIN={base} AWS_ENDPOINT_URL_SSO_ADMIN={base}"
         f" AWS_ENDPOINT_URL_IDENTITYSTORE={base}",
-        "Administer it (idc emulator stats|end-sessions|expire|advance-clock|fault|clear-faults):",
+        f"Approve sign-ins without a desktop browser (the password: ${PASSWORD_ENV}, default demo):",
+        'export BROWSER="idc emulator approve --user demo"',
+        f"Administer it (idc emulator {'|'.join(ADMIN_COMMANDS)}):",
         f"export {URL_ENV}={base}",
         f"export {TOKEN_ENV}={server.admin_token}",
     ]
@@ -376,3 +389,56 @@ def stats(url: str | None, admin_token: str | None, reset: bool) -> None:
     """
     answer = _client(url, admin_token).call("stats", {"reset": reset})
     click.echo(json.dumps(answer["calls"], indent=2, sort_keys=True))
+
+
+@emulator.command("approve", short_help="Approve a sign-in on the emulator's pages (a BROWSER command).")
+@click.argument("url")
+@click.option("--user", default="demo", show_default=True, help="User name to sign in with.")
+@click.option("--deny", is_flag=True, help="Click Deny instead of Allow.")
+@click.option("--user-code", help="The code the application shows (device flow pages that show a code).")
+@click.option(
+    "--user-code-from",
+    metavar="FILE",
+    help="Read that code from the application's output in FILE (or a directory of such files).",
+)
+@click.option(
+    "--detach",
+    is_flag=True,
+    help="Return at once and walk the pages in the background (for tools that wait for their browser "
+    "command, such as the AWS CLI's PKCE sign-in).",
+)
+@click.option("--log", metavar="FILE", help="With --detach: append the walk's outcome line to FILE.")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds for the whole walk.")
+def approve(
+    url: str,
+    user: str,
+    deny: bool,
+    user_code: str | None,
+    user_code_from: str | None,
+    detach: bool,
+    log: str | None,
+    timeout: float,
+) -> None:
+    """Act as the user at a browser: open URL (the address a sign-in opens), sign in, confirm the code,
+    and click Allow (or Deny), over plain HTTP on the emulator's own pages.
+
+    Made to be the BROWSER command of idc, the AWS CLI or any SDK, where no desktop browser is at hand.
+    The password comes from $IDC_APPROVER_PASSWORD (default: demo), never the command line.
+
+    \b
+    Examples:
+      export BROWSER="idc emulator approve --user demo"
+      idc login --profile AdministratorAccess
+      BROWSER="idc emulator approve --detach" aws sso login --profile AdministratorAccess
+    """
+    from idc.emulator.page_approver_cli import main
+
+    argv = ["--user", user, "--timeout", str(timeout)]
+    argv += ["--deny"] if deny else []
+    argv += ["--detach"] if detach else []
+    for flag, value in (("--user-code", user_code), ("--user-code-from", user_code_from), ("--log", log)):
+        if value is not None:
+            argv += [flag, value]
+    status = main([*argv, url])
+    if status:
+        raise SystemExit(status)
