@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 
 from idc.emulator import request_fields as fields
 from idc.emulator.device_requests import new_request_uri, user_code_of
-from idc.emulator.oidc_clients import DEVICE_GRANT, GRANT_TYPES, Client, ClientRegistry
+from idc.emulator.oidc_clients import DEVICE_GRANT, GRANT_TYPES, Client, ClientRegistry, serves_start_url
 from idc.emulator.redirect_uris import redirect_matches, valid_challenge, verifier_matches, with_params
 from idc.emulator.service_errors import (
     AccessDenied,
@@ -101,7 +101,7 @@ class OidcService:
         """StartDeviceAuthorization (POST /device_authorization), RFC 8628 section 3.2."""
         client = self._clients.authenticate(body)
         start_url = fields.required_text(body, "startUrl")
-        if start_url.rstrip("/").rstrip("#") != self._center.start_url.rstrip("/"):
+        if not serves_start_url(start_url, self._center.start_url):
             raise InvalidRequest("Invalid start url")
         if client.grant_types and DEVICE_GRANT not in client.grant_types:
             raise UnauthorizedClient("The client is not registered for the device code grant")
