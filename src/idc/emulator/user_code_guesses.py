@@ -37,7 +37,7 @@ class _Recent:
             mine.popleft()
         if mine is not None and not mine:
             del self.times[key]
-        return bool(mine) and len(mine) >= self.limit
+        return mine is not None and len(mine) >= self.limit
 
     def add(self, key: str, now: float, window: float) -> None:
         if len(self.times) > _MAX_KEYS:  # bounded: drop keys whose guesses aged out
