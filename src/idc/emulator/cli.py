@@ -131,6 +131,7 @@ def emulator(
     base = server.base_url
     loaded = server.engine.directory
     counts = f"{_counted(len(loaded.users), 'user')}, {_counted(len(loaded.accounts), 'account')}"
+    approver = "demo" if server.engine.builtin_directory else "USER"  # a loaded directory's are its own
     lines = [
         "Local IAM Identity Center running (Ctrl-C stops it).",
         f"Directory: {directory if directory is not None else 'built-in'} ({counts})",
@@ -149,8 +150,12 @@ def emulator(
         f"export AWS_ENDPOINT_URL_SSO_OIDC={base} AWS_ENDPOINT_URL_SSO={base} AWS_ENDPOINT_URL_STS={base}"
         f" AWS_ENDPOINT_URL_SIGNIN={base} AWS_ENDPOINT_URL_SSO_ADMIN={base}"
         f" AWS_ENDPOINT_URL_IDENTITYSTORE={base}",
-        f"Approve sign-ins without a desktop browser (the password: ${PASSWORD_ENV}, default demo):",
-        'export BROWSER="idc emulator approve --user demo"',
+        *(
+            ["Approve sign-ins without a desktop browser (as demo/demo):"]
+            if server.engine.builtin_directory
+            else [f"Approve sign-ins without a desktop browser (the password in ${PASSWORD_ENV}):"]
+        ),
+        f'export BROWSER="idc emulator approve --user {approver}"',
         f"Administer it (idc emulator {'|'.join(ADMIN_COMMANDS)}):",
         f"export {URL_ENV}={base}",
         f"export {TOKEN_ENV}={server.admin_token}",
