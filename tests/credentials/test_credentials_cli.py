@@ -272,7 +272,7 @@ def test_a_role_cache_entry_aws_never_issued_is_not_printed_as_shell(signed_in, 
 
 def test_whoami_names_its_own_debug_command_when_sts_refuses(signed_in, emulator) -> None:
     assert run_idc(["credentials", "--profile", "dev"], signed_in.env, script=True).returncode == 0
-    emulator.advance_clock(16 * 60)  # STS now finds every request signed too long ago (clock skew)
+    emulator.admin("clock-skew", {"seconds": 16 * 60})  # STS finds every request signed too long ago
     result = run_idc(["whoami", "--profile", "dev"], signed_in.env, script=True)
     assert result.returncode == 6
     assert result.stderr == (

@@ -10,7 +10,8 @@ import pytest
 from emulator_clients import DEVICE_GRANT, Clients, make_clients
 
 from idc.emulator.service_errors import TooManyAttempts
-from idc.emulator.user_code_guesses import WRONG_GUESSES_PER_AUTHORIZATION, WRONG_USER_CODE_LIMIT
+from idc.emulator.state_store import digest
+from idc.emulator.user_code_guesses import WRONG_USER_CODE_LIMIT, WRONG_USER_CODES_PER_USER
 
 
 def _start(aws: Clients, scopes: list[str] | None = None) -> tuple[dict, dict]:
@@ -125,17 +126,21 @@ def test_wrong_user_codes_are_rate_limited_per_session(aws: Clients) -> None:
     assert engine.find_device_authorization(start["userCode"], guesser="session-b") is not None
 
 
-def test_a_device_authorization_guessed_at_too_often_is_refused(aws: Clients) -> None:
-    """RFC 8628 section 5.1: each authorization's exposure to guessing is bounded, whoever guesses."""
+def test_a_users_wrong_codes_count_across_their_sessions(aws: Clients) -> None:
+    """RFC 8628 section 5.1: signing in again gives no fresh guesses; a user past the limit is refused
+    in every session, and nobody else is (the authorization itself stays usable)."""
     _, start = _start(aws)
     engine = aws.emulator.engine
-    for guess in range(WRONG_GUESSES_PER_AUTHORIZATION):
-        session = f"session-{guess // (WRONG_USER_CODE_LIMIT - 1)}"
-        assert engine.find_device_authorization(f"BCDF-{guess:04d}", guesser=session) is None
-    with pytest.raises(TooManyAttempts):
-        engine.find_device_authorization(start["userCode"], guesser="the-user")
-    _, later = _start(aws)  # an authorization started after the guesses is not affected
-    assert engine.find_device_authorization(later["userCode"], guesser="the-user") is not None
+    user = engine.authenticate("demo", "demo")
+    guesses = 0
+    while guesses < WRONG_USER_CODES_PER_USER:
+        session = digest(engine.create_user_session(user))
+        for _ in range(min(WRONG_USER_CODE_LIMIT - 1, WRONG_USER_CODES_PER_USER - guesses)):
+            assert engine.find_device_authorization(f"BCDF-{guesses:04d}", guesser=session) is None
+            guesses += 1
+    with pytest.raises(TooManyAttempts):  # a new session of the same user
+        engine.find_device_authorization(start["userCode"], guesser=digest(engine.create_user_session(user)))
+    assert engine.find_device_authorization(start["userCode"], guesser="another-browser") is not None
 
 
 # (id, change to the CreateToken call, the modeled exception)

@@ -60,6 +60,35 @@ def test_latency(aws: Clients) -> None:
     assert time.monotonic() - started >= 0.3
 
 
+def test_a_latency_fault_honours_its_count(aws: Clients) -> None:
+    _, token = aws.device_login()
+    aws.emulator.set_fault(operation="ListAccounts", latency_ms=1, count=2)
+    aws.sso.list_accounts(accessToken=token["accessToken"])
+    assert [f["remaining"] for f in aws.emulator.admin("faults")["faults"]] == [1]
+    aws.sso.list_accounts(accessToken=token["accessToken"])
+    assert aws.emulator.admin("faults")["faults"] == []  # gone after its two calls
+
+
+def test_several_faults_on_one_call_wait_for_the_longest_latency(aws: Clients) -> None:
+    """Four faults of 3 s delay a call by 3 s, not 12; each one-shot fault is used by that call."""
+    for _ in range(4):
+        aws.emulator.set_fault(operation="CreateToken", latency_ms=3000, count=1)
+    aws.emulator.set_fault(operation="CreateToken", latency_ms=500)
+    aws.emulator.set_fault(latency_ms=100)  # every operation
+    faults = aws.emulator.engine.faults  # read the delay it would add, rather than time a call
+    assert faults.on_call("CreateToken") == (3.0, None)
+    assert faults.on_call("CreateToken") == (0.5, None)
+    assert faults.on_call("ListAccounts") == (0.1, None)
+
+
+def test_the_first_error_fault_answers_and_only_it_uses_its_count(aws: Clients) -> None:
+    aws.emulator.set_fault(operation="ListAccounts", status=500, count=1)
+    aws.emulator.set_fault(operation="ListAccounts", status=429, count=1)
+    faults = aws.emulator.engine.faults
+    assert [getattr(faults.on_call("ListAccounts")[1], "status", None) for _ in range(2)] == [500, 429]
+    assert faults.on_call("ListAccounts") == (0.0, None)
+
+
 def test_tps_limit_is_shared_across_portal_operations(aws: Clients) -> None:
     _, token = aws.device_login()
     aws.emulator.set_fault(tps_limit=5)
@@ -141,9 +170,13 @@ def test_admin_commands(aws: Clients) -> None:
     assert _idc(aws.emulator, "advance-clock", "3601").stdout.strip() == "Clock offset is now +3601 s."
     with pytest.raises(aws.sso.exceptions.UnauthorizedException):
         aws.sso.list_accounts(accessToken=token["accessToken"])
+    skewed = _idc(aws.emulator, "fault", "--clock-skew", "960")
+    assert skewed.stdout.strip() == "Service clock skew is now +960 s.", skewed.stderr
+    assert aws.emulator.admin("info")["skew"] == 960
     ended = _idc(aws.emulator, "end-sessions", "--user", "demo")
     assert ended.stdout.strip() == "Ended 1 session."
     assert _idc(aws.emulator, "clear-faults").returncode == 0
+    assert aws.emulator.admin("info")["skew"] == 0
 
 
 @pytest.mark.parametrize(

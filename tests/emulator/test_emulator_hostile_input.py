@@ -9,6 +9,8 @@ exactly as a hostile client would send them.
 from __future__ import annotations
 
 import json
+import random
+import socket
 import urllib.parse
 from collections.abc import Iterator
 from typing import Any
@@ -344,3 +346,102 @@ def test_the_federation_endpoint_never_answers_500(aws: Clients, http: httpx.Cli
 
     count, failures = _server_errors(answers())
     assert failures == [] and count > 300
+
+
+SESSION_KEYS = ("sessionId", "sessionKey", "sessionToken")
+SHALLOW = 3000  # nesting too deep for a recursive parser that still fits the 16 KB form limit
+
+
+def _federation_sessions() -> Iterator[tuple[str, str]]:
+    """``Session`` JSON texts: each key's value replaced by each of the table's, then whole texts."""
+    base = {key: "x" for key in SESSION_KEYS}
+    for key in SESSION_KEYS:
+        for name, raw in VALUES.items():
+            if len(raw) < 10_000:
+                yield f"{key}={name}", _body(base, key, raw).decode("utf-8", "surrogatepass")
+    yield "deep-list", "[" * SHALLOW + "]" * SHALLOW
+    yield "deep-object", '{"a":' * SHALLOW + "1" + "}" * SHALLOW
+    yield "deep-in-key", _body(base, "sessionId", "[" * SHALLOW + "]" * SHALLOW).decode()
+    yield "surrogate-key", '{"\\ud800": "x", "sessionId": "x", "sessionKey": "x", "sessionToken": "x"}'
+
+
+def _fuzzed_forms(seed: int, count: int) -> Iterator[tuple[str, bytes]]:
+    """Random form bodies built from the pieces a federation request is made of, seeded to repeat."""
+    rng = random.Random(seed)
+    pieces = [
+        "Action=getSigninToken",
+        "Action=login",
+        "Session=",
+        "SessionDuration=",
+        "SigninToken=",
+        "Destination=",
+        "Issuer=",
+        "&",
+        "=",
+        "%",
+        "%ud800",
+        "%ED%A0%80",
+        "%FF",
+        "%00",
+        "+",
+        "{",
+        "}",
+        "[",
+        "]",
+        '"',
+        ":",
+        ",",
+        "\\ud800",
+        "\\u0000",
+        "1e999",
+        "NaN",
+        "-1",
+        "9" * 30,
+        "https://x/",
+        "%7B%22",
+    ]
+    for case in range(count):
+        parts = [rng.choice(pieces) for _ in range(rng.randint(1, 40))]
+        if rng.random() < 0.2:
+            parts.append(urllib.parse.quote("[" * rng.randint(500, 4000)))
+        body = "".join(parts).encode("utf-8", "surrogatepass")
+        if rng.random() < 0.1:
+            body += bytes(rng.randrange(256) for _ in range(rng.randint(1, 64)))
+        yield f"fuzz-{seed}-{case}", body
+
+
+def test_the_federation_session_json_never_answers_500(aws: Clients, http: httpx.Client) -> None:
+    """Lone surrogates and nesting too deep, inside ``Session``'s object, GET and POST, and a fuzz."""
+
+    def answers() -> Iterator[tuple[str, httpx.Response]]:
+        for name, session in _federation_sessions():
+            params = {"Action": "getSigninToken", "Session": session, "SessionDuration": "3600"}
+            form = urllib.parse.urlencode(params, encoding="utf-8", errors="surrogatepass")
+            yield f"POST Session {name}", http.post("/federation", content=form)
+            if len(form) < 8000:
+                yield f"GET Session {name}", http.get(f"/federation?{form}")
+        for name, body in _fuzzed_forms(seed=17, count=400):
+            yield f"POST {name}", http.post("/federation", content=body)
+            if len(body) < 8000 and all(33 <= b < 127 and b != ord("#") for b in body):
+                yield f"GET {name}", http.get(f"/federation?{body.decode()}")
+
+    count, failures = _server_errors(answers())
+    assert failures == [] and count > 800
+
+
+@pytest.mark.parametrize("chunked", [True, False], ids=["chunked", "declared"])
+def test_the_federation_endpoint_stops_reading_at_its_limit(aws: Clients, chunked: bool) -> None:
+    """A body over 16 KB is refused once the limit is passed, without waiting for (or reading) the rest:
+    the client sends 20 KB of a body that claims to go on and never ends it."""
+    host, port = urllib.parse.urlsplit(aws.emulator.base_url).netloc.split(":")
+    framing = b"Transfer-Encoding: chunked" if chunked else b"Content-Length: 150000000"
+    with socket.create_connection((host, int(port)), timeout=30) as raw:
+        raw.sendall(
+            b"POST /federation HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n" + framing + b"\r\n\r\n"
+        )
+        piece = b"Session=" + b"x" * 1024
+        for _ in range(20):
+            raw.sendall(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+        answer = raw.recv(4096)  # a socket timeout here: the server still waits for the rest
+    assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]

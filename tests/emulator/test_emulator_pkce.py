@@ -217,3 +217,37 @@ def test_wrong_client_secret_is_invalid_client(aws: Clients) -> None:
         _exchange(aws, {**client, "clientSecret": "x" * 40}, code, redirect_uri, verifier)
     assert failure.value.response["ResponseMetadata"]["HTTPStatusCode"] == 401
     assert failure.value.response["error"] == "invalid_client"
+
+
+@pytest.mark.parametrize(
+    ("issuer", "accepted"),
+    [
+        ("{start}", True),
+        ("{start}/", True),
+        ("{start}#/", True),
+        ("{start}/#/", True),
+        ("https://d-0000000001.awsapps.com/start", False),
+        ("{start}x", False),
+        ("http://d-0000000000.awsapps.com/start", False),
+    ],
+    ids=["exact", "slash", "hash", "slash-hash", "other-instance", "typo", "http"],
+)
+def test_register_client_refuses_a_start_url_it_does_not_serve(
+    aws: Clients, issuer: str, accepted: bool
+) -> None:
+    """``issuerUrl`` is the start URL (the AWS CLI's authorization code registration); a typo fails here,
+    as it fails at StartDeviceAuthorization, with InvalidRequestException (the emulator's own choice)."""
+    fields = {
+        "clientName": "botocore-client-my-sso",
+        "clientType": "public",
+        "grantTypes": ["authorization_code", "refresh_token"],
+        "redirectUris": ["http://127.0.0.1/oauth/callback"],
+        "scopes": ["sso:account:access"],
+        "issuerUrl": issuer.format(start=aws.emulator.start_url),
+    }
+    if accepted:
+        assert aws.register_raw(**fields)["clientId"]
+        return
+    with pytest.raises(aws.oidc.exceptions.InvalidRequestException) as refused:
+        aws.register_raw(**fields)
+    assert refused.value.response["error_description"] == "Invalid issuer url"

@@ -63,44 +63,69 @@ def test_expired_role_credentials_by_the_admin_action(aws: Clients) -> None:
     ("seconds", "message"),
     [
         (
-            16 * 60,
+            -16 * 60,
             r"Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 15 min\.\)",
         ),
         (
-            -16 * 60,
+            16 * 60,
             r"Signature not yet current: \d{8}T\d{6}Z is still later than \d{8}T\d{6}Z"
             r" \(\d{8}T\d{6}Z \+ 15 min\.\)",
         ),
     ],
-    ids=["signed-too-long-ago", "signed-in-the-future"],
+    ids=["client-clock-behind", "client-clock-ahead"],
 )
 def test_sts_refuses_a_signature_outside_15_minutes_of_its_clock(
     aws: Clients, seconds: int, message: str
 ) -> None:
-    """STS's SigV4 window is measured on the emulator's clock, as AWS measures it on its own."""
+    """STS's SigV4 window is measured on the service clock, which only the clock-skew fault moves.
+
+    A service clock 16 minutes behind is a client clock 16 minutes ahead ("not yet current").
+    """
     credentials = _credentials(aws)
-    aws.emulator.advance_clock(seconds)
+    aws.emulator.admin("clock-skew", {"seconds": -seconds})
     with pytest.raises(aws.sso.exceptions.ClientError) as failure:
         aws.sts(credentials).get_caller_identity()
     assert failure.value.response["Error"]["Code"] == "SignatureDoesNotMatch"
     assert failure.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
     assert re.fullmatch(message, failure.value.response["Error"]["Message"])
-    aws.emulator.advance_clock(-seconds + 14 * 60 * (1 if seconds > 0 else -1))  # 14 min off: accepted
+    aws.emulator.admin("clock-skew", {"seconds": -14 * 60 * (1 if seconds > 0 else -1)})  # 14 min: accepted
     assert ARN.match(aws.sts(credentials).get_caller_identity()["Arn"])
+    aws.emulator.clear_faults()  # clears the skew too
+    assert aws.emulator.admin("info")["skew"] == 0
 
 
-def test_the_date_header_is_the_emulator_clock(aws: Clients) -> None:
+def test_advance_clock_past_the_credentials_life_is_expired_token_not_a_bad_signature(
+    aws: Clients,
+) -> None:
+    """Time passes for what was issued; clients still sign with their real clock, and STS accepts that."""
+    credentials = _credentials(aws)  # one hour (the permission set's session duration)
+    aws.emulator.advance_clock(2 * 3600)
+    with pytest.raises(aws.sso.exceptions.ClientError) as failure:
+        aws.sts(credentials).get_caller_identity()
+    assert failure.value.response["Error"]["Code"] == "ExpiredToken"
+    assert failure.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert ARN.match(aws.sts(_credentials(aws)).get_caller_identity()["Arn"])  # new ones work
+
+
+def test_the_date_header_is_the_service_clock(aws: Clients) -> None:
+    """``Date`` is the clock SigV4 is checked on: the skew moves it, advance-clock does not."""
     from email.utils import parsedate_to_datetime
 
     import httpx
 
+    def shown_offsets() -> list[float]:
+        offsets = []
+        for path, method in (("/client/register", "POST"), ("/_admin/nothing", "POST"), ("/start", "GET")):
+            response = httpx.request(method, aws.emulator.base_url + path, json={})
+            dates = response.headers.get_list("date")
+            assert len(dates) == 1, (path, dates)
+            offsets.append((parsedate_to_datetime(dates[0]) - datetime.now(timezone.utc)).total_seconds())
+        return offsets
+
     aws.emulator.advance_clock(2 * 86400)
-    for path, method in (("/client/register", "POST"), ("/_admin/nothing", "POST"), ("/start", "GET")):
-        response = httpx.request(method, aws.emulator.base_url + path, json={})
-        dates = response.headers.get_list("date")
-        assert len(dates) == 1, (path, dates)
-        shown = parsedate_to_datetime(dates[0])
-        assert abs((shown - datetime.now(timezone.utc)).total_seconds() - 2 * 86400) < 60, path
+    assert all(abs(offset) < 60 for offset in shown_offsets())
+    aws.emulator.admin("clock-skew", {"seconds": 86400})
+    assert all(abs(offset - 86400) < 60 for offset in shown_offsets())
 
 
 @pytest.mark.parametrize(
@@ -212,3 +237,41 @@ def test_aws_cli_get_caller_identity(aws: Clients, aws_home: Any) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert ARN.match(json.loads(done.stdout)["Arn"])
+
+
+BOTO3_TWICE = """
+import sys, boto3, botocore.exceptions
+sts = boto3.Session(profile_name="dev").client("sts")
+print(sts.get_caller_identity()["Arn"], flush=True)
+sys.stdin.readline()
+try:
+    sts.get_caller_identity()
+except botocore.exceptions.ClientError as error:
+    print(error, flush=True)
+"""
+
+
+def test_botocore_says_expired_token_after_advance_clock(aws: Clients, aws_home: Any) -> None:
+    """botocore's SSO provider keeps its role credentials (one hour on its clock); two hours pass on the
+    emulator's: STS answers ExpiredToken, the client's expired-token error, not SignatureDoesNotMatch."""
+    emulator = aws.emulator
+    client, token = aws.device_login()
+    _write_profile(aws_home, emulator)
+    _write_token(aws_home, emulator, client, token, timedelta(minutes=50))
+    process = subprocess.Popen(
+        [sys.executable, "-c", BOTO3_TWICE],
+        env={**aws_home.env, **emulator.env},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert ARN.match(process.stdout.readline().strip())
+    emulator.advance_clock(2 * 3600)
+    out, err = process.communicate("go\n", timeout=120)
+    assert process.returncode == 0, err
+    assert out.strip() == (
+        "An error occurred (ExpiredToken) when calling the GetCallerIdentity operation:"
+        " The security token included in the request is expired"
+    )

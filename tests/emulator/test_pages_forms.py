@@ -133,27 +133,83 @@ def test_sign_in_never_redirects_off_site(http: httpx.Client, next_path: str) ->
     assert response.status_code == 303 and response.headers["location"] == "/start"
 
 
-def test_wrong_passwords_are_rate_limited_until_the_window_passes(emulator: Any, http: httpx.Client) -> None:
-    for _ in range(5):
+def test_wrong_passwords_slow_the_user_down_and_never_lock_them_out(
+    emulator: Any, http: httpx.Client
+) -> None:
+    """After three wrong passwords in a row, each further attempt for the user (from any browser) waits
+    a delay that doubles up to a minute: a guesser gets a few guesses a minute, the user is never locked
+    out (the address and the old five-failure lockout are gone)."""
+    waits = []
+    for _ in range(10):
+        http.cookies.clear()  # a new browser each time: the per-browser limit is not what this tests
         response = sign_in(http, password="wrong")
-        assert response.status_code == 401
-        assert "username or password is incorrect" in response.text
-    blocked = sign_in(http)  # even the right password waits out the lockout
-    assert blocked.status_code == 429 and "Too many failed sign-in attempts" in blocked.text
-    emulator.advance_clock(301)
+        if response.status_code == 429:
+            assert "Too many failed sign-in attempts. Try again in" in response.text
+            waits.append(int(response.headers["retry-after"]))
+            emulator.advance_clock(waits[-1])
+            http.cookies.clear()
+            response = sign_in(http, password="wrong")
+        assert response.status_code == 401 and "username or password is incorrect" in response.text
+    assert [wait for wait in waits if wait >= 4] == [4, 8, 16, 32, 60]  # 1 s and 2 s may pass on their own
+    http.cookies.clear()
+    early = sign_in(http)  # the right password waits for the delay too, never longer than a minute
+    assert early.status_code == 429 and 0 < int(early.headers["retry-after"]) <= 60
+    emulator.advance_clock(60)
     assert sign_in(http).status_code == 303
 
 
-def test_guessing_across_user_names_is_limited_per_address(emulator: Any, http: httpx.Client) -> None:
+def _sign_in_as(http: httpx.Client, username: str, password: str) -> httpx.Response:
     page = http.get("/login")
-    token = csrf_token(page.text)
-    for attempt in range(20):
-        form = {"csrf_token": token, "next": "/start", "username": f"guess{attempt}", "password": "x"}
-        assert http.post("/login", data=form).status_code == 401
-    blocked = sign_in(http)
+    form = {"csrf_token": csrf_token(page.text), "next": "/start", "username": username, "password": password}
+    return http.post("/login", data=form)
+
+
+def test_guessing_across_user_names_is_limited_in_that_browser_only(
+    emulator: Any, http: httpx.Client
+) -> None:
+    """20 failed sign-ins with random names (all from 127.0.0.1) stop that browser, nobody else."""
+    statuses = [_sign_in_as(http, f"guess{attempt}", "x").status_code for attempt in range(20)]
+    assert statuses == [401] * 10 + [429] * 10
+    blocked = _sign_in_as(http, "demo", "demo")
     assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
+    with httpx.Client(base_url=emulator.base_url, follow_redirects=False, timeout=10) as other:
+        assert _sign_in_as(other, "demo", "demo").status_code == 303  # another browser, same address
     emulator.advance_clock(301)
-    assert sign_in(http).status_code == 303
+    assert _sign_in_as(http, "demo", "demo").status_code == 303
+
+
+TWO_USERS = {
+    "users": [
+        {"username": "demo", "password": "demo", "display_name": "Demo User"},
+        {"username": "bob", "password": "bob", "display_name": "Bob"},
+    ],
+    "accounts": [{"id": "123456789012", "name": "sandbox", "email": "sandbox@example.com"}],
+    "permission_sets": [{"name": "AdministratorAccess", "session_duration": 3600}],
+    "assignments": [{"account": "*", "permission_set": "AdministratorAccess", "user": "bob"}],
+}
+
+
+def test_one_users_wrong_codes_never_block_another_users_authorization(emulator_factory: Any) -> None:
+    """50 wrong user codes by one user, over several sign-in sessions: that user is stopped (signing in
+    again does not reset it), while an authorization pending for someone else stays usable."""
+    emulator = emulator_factory(TWO_USERS)
+    auth = device_code(emulator)  # bob's, pending before the guessing starts
+    statuses = []
+    for session in range(5):
+        with httpx.Client(base_url=emulator.base_url, follow_redirects=False, timeout=10) as guesser:
+            assert _sign_in_as(guesser, "demo", "demo").status_code == 303
+            token = csrf_token(guesser.get("/device").text)
+            for guess in range(10):
+                data = {"user_code": f"WRNG-{session}{guess:03d}", "csrf_token": token}
+                statuses.append(guesser.post("/device", data=data).status_code)
+    assert statuses[:30] == [400] * 30 and set(statuses[30:]) == {429}
+    with httpx.Client(base_url=emulator.base_url, follow_redirects=False, timeout=10) as bob:
+        assert _sign_in_as(bob, "bob", "bob").status_code == 303
+        page = bob.get("/device", params={"user_code": auth["userCode"]})
+        answer = bob.post(
+            "/device", data={"user_code": auth["userCode"], "csrf_token": csrf_token(page.text)}
+        )
+        assert answer.status_code == 303, answer.text
 
 
 def test_an_ended_session_signs_the_browser_out(emulator: Any, http: httpx.Client) -> None:

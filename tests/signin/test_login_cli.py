@@ -493,6 +493,20 @@ def test_the_signed_out_marker_falls_silent_once_another_tool_signed_in(world: S
     )
 
 
+def test_a_mistyped_start_url_is_refused_in_the_authorization_code_flow_too(world: SignInWorld) -> None:
+    """The PKCE flow's RegisterClient carries the start URL (issuerUrl): the emulator refuses a typo
+    there (its own InvalidRequestException), and idc says it as for the device flow."""
+    typo = world.emulator.start_url.replace("/start", "/strat")
+    world.write_config(session_config(typo, world.emulator.region))
+    result = _idc(world, "login", "--profile", "dev", env=_browser_env(world))
+    assert result.returncode == 3, result.stderr
+    line = result.stderr.strip()
+    assert "\n" not in line
+    assert f"IAM Identity Center in {world.emulator.region} does not know the start URL {typo}" in line
+    assert "(RegisterClient: InvalidRequestException)" in line
+    assert world.emulator.stats().get("CreateToken") is None
+
+
 def test_after_logout_commands_say_signed_out_not_expired(world: SignInWorld) -> None:
     world.write_config(session_config(world.emulator.start_url, world.emulator.region))
     never = _idc(world, "credentials", "--profile", "dev")

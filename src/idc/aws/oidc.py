@@ -131,7 +131,11 @@ class OidcClient:
         redirect_uris: Sequence[str] = (),
         issuer_url: str | None = None,
     ) -> RegisteredClient:
-        """RegisterClient, with the fields the AWS CLI sends (only those given)."""
+        """RegisterClient, with the fields the AWS CLI sends (only those given).
+
+        With ``issuer_url`` (the authorization code grant's registration, which carries the start URL),
+        an InvalidRequestException is the start URL refused, said as StartDeviceAuthorization's is.
+        """
         kwargs: dict[str, Any] = {"clientName": name, "clientType": "public"}
         if scopes:
             kwargs["scopes"] = list(scopes)
@@ -141,7 +145,17 @@ class OidcClient:
             kwargs["redirectUris"] = list(redirect_uris)
         if issuer_url:
             kwargs["issuerUrl"] = issuer_url
-        response = self._call("RegisterClient", self.botocore_client.register_client, kwargs)
+        refused = (
+            StartUrlRejected(
+                f"IAM Identity Center in {self.region} does not know the start URL {issuer_url} "
+                "(RegisterClient: InvalidRequestException)."
+            )
+            if issuer_url
+            else None
+        )
+        response = self._call(
+            "RegisterClient", self.botocore_client.register_client, kwargs, invalid_request=refused
+        )
         expires = dt.datetime.fromtimestamp(int(response["clientSecretExpiresAt"]), dt.timezone.utc)
         log.debug("registered client %s (expires %s)", response["clientId"], format_timestamp(expires))
         return RegisteredClient(

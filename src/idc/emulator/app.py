@@ -233,11 +233,12 @@ class Api:
     async def admin(self, request: Request) -> Response:
         """``POST /_admin/<action>`` with ``Authorization: Bearer <admin token>`` and a JSON object body.
 
-        Actions: ``end-sessions`` {user?} -> {ended}; ``advance-clock`` {seconds} -> {now, offset};
+        Actions: ``end-sessions`` {user?} -> {ended}; ``advance-clock`` {seconds} -> {now, offset} (time
+        passes for what was issued); ``clock-skew`` {seconds} -> {skew} (the Date and SigV4 clock);
         ``expire`` {user?, what?: tokens|credentials|all, in_seconds?} -> {tokens, credentials} (ended now);
         ``fault`` {operation?, status?, retry_after?, error?, latency_ms?, tps_limit?, count?} -> {fault,
-        faults}; ``clear-faults`` {baseline?}; ``faults``; ``stats`` {reset?} -> {calls}; ``info``;
-        ``export-directory`` -> the directory file of the current state.
+        faults}; ``clear-faults`` {baseline?} (the clock skew too); ``faults``; ``stats`` {reset?} ->
+        {calls}; ``info``; ``export-directory`` -> the directory file of the current state.
         """
         supplied = request.headers.get("authorization", "")
         expected = f"Bearer {self.admin_token}" if self.admin_token else None
@@ -269,10 +270,16 @@ class Api:
             if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
                 raise ValueError("seconds must be a number")
             return {"now": engine.advance_clock(seconds), "offset": engine.clock.offset}
+        if action == "clock-skew":
+            seconds = body.get("seconds")
+            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+                raise ValueError("seconds must be a number")
+            return {"skew": engine.clock.set_skew(seconds)}
         if action == "fault":
             return {"fault": engine.faults.add(body), "faults": engine.faults.describe()}
         if action == "clear-faults":
             engine.faults.clear(baseline=bool(body.get("baseline", False)))
+            engine.clock.set_skew(0)
             return {"faults": engine.faults.describe()}
         if action == "faults":
             return {"faults": engine.faults.describe()}
@@ -287,7 +294,13 @@ class Api:
             with engine.admin.reading() as state:
                 return export(state, engine.admin.base)
         if action == "info":
-            return {"start_url": engine.start_url, "region": engine.region, "now": engine.now()}
+            return {
+                "start_url": engine.start_url,
+                "region": engine.region,
+                "now": engine.now(),
+                "offset": engine.clock.offset,
+                "skew": engine.clock.skew,
+            }
         raise LookupError(f"unknown admin action {action!r}")
 
 
@@ -309,8 +322,9 @@ def host_name(header: str) -> str | None:
 
 
 class DateHeader:
-    """Every response's ``Date`` is the emulator's clock (uvicorn's own is off), so a client that reads
-    the server's time (botocore's retry TTL, clock-skew estimates) sees the same time as the expiries."""
+    """Every response's ``Date`` is the service clock (uvicorn's own is off): wall time plus the
+    ``clock_skew`` fault, the clock SigV4 is checked on, so an SDK that corrects its signing clock from
+    ``Date`` (the AWS SDK for JavaScript v3) signs on the time STS checks, as against AWS."""
 
     def __init__(self, app: ASGIApp, clock: Callable[[], float]) -> None:
         self.app = app
@@ -407,5 +421,5 @@ def create_app(
         vanity = VanityRedirect(
             app, hosts=vanity_hosts, start_path=engine.start_path, start_url=engine.start_url
         )
-        return DateHeader(HostCheck(vanity, allowed_hosts), engine.now)
-    return DateHeader(HostCheck(app, allowed_hosts), engine.now)
+        return DateHeader(HostCheck(vanity, allowed_hosts), engine.service_now)
+    return DateHeader(HostCheck(app, allowed_hosts), engine.service_now)

@@ -42,6 +42,10 @@ class Center(Protocol):
         """The emulator's clock in epoch seconds."""
         ...
 
+    def service_now(self) -> float:
+        """The clock clients see (``Date``) and SigV4's window is measured on: wall time plus any skew."""
+        ...
+
     def session_by_hash(self, session_hash: str) -> UserSession | None:
         """The live sign-in session with this hash, or None."""
         ...

@@ -17,6 +17,17 @@ import click
 
 URL_ENV = "IDC_EMULATOR_URL"
 TOKEN_ENV = "IDC_EMULATOR_ADMIN_TOKEN"
+PASSWORD_ENV = "IDC_APPROVER_PASSWORD"
+ADMIN_COMMANDS = (
+    "stats",
+    "end-sessions",
+    "expire",
+    "advance-clock",
+    "fault",
+    "clear-faults",
+    "export-directory",
+)
+"""The subcommands that talk to a running emulator's admin API (the banner lists them)."""
 
 
 @click.group(invoke_without_command=True, short_help="Run or administer a local IAM Identity Center.")
@@ -152,6 +163,7 @@ def emulator(
     base = server.base_url
     loaded = server.engine.directory
     counts = f"{_counted(len(loaded.users), 'user')}, {_counted(len(loaded.accounts), 'account')}"
+    approver = "demo" if server.engine.builtin_directory else "USER"  # a loaded directory's are its own
     lines = [
         "Local IAM Identity Center running (Ctrl-C stops it).",
         f"Directory: {directory if directory is not None else 'built-in'} ({counts})",
@@ -170,7 +182,13 @@ def emulator(
         f"export AWS_ENDPOINT_URL_SSO_OIDC={base} AWS_ENDPOINT_URL_SSO={base} AWS_ENDPOINT_URL_STS={base}"
         f" AWS_ENDPOINT_URL_SIGNIN={base} AWS_ENDPOINT_URL_SSO_ADMIN={base}"
         f" AWS_ENDPOINT_URL_IDENTITYSTORE={base}",
-        "Administer it (idc emulator stats|end-sessions|expire|advance-clock|fault|clear-faults):",
+        *(
+            ["Approve sign-ins without a desktop browser (as demo/demo):"]
+            if server.engine.builtin_directory
+            else [f"Approve sign-ins without a desktop browser (the password in ${PASSWORD_ENV}):"]
+        ),
+        f'export BROWSER="idc emulator approve --user {approver}"',
+        f"Administer it (idc emulator {'|'.join(ADMIN_COMMANDS)}):",
         f"export {URL_ENV}={base}",
         f"export {TOKEN_ENV}={server.admin_token}",
     ]
@@ -329,11 +347,16 @@ def expire(url: str, admin_token: str, user: str | None, what: str) -> None:
     click.echo(f"Expired {answer['tokens']} access token(s) and {answer['credentials']} role credential(s).")
 
 
-@emulator.command("advance-clock", short_help="Move the emulator's clock forward by SECONDS.")
+@emulator.command("advance-clock", short_help="Let SECONDS pass for tokens, credentials and sessions.")
 @click.argument("seconds", type=float)
 @_admin_options
 def advance_clock(url: str | None, admin_token: str | None, seconds: float) -> None:
-    """Move the emulator's clock forward by SECONDS (tokens and credentials age).
+    """Let SECONDS pass for what the emulator issued: tokens, role credentials, sign-in sessions and
+    codes expire as if that time had gone by.
+
+    Clients keep signing with their real clock and STS checks signatures on it, so role credentials
+    past their life get ExpiredToken, not SignatureDoesNotMatch. To test a client whose clock is off,
+    use `idc emulator fault --clock-skew SECONDS`.
 
     Example: idc emulator advance-clock 3600
     """
@@ -367,23 +390,41 @@ def advance_clock(url: str | None, admin_token: str | None, seconds: float) -> N
     help="How --region-down fails: connections refused, never accepted (connect times out), accepted "
     "but never answered, or 503 (default: refused).",
 )
+@click.option(
+    "--clock-skew",
+    type=float,
+    metavar="SECONDS",
+    help="Set the service clock (Date header, SigV4's 15-minute window) SECONDS off the real time.",
+)
 @_admin_options
-def fault(url: str | None, admin_token: str | None, **spec: Any) -> None:
+def fault(url: str | None, admin_token: str | None, clock_skew: float | None, **spec: Any) -> None:
     """Inject a fault into a running emulator.
+
+    Several faults on one call: it waits for the longest latency, and the first fault installed that
+    answers an error (status, error, tps-limit) answers it. A fault with --count acts on that many
+    calls (each delay or error uses one), then goes away.
 
     \b
     Examples:
       idc emulator fault --operation GetRoleCredentials --status 429 --retry-after 2 --count 3
       idc emulator fault --operation CreateToken --error invalid_grant
+      idc emulator fault --operation CreateToken --latency-ms 3000 --count 1
       idc emulator fault --tps-limit 20
       idc emulator fault --region-down us-east-1 --mode silent
+      idc emulator fault --clock-skew 960   # STS: "Signature not yet current" (until clear-faults)
     """
     body = {k: v for k, v in spec.items() if v is not None}
     if "mode" in body and "region_down" not in body:
         raise click.UsageError("--mode goes with --region-down.")
     if "status" in body:
         body["status"] = int(body["status"])
-    answer = _client(url, admin_token).call("fault", body)
+    client = _client(url, admin_token)
+    if clock_skew is not None:
+        skew = client.call("clock-skew", {"seconds": clock_skew})["skew"]
+        click.echo(f"Service clock skew is now {skew:+.0f} s.")
+        if not body:
+            return
+    answer = client.call("fault", body)
     shown = {"down": answer["down"], "faults": answer["faults"]} if "down" in answer else answer["faults"]
     click.echo(json.dumps(shown, indent=2))
 
@@ -392,7 +433,7 @@ def fault(url: str | None, admin_token: str | None, **spec: Any) -> None:
 @click.option("--baseline", is_flag=True, help="Also drop the --tps-limit/--latency-ms given at start.")
 @_admin_options
 def clear_faults(url: str | None, admin_token: str | None, baseline: bool) -> None:
-    """Remove injected faults.
+    """Remove injected faults, the clock skew included.
 
     Example: idc emulator clear-faults
     """
@@ -410,3 +451,56 @@ def stats(url: str | None, admin_token: str | None, reset: bool) -> None:
     """
     answer = _client(url, admin_token).call("stats", {"reset": reset})
     click.echo(json.dumps(answer["calls"], indent=2, sort_keys=True))
+
+
+@emulator.command("approve", short_help="Approve a sign-in on the emulator's pages (a BROWSER command).")
+@click.argument("url")
+@click.option("--user", default="demo", show_default=True, help="User name to sign in with.")
+@click.option("--deny", is_flag=True, help="Click Deny instead of Allow.")
+@click.option("--user-code", help="The code the application shows (device flow pages that show a code).")
+@click.option(
+    "--user-code-from",
+    metavar="FILE",
+    help="Read that code from the application's output in FILE (or a directory of such files).",
+)
+@click.option(
+    "--detach",
+    is_flag=True,
+    help="Return at once and walk the pages in the background (for tools that wait for their browser "
+    "command, such as the AWS CLI's PKCE sign-in).",
+)
+@click.option("--log", metavar="FILE", help="With --detach: append the walk's outcome line to FILE.")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds for the whole walk.")
+def approve(
+    url: str,
+    user: str,
+    deny: bool,
+    user_code: str | None,
+    user_code_from: str | None,
+    detach: bool,
+    log: str | None,
+    timeout: float,
+) -> None:
+    """Act as the user at a browser: open URL (the address a sign-in opens), sign in, confirm the code,
+    and click Allow (or Deny), over plain HTTP on the emulator's own pages.
+
+    Made to be the BROWSER command of idc, the AWS CLI or any SDK, where no desktop browser is at hand.
+    The password comes from $IDC_APPROVER_PASSWORD (default: demo), never the command line.
+
+    \b
+    Examples:
+      export BROWSER="idc emulator approve --user demo"
+      idc login --profile AdministratorAccess
+      BROWSER="idc emulator approve --detach" aws sso login --profile AdministratorAccess
+    """
+    from idc.emulator.page_approver_cli import main
+
+    argv = ["--user", user, "--timeout", str(timeout)]
+    argv += ["--deny"] if deny else []
+    argv += ["--detach"] if detach else []
+    for flag, value in (("--user-code", user_code), ("--user-code-from", user_code_from), ("--log", log)):
+        if value is not None:
+            argv += [flag, value]
+    status = main([*argv, url])
+    if status:
+        raise SystemExit(status)

@@ -99,6 +99,10 @@ class IdentityCenter:
         """The emulator's clock in epoch seconds (honours :meth:`advance_clock`)."""
         return self.clock.now()
 
+    def service_now(self) -> float:
+        """The clock the service shows clients (``Date``) and checks SigV4 on: wall time plus any skew."""
+        return self.clock.service_now()
+
     def advance_clock(self, seconds: float) -> float:
         return self.clock.advance(seconds)
 

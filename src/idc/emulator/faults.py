@@ -9,7 +9,11 @@ API operation (a TPS limit without ``operation``: the portal operations, sharing
 - ``error``: an sso-oidc OAuth error code, e.g. ``"invalid_grant"`` on CreateToken;
 - ``tps_limit``: a token bucket (burst = one second's worth); calls beyond it get 429 + Retry-After.
 
-``count`` limits a status/error fault to the next N matching calls; without it the fault is permanent.
+Several faults on one call combine: the call waits for the *longest* latency among them (never the
+sum: four faults of 3 s delay a call by 3 s), and the first fault installed that answers an error
+(status, error, or a TPS limit with no room) answers it; the others let it be. ``count`` limits any
+fault to the next N matching calls it acts on (a delay, or an error it answered), then it goes away;
+without it the fault lasts until ``clear()``.
 Faults installed at start (``idc emulator --tps-limit 20 --latency-ms 50``) are the baseline:
 ``clear()`` keeps them unless ``baseline=True``.
 """
@@ -180,6 +184,25 @@ class FaultInjector:
             self._calls.clear()
 
     # --- per request -----------------------------------------------------------------------------------
+    @staticmethod
+    def _failure(fault: Fault, operation: str) -> e.ServiceException | None:
+        """The error ``fault`` answers this call with, or None (latency only, or the bucket had room)."""
+        if fault.bucket is not None:
+            wait = fault.bucket.take()
+            if wait <= 0:
+                return None
+            return _exception(operation, 429, fault.message or "Too many requests", max(1, math.ceil(wait)))
+        if fault.error is not None:
+            return e.OIDC_ERRORS[fault.error](fault.message or f"Injected fault: {fault.error}")
+        if fault.status is not None:
+            return _exception(
+                operation,
+                fault.status,
+                fault.message or f"Injected fault: HTTP {fault.status}",
+                fault.retry_after,
+            )
+        return None
+
     def count(self, operation: str) -> None:
         """Count a call that no fault applies to (:data:`FEDERATION_OPERATIONS`)."""
         with self._lock:
@@ -196,37 +219,18 @@ class FaultInjector:
             for fault in self._faults:
                 if operation not in fault.operations:
                     continue
-                delay += fault.latency_ms / 1000
-                if failure is not None:
+                if fault.remaining is not None and fault.remaining <= 0:
                     continue
-                if fault.bucket is not None:
-                    wait = fault.bucket.take()
-                    if wait > 0:
-                        failure = _exception(
-                            operation, 429, fault.message or "Too many requests", max(1, math.ceil(wait))
-                        )
-                    continue
-                if fault.status is None and fault.error is None:
-                    continue
-                if fault.remaining is not None:
-                    if fault.remaining <= 0:
-                        continue
+                acted = False
+                if fault.latency_ms:
+                    delay = max(delay, fault.latency_ms / 1000)  # the longest, never the sum
+                    acted = True
+                if failure is None:
+                    failure = self._failure(fault, operation)
+                    acted = acted or failure is not None
+                if acted and fault.remaining is not None:
                     fault.remaining -= 1
-                if fault.error is not None:
-                    failure = e.OIDC_ERRORS[fault.error](fault.message or f"Injected fault: {fault.error}")
-                else:
-                    assert fault.status is not None
-                    failure = _exception(
-                        operation,
-                        fault.status,
-                        fault.message or f"Injected fault: HTTP {fault.status}",
-                        fault.retry_after,
-                    )
-            self._faults = [
-                f
-                for f in self._faults
-                if f.remaining is None or f.remaining > 0 or f.latency_ms or f.bucket is not None
-            ]
+            self._faults = [f for f in self._faults if f.remaining is None or f.remaining > 0]
             if failure is not None and failure.status == 429:  # refused calls, e.g. "ListAccounts 429"
                 self._calls[f"{operation} 429"] += 1
             return delay, failure

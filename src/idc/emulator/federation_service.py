@@ -17,12 +17,13 @@ tokens and console session ids are bearer secrets: only their digests are stored
 from __future__ import annotations
 
 import hmac
-import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from idc.emulator.request_fields import parse_json_object, required_text
+from idc.emulator.service_errors import InvalidRequest
 from idc.emulator.state_store import digest
 from idc.emulator.sts_service import role_session_arn
 
@@ -241,18 +242,21 @@ class FederationService:
 
 
 def _session_of(raw: str | None) -> dict[str, str]:
+    """The ``Session`` parameter's three fields, checked as the JSON APIs check their bodies
+    (:func:`~idc.emulator.request_fields.parse_json_object`: no lone surrogates, no nesting too deep)."""
     if not raw:
         raise FederationError("Invalid credentials parameter: Session is missing")
     try:
-        session = json.loads(raw)
+        session = parse_json_object(raw.encode("utf-8", "replace"))
     except ValueError:
-        raise FederationError("Invalid credentials parameter: Session is not JSON") from None
-    if not isinstance(session, dict):
-        raise FederationError("Invalid credentials parameter: Session must be a JSON object")
+        raise FederationError("Invalid credentials parameter: Session is not a JSON object") from None
+    fields: dict[str, str] = {}
     for key in ("sessionId", "sessionKey", "sessionToken"):
-        if not isinstance(session.get(key), str) or not session[key]:
-            raise FederationError(f"Invalid credentials parameter: {key} is missing")
-    return {key: session[key] for key in ("sessionId", "sessionKey", "sessionToken")}
+        try:
+            fields[key] = required_text(session, key)
+        except InvalidRequest:
+            raise FederationError(f"Invalid credentials parameter: {key} is missing or not valid") from None
+    return fields
 
 
 def _session_duration(raw: str) -> int:

@@ -2,7 +2,9 @@
 
 Public clients only, as AWS: a client secret is stored as its digest and compared in constant time; a
 registration expires (``clientSecretExpiresAt``) and then authenticates no more. Redirect URIs must be
-https, or http on a loopback address (RFC 8252 section 7.3). Used by the grants of
+https, or http on a loopback address (RFC 8252 section 7.3). An ``issuerUrl`` must be the start URL
+this Identity Center serves (:func:`serves_start_url`), so a mistyped start URL fails at the
+registration of the authorization code grant as it does at StartDeviceAuthorization. Used by the grants of
 :class:`idc.emulator.oidc_service.OidcService`; what it needs of the Identity Center comes through
 :class:`idc.emulator.center.Center`.
 """
@@ -34,6 +36,12 @@ if TYPE_CHECKING:
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 GRANT_TYPES = frozenset({DEVICE_GRANT, "authorization_code", "refresh_token"})
 _SCOPE = re.compile(r"^[A-Za-z0-9:_*.\-/]{1,256}$")
+
+
+def serves_start_url(url: str, start_url: str) -> bool:
+    """Whether ``url`` names the start URL ``start_url`` (a trailing ``/``, ``#`` or ``#/`` aside,
+    as users copy it from the portal's address bar)."""
+    return url.rstrip("/").rstrip("#").rstrip("/") == start_url.rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -78,8 +86,9 @@ class ClientRegistry:
         if "authorization_code" in grant_types and not redirect_uris:
             raise InvalidRequest("The authorization_code grant needs redirectUris")
         issuer = fields.text(body, "issuerUrl", required=False)
-        if issuer is not None and not issuer.startswith("https://"):
-            raise InvalidRequest("issuerUrl must be an https URL")
+        if issuer is not None and not serves_start_url(issuer, self._center.start_url):
+            # The emulator's own wording: no public source shows AWS's answer to a foreign issuerUrl.
+            raise InvalidRequest("Invalid issuer url")
         now = self._center.now()
         client_id = secrets.token_urlsafe(16)
         client_secret = secrets.token_urlsafe(96)

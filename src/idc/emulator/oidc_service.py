@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 
 from idc.emulator import request_fields as fields
 from idc.emulator.device_requests import new_request_uri, user_code_of
-from idc.emulator.oidc_clients import DEVICE_GRANT, GRANT_TYPES, Client, ClientRegistry
+from idc.emulator.oidc_clients import DEVICE_GRANT, GRANT_TYPES, Client, ClientRegistry, serves_start_url
 from idc.emulator.redirect_uris import redirect_matches, valid_challenge, verifier_matches, with_params
 from idc.emulator.service_errors import (
     AccessDenied,
@@ -101,7 +101,7 @@ class OidcService:
         """StartDeviceAuthorization (POST /device_authorization), RFC 8628 section 3.2."""
         client = self._clients.authenticate(body)
         start_url = fields.required_text(body, "startUrl")
-        if start_url.rstrip("/").rstrip("#") != self._center.start_url.rstrip("/"):
+        if not serves_start_url(start_url, self._center.start_url):
             raise InvalidRequest("Invalid start url")
         if client.grant_types and DEVICE_GRANT not in client.grant_types:
             raise UnauthorizedClient("The client is not registered for the device code grant")
@@ -157,11 +157,13 @@ class OidcService:
         """The pending authorization for a typed or prefilled user code (RFC 8628 section 3.3).
 
         Wrong codes are rate limited (section 5.1) by :class:`~idc.emulator.user_code_guesses.WrongUserCodes`:
-        per ``guesser`` (a signed-in browser session), and per authorization from anyone.
+        per ``guesser`` (a signed-in browser session's hash) and per user signed in there.
         """
         now = self._center.now()
         window = self._center.lifetimes.device_code
-        self._wrong_codes.check_guesser(guesser, now, window)
+        session = self._center.session_by_hash(guesser) if guesser else None
+        user = session.username if session is not None else ""
+        self._wrong_codes.check(guesser, user, now, window)
         code = self.normalize_user_code(user_code)
         row = self._store.one(
             "SELECT user_code, client_id, scopes, created_at, expires_at, status FROM device_auths"
@@ -169,9 +171,8 @@ class OidcService:
             (code,),
         )
         if row is None or row["expires_at"] <= now:
-            self._wrong_codes.wrong(guesser, now, window)
+            self._wrong_codes.wrong(guesser, user, now, window)
             return None
-        self._wrong_codes.check_authorization(row["created_at"])
         return DeviceAuthorizationView(
             row["user_code"],
             row["client_id"],

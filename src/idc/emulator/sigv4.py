@@ -8,6 +8,9 @@ its own way (STS: ``InvalidClientTokenId``, ``SignatureDoesNotMatch``; the JSON 
 :class:`SigV4Error` with a :attr:`~SigV4Error.kind` and each protocol maps it. AWS's rules
 ("Signature Version 4 signing process", AWS General Reference): a request's X-Amz-Date must be within
 15 minutes of the service's clock, and the credential scope names the service and Region it was signed for.
+That window is measured on the service clock clients see (wall time plus the ``clock_skew`` fault), not
+on the issued things' clock that ``advance-clock`` moves: clients sign with their real clock, so after
+``advance-clock`` past the credentials' life the answer is the expired-token error, as AWS's an hour on.
 """
 
 from __future__ import annotations
@@ -95,7 +98,7 @@ def verify(
     amz_date = headers.get("x-amz-date", "")
     if not amz_date.startswith(date) or len(amz_date) != 16:
         raise SigV4Error("incomplete", "X-Amz-Date is missing or does not match the credential scope")
-    _check_signing_time(amz_date, center.now())
+    _check_signing_time(amz_date, center.service_now())  # the clock clients see, not advance-clock's
     row = center.store.one("SELECT * FROM role_credentials WHERE access_key_id = ?", (access_key_id,))
     assumed = None
     if row is None and accept_assumed:

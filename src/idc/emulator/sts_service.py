@@ -5,7 +5,8 @@ The request's SigV4 signature is recomputed with botocore's own :class:`botocore
 headers the client signed, so anything botocore signs verifies here byte for byte. Errors are the real
 service's: an unknown key or session token is InvalidClientTokenId (403), expired credentials ExpiredToken
 (400), a wrong signature SignatureDoesNotMatch (403), and so is a request signed more than 15 minutes
-from the emulator's clock ("Signature expired: ..." / "Signature not yet current: ...", as STS says it).
+from the service clock ("Signature expired: ..." / "Signature not yet current: ...", as STS says it),
+which only the ``clock_skew`` fault moves (:mod:`idc.emulator.sigv4`).
 """
 
 from __future__ import annotations

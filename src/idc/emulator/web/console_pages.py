@@ -54,11 +54,8 @@ class ConsolePages:
     async def federation_endpoint(self, request: Request) -> Response:
         params = dict(request.query_params)
         if request.method == "POST":
-            declared = request.headers.get("content-length", "0")
-            if not declared.isdigit() or int(declared) > _MAX_FORM_BYTES:
-                return JSONResponse({"message": "request too large"}, status_code=413)
-            body = await request.body()
-            if len(body) > _MAX_FORM_BYTES:
+            body = await _form_body(request)
+            if body is None:
                 return JSONResponse({"message": "request too large"}, status_code=413)
             params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         action = params.get("Action", "")
@@ -103,6 +100,24 @@ class ConsolePages:
         response = RedirectResponse("/console", status_code=302, headers=_HEADERS)
         clear_cookie(response, CONSOLE_COOKIE)
         return response
+
+
+async def _form_body(request: Request) -> bytes | None:
+    """The body, or None once it passes :data:`_MAX_FORM_BYTES`: read as it streams in and stopped at
+    the limit, so a chunked body (no Content-Length) of any size costs at most the limit."""
+    declared = request.headers.get("content-length")
+    if declared is not None and not (
+        declared.isascii() and declared.isdigit() and int(declared) <= _MAX_FORM_BYTES
+    ):
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > _MAX_FORM_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def console_routes(engine: IdentityCenter) -> list[BaseRoute]:

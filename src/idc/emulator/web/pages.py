@@ -57,10 +57,9 @@ class Pages:
         target = safe_next(form_text(form, "next"), self.engine.start_path)
         username = form_text(form, "username").strip()
         password = form_text(form, "password")
-        client = request.client.host if request.client else "unknown"
-        wait = self.limiter.retry_after(username, client)
+        browser = visitor.visitor_id or ""  # what the form's CSRF token is bound to; never the address
+        wait = self.limiter.retry_after(username, browser)
         if wait > 0:
-            minutes = max(1, math.ceil(wait / 60))
             refused = self.page.render(
                 request,
                 visitor,
@@ -68,14 +67,13 @@ class Pages:
                 429,
                 next=target,
                 username=username,
-                error=f"Too many failed sign-in attempts. Try again in {minutes} minute"
-                + ("s." if minutes > 1 else "."),
+                error=f"Too many failed sign-in attempts. Try again in {_duration(wait)}.",
             )
             refused.headers["Retry-After"] = str(math.ceil(wait))
             return refused
         user = self.engine.authenticate(username, password) if username and password else None
         if user is None:
-            self.limiter.failed(username, client)
+            self.limiter.failed(username, browser)
             return self.page.render(
                 request,
                 visitor,
@@ -213,6 +211,15 @@ class _AssignmentView:
         needle = query.casefold()
         fields = (self.name, self.account_id, self.email or "", *self.roles)
         return any(needle in field.casefold() for field in fields)
+
+
+def _duration(seconds: float) -> str:
+    """``12 seconds``, ``1 second``, ``3 minutes``: how long a refused sign-in must wait."""
+    if seconds < 60:
+        count, unit = max(1, math.ceil(seconds)), "second"
+    else:
+        count, unit = math.ceil(seconds / 60), "minute"
+    return f"{count} {unit}" + ("s" if count > 1 else "")
 
 
 def page_routes(engine: IdentityCenter) -> list[BaseRoute]:
