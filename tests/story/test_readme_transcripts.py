@@ -95,11 +95,13 @@ def assert_matches(expected: list[str] | tuple[str, ...], actual: str) -> None:
     assert re.fullmatch(pattern, text), "\n".join(["expected:", *expected, "", "printed:", text])
 
 
+POPULATE = "idc populate --sso-session my-sso --region eu-west-1 --credential-process"
 KNOWN = {
     "idc configure sso": "story/test_readme.py::test_the_configure_transcript_is_what_idc_prints",
     f"idc whoami --profile {PROFILE}": "test_the_ended_session_transcript",
     f"idc login --profile {PROFILE} --remote": "test_the_remote_login_transcript",
     "idc serve --profile dev --profile prod --port 9911": "test_the_serve_transcript",
+    POPULATE: "test_the_populate_transcript",
     "idc emulator --port 8900": "test_the_emulator_banner_transcript",
 }
 
@@ -128,6 +130,22 @@ def _run(command_line: str, env: dict[str, str]) -> str:
         ["bash", "-c", command_line + " 2>&1"], env=env, capture_output=True, text=True, timeout=120
     )
     return done.stdout
+
+
+def _run_on_a_terminal(command_line: str, env: dict[str, str]) -> str:
+    """One transcript command in bash on a pseudo-terminal (what idc prints for a person), as the person
+    is left to read it: progress bars redrawn away, colours dropped, the home directory as ``~``."""
+    child = pexpect.spawn(
+        "bash", ["-c", command_line], env=env, encoding="utf-8", timeout=120, dimensions=(50, 200)
+    )
+    output = str(child.read())
+    child.close()
+    lines = []
+    for line in re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", output).replace("\r\n", "\n").split("\n"):
+        shown = line.split("\r")[-1]
+        if shown.strip() and not shown.startswith("Listing accounts"):
+            lines.append(shown.replace(env["HOME"], "~"))
+    return "".join(f"{line}\n" for line in lines)
 
 
 def test_the_ended_session_transcript(aws_home: Any, emulator: Any) -> None:
@@ -184,6 +202,19 @@ def test_the_serve_transcript(aws_home: Any, emulator: Any) -> None:
         serve.terminate()
         serve.wait(timeout=30)
     assert_matches(found.lines, f"$ {found.commands()[0]}\n" + "".join(lines))
+
+
+def test_the_populate_transcript(aws_home: Any, emulator: Any) -> None:
+    """populate's header remembers its options: a bare run afterwards writes the same block."""
+    found = transcript(POPULATE)
+    env = _configured(aws_home, emulator)
+    printed = ""
+    for line in found.commands():
+        printed += f"$ {line}\n{_run_on_a_terminal(line, env)}"
+        if line.startswith("idc populate") and "--region" in line:
+            after_first = aws_home.config_file.read_bytes()
+    assert_matches(found.lines, printed)
+    assert aws_home.config_file.read_bytes() == after_first
 
 
 def test_the_emulator_banner_transcript(tmp_path: Path) -> None:
