@@ -54,7 +54,7 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 #: Third-party packages only some parts may import.
-RESTRICTED = {"click": {"cli", "emulator.cli"}, "keyring": {"storage.keychain"}}
+RESTRICTED = {"click": {"cli", "emulator.cli", "emulator.control_cli"}, "keyring": {"storage.keychain"}}
 #: Parts that import the standard library only (besides the idc parts ALLOWED names).
 STDLIB_ONLY = {"storage", "errors", "debug_log", "__main__", "entry"}
 #: Modules (and their submodules) of a part that must not import another module of the same part.
