@@ -101,7 +101,8 @@ def login(
     Uses the authorization code flow with PKCE for sso-session profiles, and the device code flow for
     legacy profiles, with --use-device-code, or where no browser can work (SSH, containers, WSL without
     wslview, no display). The BROWSER variable names the browser to open. Parallel logins for one
-    session share one sign-in.
+    session share one sign-in. A session with additional Regions (idc_failover_sessions) is signed
+    in to in each of them: one approval per Region, the password only once.
 
     On a terminal the device code comes with a QR code for a phone (--no-qr or IDC_NO_QR=1: none).
     --remote signs in from anywhere without the device code: open the printed URL in any browser,
@@ -119,7 +120,7 @@ def login(
     (denied, code expired, timed out); 6 Identity Center unreachable; 130 Ctrl-C.
     """
     from idc.aws.clients import BotocoreClientFactory
-    from idc.signin.login import login as sign_in
+    from idc.signin.region_login import login_everywhere as sign_in
 
     check_remote(remote, use_device_code=use_device_code, no_browser=no_browser)
     locations = Locations.from_environ()
@@ -169,7 +170,7 @@ def logout(profile: str | None, sso_session: str | None, everything: bool, verif
     session problem; 7 a cache file could not be removed.
     """
     from idc.aws.clients import BotocoreClientFactory
-    from idc.signin.logout import logout as sign_out
+    from idc.signin.region_login import logout_everywhere as sign_out
 
     if everything and (profile or sso_session):
         raise click.UsageError("Give --all, or --profile/--sso-session, not both.")
