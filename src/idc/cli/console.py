@@ -53,6 +53,8 @@ def console(
     from idc.console.launcher import deliver_console_url
     from idc.console.partitions import partition_of
     from idc.console.signin_url import ConsoleTarget, console_signin_url
+    from idc.signin.regions import regions_of
+    from idc.storage.locations import Locations
 
     if service and destination:
         raise click.UsageError("give --service or --destination, not both")
@@ -60,5 +62,7 @@ def console(
     console_region = region or sso.region or partition_of(sso.sso_region).default_region
     target = ConsoleTarget(region=console_region, service=service, destination=destination)
     trust = BotocoreClientFactory(profile=sso.profile_name, verify=verify).trust()
-    url = console_signin_url(role, target, issuer=sso.start_url, verify=trust)
+    regions = [subject.sso_region for subject in regions_of(sso, Locations.from_environ())]
+    fallback = regions if len(regions) > 1 else []  # a session in several Regions fails over
+    url = console_signin_url(role, target, issuer=sso.start_url, verify=trust, fallback_regions=fallback)
     deliver_console_url(url, print_only=print_only, out=sys.stdout, err=sys.stderr)
