@@ -27,7 +27,7 @@ def pytest_report_header() -> list[str]:
     return []
 
 
-pytest_plugins = ["emulator_fixture"]  # the `emulator` and `emulator_factory` fixtures
+pytest_plugins = ["emulator_fixture", "regions_fixture"]  # `emulator`, `emulator_factory`, `regions_emulator`
 
 
 @dataclass

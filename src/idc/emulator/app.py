@@ -175,7 +175,7 @@ class Api:
             return JSONResponse({"message": "admin token missing or wrong"}, status_code=403)
         try:
             body = parse_json_object(await _read_body(request))
-            return JSONResponse(self._admin_action(request.path_params["action"], body))
+            return JSONResponse(self.admin_action(request.path_params["action"], body))
         except _BodyTooLarge:
             return JSONResponse({"message": "body too large"}, status_code=400)
         except LookupError as missing:
@@ -183,7 +183,7 @@ class Api:
         except (ValueError, TypeError, FaultSpecError) as bad:
             return JSONResponse({"message": str(bad)}, status_code=400)
 
-    def _admin_action(self, action: str, body: dict[str, Any]) -> dict[str, Any]:
+    def admin_action(self, action: str, body: dict[str, Any]) -> dict[str, Any]:
         engine = self.engine
         if action == "end-sessions":
             user = body.get("user")
@@ -297,13 +297,18 @@ def create_app(
     admin_token: str | None = None,
     allowed_hosts: Collection[str] | None = None,
     vanity_hosts: Collection[str] = (),
+    extra_routes: Collection[BaseRoute] = (),
 ) -> ASGIApp:
-    """The ASGI app: API routes, admin routes, then the pages from :func:`idc.emulator.web.build_routes`."""
+    """The ASGI app: API routes, admin routes, then the pages from :func:`idc.emulator.web.build_routes`.
+
+    ``extra_routes`` come first, so they take over a path (several Regions: their admin and sign-in).
+    """
     from idc.emulator.web import build_routes
 
     api = Api(engine, admin_token)
     oidc, portal, sts = e.InvalidRequest, e.PortalInvalidRequest, e.IncompleteSignature
     routes: list[BaseRoute] = [
+        *extra_routes,
         Route("/client/register", api.operation("RegisterClient", oidc), methods=["POST"]),
         Route("/device_authorization", api.operation("StartDeviceAuthorization", oidc), methods=["POST"]),
         Route("/token", api.operation("CreateToken", oidc), methods=["POST"]),

@@ -70,6 +70,12 @@ TOKEN_ENV = "IDC_EMULATOR_ADMIN_TOKEN"
     help="verificationUriComplete as AWS serves it now (an opaque request_uri; the page shows the code "
     "to compare), or classic (?user_code=, the code prefilled).",
 )
+@click.option(
+    "--regions",
+    metavar="R1,R2,...",
+    help="Serve a replicated instance in these Regions, the primary first, each on its own port "
+    "(--port: the primary's; the next ones and the admin listener follow it).",
+)
 @click.pass_context
 def emulator(
     ctx: click.Context,
@@ -84,6 +90,7 @@ def emulator(
     tls: bool,
     vanity_host: tuple[str, ...],
     device_url_style: str,
+    regions: str | None,
 ) -> None:
     """Run a local IAM Identity Center (sso-oidc, portal, STS, sign-in pages) in the foreground.
 
@@ -96,9 +103,34 @@ def emulator(
       idc emulator --device-url-style classic   # ?user_code= in verificationUriComplete
       idc emulator --directory org.json --state emulator.sqlite --tps-limit 20
       idc emulator --tls --vanity-host localhost   # HTTPS; https://localhost:PORT/start redirects
+      idc emulator --regions us-east-1,eu-west-1   # a replicated instance, one listener per Region
       idc emulator stats          # in the other shell, after pasting the export lines
     """
     if ctx.invoked_subcommand is not None:
+        return
+    if regions is not None:
+        if tls or vanity_host or allow_host:
+            raise click.UsageError(
+                "--regions serves plain HTTP on loopback: no --tls, --vanity-host, --allow-host."
+            )
+        from idc.emulator.regions.banner import banner_lines
+        from idc.emulator.regions.instance import RegionsEmulator
+        from idc.emulator.regions.names import parse_regions
+
+        several = RegionsEmulator(
+            parse_regions(regions),
+            host=host,
+            port=port,
+            directory=directory,
+            state=state,
+            tps_limit=tps_limit,
+            latency_ms=latency_ms,
+            access_log=access_log,
+            device_url_style=device_url_style,
+        )
+        several.start()
+        label = str(directory) if directory is not None else "built-in"
+        _serve_until_stopped(banner_lines(several, directory_label=label), several.stop)
         return
     from idc.emulator.server import EmulatorServer
 
@@ -136,6 +168,11 @@ def emulator(
         f"export {URL_ENV}={base}",
         f"export {TOKEN_ENV}={server.admin_token}",
     ]
+    _serve_until_stopped(lines, server.stop)
+
+
+def _serve_until_stopped(lines: list[str], stop_server: Any) -> None:
+    """Print the banner; serve until Ctrl-C or SIGTERM; stop cleanly."""
     stop = threading.Event()
 
     def on_signal(signum: int, frame: Any) -> None:
@@ -150,7 +187,7 @@ def emulator(
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
-        server.stop()
+        stop_server()
     click.echo("Stopped.", err=True)
 
 
@@ -265,6 +302,21 @@ def advance_clock(url: str | None, admin_token: str | None, seconds: float) -> N
     "--tps-limit", type=float, help="Token bucket: 429 past N calls/s (portal operations by default)."
 )
 @click.option("--count", type=int, help="Only the next N matching calls (default: until clear-faults).")
+@click.option(
+    "--region",
+    metavar="REGION",
+    help="With --regions: inject the fault in this Region only (default: every Region).",
+)
+@click.option(
+    "--region-down",
+    metavar="REGION",
+    help="With --regions: take this Region down (see --mode) until clear-faults.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["refused", "silent", "5xx"]),
+    help="How --region-down fails: connections refused, accepted but never answered, or 503.",
+)
 @_admin_options
 def fault(url: str | None, admin_token: str | None, **spec: Any) -> None:
     """Inject a fault into a running emulator.
@@ -274,12 +326,16 @@ def fault(url: str | None, admin_token: str | None, **spec: Any) -> None:
       idc emulator fault --operation GetRoleCredentials --status 429 --retry-after 2 --count 3
       idc emulator fault --operation CreateToken --error invalid_grant
       idc emulator fault --tps-limit 20
+      idc emulator fault --region-down us-east-1 --mode silent
     """
     body = {k: v for k, v in spec.items() if v is not None}
+    if "mode" in body and "region_down" not in body:
+        raise click.UsageError("--mode goes with --region-down.")
     if "status" in body:
         body["status"] = int(body["status"])
     answer = _client(url, admin_token).call("fault", body)
-    click.echo(json.dumps(answer["faults"], indent=2))
+    shown = {"down": answer["down"], "faults": answer["faults"]} if "down" in answer else answer["faults"]
+    click.echo(json.dumps(shown, indent=2))
 
 
 @emulator.command("clear-faults")

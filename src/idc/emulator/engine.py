@@ -62,6 +62,15 @@ class IdentityCenter:
         self.portal = PortalService(self)
         self.sts = StsService(self)
 
+    #: Appended to the pages' cookie names: several Regions on one host (cookies ignore the port, RFC 6265
+    #: section 8.5) keep their sign-in cookies apart.
+    cookie_suffix = ""
+
+    def cookies_after_sign_in(self, session_id: str) -> dict[str, str]:
+        """Cookies to set besides the session's after a password sign-in (none for one instance; a
+        replicated instance's identity provider keeps its own session, see idc.emulator.regions)."""
+        return {}
+
     # --- identity --------------------------------------------------------------------------------
     @property
     def start_url(self) -> str:

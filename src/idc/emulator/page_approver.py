@@ -196,6 +196,7 @@ class PageApprover:
         allow: bool = True,
         timeout: float = 10.0,
         user_code: str | Callable[[], str | None] | None = None,
+        keep_cookies: bool = False,
     ) -> None:
         self.username = username
         self.password = password
@@ -207,6 +208,10 @@ class PageApprover:
         self._threads: list[threading.Thread] = []
         self._errors: list[BaseException] = []
         self._lock = threading.Lock()
+        # keep_cookies: one cookie jar for every walk, as one browser (several Regions of one instance:
+        # the identity provider's session spares the second Region's password).
+        self._jar = http.cookiejar.CookieJar() if keep_cookies else None
+        self.passwords_typed = 0  # how many times a walk typed the password
 
     def __call__(self, url: str) -> bool:
         thread = threading.Thread(target=self._run, args=(url,), name="page-approver", daemon=True)
@@ -243,7 +248,9 @@ class PageApprover:
         # No proxy (ProxyHandler({})): the emulator and the loopback listener are on this machine.
         opener = urllib.request.build_opener(
             urllib.request.ProxyHandler({}),
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+            urllib.request.HTTPCookieProcessor(
+                self._jar if self._jar is not None else http.cookiejar.CookieJar()
+            ),
             redirects,
         )
         page = self._fetch(opener, redirects, _request(url))
@@ -258,7 +265,18 @@ class PageApprover:
                 if signed_in:
                     raise PageWalkError("The sign-in page came back after signing in.")
                 signed_in = True
-                page = self._submit(opener, redirects, page, form, "Sign in", self._credentials(page, form))
+                credentials = self._credentials(page, form)
+                with self._lock:
+                    self.passwords_typed += 1
+                page = self._submit(opener, redirects, page, form, "Sign in", credentials)
+                continue
+            # A replicated instance's Region, while the identity provider has this user signed in.
+            form = page.form_with_button(f"Continue as {self.username}")
+            if form is not None:
+                if signed_in:
+                    raise PageWalkError("The sign-in page came back after signing in.")
+                signed_in = True
+                page = self._submit(opener, redirects, page, form, f"Continue as {self.username}", {})
                 continue
             form = page.form_with_button("Confirm and continue")
             if form is not None:

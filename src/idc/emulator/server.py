@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from idc.emulator.tls import TlsFiles
 
 
-def _server_class() -> Any:
+def server_class() -> Any:
+    """uvicorn's Server class, stopping at once (also used by :mod:`idc.emulator.regions.listener`)."""
     import uvicorn
 
     class Server(uvicorn.Server):
@@ -82,7 +83,7 @@ class EmulatorServer:
         self.port = port
         store = StateStore(state)
         self.engine = IdentityCenter(directory, store=store, clock=clock, device_url_style=device_url_style)
-        self.admin_token = admin_token or _admin_token(store)
+        self.admin_token = admin_token or admin_token_of(store)
         if tps_limit is not None:
             self.engine.faults.add({"tps_limit": tps_limit}, baseline=True)
         if latency_ms:
@@ -129,7 +130,7 @@ class EmulatorServer:
 
         from idc.emulator.app import allowed_hosts_for, create_app
 
-        _Server = _server_class()
+        _Server = server_class()
 
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
@@ -230,7 +231,7 @@ class EmulatorServer:
         self.stop()
 
 
-def _admin_token(store: StateStore) -> str:
+def admin_token_of(store: StateStore) -> str:
     """The admin token kept in the state: with ``--state`` the exported IDC_EMULATOR_ADMIN_TOKEN keeps
     working across restarts, as the sessions and tokens in that file do (in memory: new at each start)."""
     store.execute(

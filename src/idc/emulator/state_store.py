@@ -65,7 +65,9 @@ def digest(secret: str) -> str:
 class StateStore:
     """A SQLite database (``path`` None: in memory) with a lock around every statement."""
 
-    def __init__(self, path: Path | str | None = None) -> None:
+    def __init__(self, path: Path | str | None = None, *, lock: threading.RLock | None = None) -> None:
+        """``lock``: share one lock with other stores (several Regions replicate into each other's
+        stores inside a transaction; one lock makes that reentrant instead of a lock-order deadlock)."""
         self.path = Path(path) if path is not None else None
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,7 +92,7 @@ class StateStore:
                 hint="Pass a new file to --state, or delete this one.",
             ) from None
         self._db.row_factory = sqlite3.Row
-        self._lock = threading.RLock()
+        self._lock = lock if lock is not None else threading.RLock()
 
     @contextmanager
     def transaction(self, *, keep_on: tuple[type[BaseException], ...] = ()) -> Iterator[sqlite3.Connection]:

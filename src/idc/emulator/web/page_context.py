@@ -9,6 +9,8 @@ accepted by the next; :mod:`.pages` and :mod:`.device_pages` hold the endpoints.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,6 +70,8 @@ class PageContext:
     def __init__(self, engine: IdentityCenter) -> None:
         self.engine = engine
         self.csrf = CsrfGuard()
+        self.session_cookie = SESSION_COOKIE + engine.cookie_suffix
+        self.anonymous_cookie = ANONYMOUS_COOKIE + engine.cookie_suffix
         self.templates = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(HERE / "templates")),
             autoescape=True,
@@ -75,11 +79,11 @@ class PageContext:
         )
 
     def visitor(self, request: Request) -> Visitor:
-        session_id = cookie(request, SESSION_COOKIE)
+        session_id = cookie(request, self.session_cookie)
         user = self.engine.user_session(session_id) if session_id is not None else None
         if user is None:
             session_id = None
-        visitor_id = cookie(request, ANONYMOUS_COOKIE)
+        visitor_id = cookie(request, self.anonymous_cookie)
         new = visitor_id is None
         if new:
             visitor_id = new_visitor_id()
@@ -98,8 +102,14 @@ class PageContext:
         )
         response = HTMLResponse(html, status_code=status, headers=_SECURITY_HEADERS)
         if visitor.new_visitor and visitor.visitor_id:
-            set_cookie(response, ANONYMOUS_COOKIE, visitor.visitor_id)
+            set_cookie(response, self.anonymous_cookie, visitor.visitor_id)
         return response
+
+    def set_session(self, response: Response, session_id: str) -> None:
+        """After a password sign-in: the session cookie (and any the engine adds)."""
+        set_cookie(response, self.session_cookie, session_id)
+        for name, value in self.engine.cookies_after_sign_in(session_id).items():
+            set_cookie(response, name, value)
 
     def error(
         self, request: Request, visitor: Visitor, status: int, heading: str, message: str, hint: str = ""
@@ -186,8 +196,22 @@ class PageContext:
         )
 
 
+_CONTEXTS: weakref.WeakKeyDictionary[IdentityCenter, PageContext] = weakref.WeakKeyDictionary()
+_CONTEXTS_LOCK = threading.Lock()
+
+
+def page_context_of(engine: IdentityCenter) -> PageContext:
+    """The one context of ``engine``'s pages: pages added elsewhere (several Regions' identity provider
+    sign-in, :mod:`idc.emulator.regions.idp_pages`) accept the CSRF tokens these pages issue."""
+    with _CONTEXTS_LOCK:
+        context = _CONTEXTS.get(engine)
+        if context is None:
+            context = _CONTEXTS[engine] = PageContext(engine)
+        return context
+
+
 def form_text(form: Mapping[str, str], name: str) -> str:
     return form.get(name, "")
 
 
-__all__ = ["HERE", "PageContext", "Visitor", "form_text"]
+__all__ = ["HERE", "PageContext", "Visitor", "form_text", "page_context_of"]

@@ -21,9 +21,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from idc.emulator.service_errors import AuthorizeError, PageError
-from idc.emulator.web.csrf import CSRF_FIELD, SESSION_COOKIE, clear_cookie, set_cookie
+from idc.emulator.web.csrf import CSRF_FIELD, clear_cookie
 from idc.emulator.web.device_pages import DevicePages
-from idc.emulator.web.page_context import HERE, PageContext, Visitor, form_text
+from idc.emulator.web.page_context import HERE, PageContext, Visitor, form_text, page_context_of
 from idc.emulator.web.signin_limiter import SignInLimiter
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ class Pages:
 
     async def signin_page(self, request: Request) -> Response:
         visitor = self.page.visitor(request)
-        target = _safe_next(request.query_params.get("next"), self.engine.start_path)
+        target = safe_next(request.query_params.get("next"), self.engine.start_path)
         if visitor.user is not None:
             return RedirectResponse(target, status_code=303)
         return self.page.render(request, visitor, "signin.html", next=target, username="", error="")
@@ -54,7 +54,7 @@ class Pages:
         if isinstance(checked, Response):
             return checked
         form = checked
-        target = _safe_next(form_text(form, "next"), self.engine.start_path)
+        target = safe_next(form_text(form, "next"), self.engine.start_path)
         username = form_text(form, "username").strip()
         password = form_text(form, "password")
         client = request.client.host if request.client else "unknown"
@@ -88,7 +88,7 @@ class Pages:
         self.limiter.succeeded(username)
         session_id = self.engine.create_user_session(user)
         response = RedirectResponse(target, status_code=303)
-        set_cookie(response, SESSION_COOKIE, session_id)
+        self.page.set_session(response, session_id)
         return response
 
     async def signout(self, request: Request) -> Response:
@@ -99,7 +99,7 @@ class Pages:
         if visitor.session_id is not None:
             self.engine.end_session(visitor.session_id)
         response = RedirectResponse("/login", status_code=303)
-        clear_cookie(response, SESSION_COOKIE)
+        clear_cookie(response, self.page.session_cookie)
         return response
 
     # --- portal -------------------------------------------------------------------------------
@@ -189,7 +189,7 @@ class Pages:
         )
 
 
-def _safe_next(target: str | None, default: str) -> str:
+def safe_next(target: str | None, default: str) -> str:
     """A same-origin path to continue to after sign-in; anything else becomes ``default``."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
@@ -217,7 +217,7 @@ class _AssignmentView:
 
 def page_routes(engine: IdentityCenter) -> list[BaseRoute]:
     """The page routes for ``engine`` (see :func:`idc.emulator.web.build_routes`)."""
-    page = PageContext(engine)
+    page = page_context_of(engine)
     pages = Pages(page)
     device = DevicePages(page)
     start_path = engine.start_path if engine.start_path.startswith("/") else "/start"

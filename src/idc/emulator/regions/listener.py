@@ -1,0 +1,104 @@
+"""One listener (a socket bound on 127.0.0.1 and uvicorn serving an ASGI app in a thread) that can be
+closed and opened again on the same port: how a Region refuses connections and comes back.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from typing import Any
+
+from idc.emulator.server import server_class
+from idc.errors import ConfigError
+
+
+class Listener:
+    """``app`` served on ``host:port`` (0: a free port, kept across :meth:`close` and :meth:`open`)."""
+
+    def __init__(
+        self, app: Any, *, host: str, port: int, name: str, log_level: str, access_log: bool
+    ) -> None:
+        self.app = app
+        self.host = host
+        self.port = port
+        self.name = name
+        self._log_level = log_level
+        self._access_log = access_log
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def is_open(self) -> bool:
+        return self._thread is not None
+
+    def open(self) -> None:
+        import uvicorn
+
+        if self._thread is not None:
+            return
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            sock.bind((self.host, self.port))
+        except OSError as error:
+            sock.close()
+            raise ConfigError(
+                f"cannot listen on {self.host}:{self.port} for {self.name}: {error.strerror or error}",
+                hint="Pick another --port (0 picks free ones).",
+            ) from None
+        sock.listen(2048)
+        sock.setblocking(False)
+        self._socket = sock
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.app,
+            log_level=self._log_level,
+            access_log=self._access_log,
+            lifespan="off",
+            timeout_keep_alive=30,
+            timeout_graceful_shutdown=2,
+            server_header=False,
+            date_header=False,
+        )
+        server = server_class()(config)
+        self._server = server
+        started = threading.Event()
+        failure: list[BaseException] = []
+
+        def serve() -> None:
+            try:
+                server.run(sockets=[sock])
+            except BaseException as error:  # surfaced below
+                failure.append(error)
+            finally:
+                started.set()
+
+        self._thread = threading.Thread(target=serve, name=f"idc-emulator-{self.name}", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not started.wait(0.01) and not server.started and time.monotonic() < deadline:
+            pass
+        if failure or not server.started:
+            self.close()
+            raise ConfigError(f"the emulator did not start {self.name} on {self.base_url}")
+
+    def close(self) -> None:
+        """Stop serving and close the socket: connections to the port are refused until :meth:`open`."""
+        if self._server is not None:
+            self._server.request_exit()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        self._server = None
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
