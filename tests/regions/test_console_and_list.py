@@ -52,7 +52,7 @@ def test_console_federation_fails_over_to_the_regional_signin_host(
     def post(url: str, form: bytes) -> tuple[int, bytes]:
         asked.append(url)
         if url == ADDITIONAL_HOST:
-            return urllib_post(f"{two.additional.emulator.base_url}/federation", form)
+            return urllib_post(f"{two.additional.base_url}/federation", form)
         if failure == "refused":
             raise ConnectionRefusedError(111, "Connection refused")
         return 503, b"Service Unavailable"

@@ -37,7 +37,6 @@ def test_exec_server_boto3_child_gets_credentials_from_the_additional_region(
     assert result.stdout.split()[1:] == ["True", "True"]
     assert result.stderr.count(ANNOUNCED) == 1
     assert two.additional.calls("GetRoleCredentials") >= 1
-    assert two.primary.gate.connections >= 1  # it was tried, and did not answer
 
 
 def test_serve_serves_from_the_additional_region_while_the_primary_is_down(
@@ -65,7 +64,7 @@ def test_serve_serves_from_the_additional_region_while_the_primary_is_down(
             assert credentials is not None
             assert credentials.get_frozen_credentials().access_key
         assert two.additional.calls("GetRoleCredentials") == 1  # then the endpoint's own cache
-        assert two.primary.calls("GetRoleCredentials") == 1  # the failed one only
+        assert two.primary.calls("GetRoleCredentials") == 0  # its listener answers 503 itself
     finally:
         process.terminate()
         _, err = process.communicate(timeout=10)

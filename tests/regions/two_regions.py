@@ -1,56 +1,51 @@
-"""Two Regions of one Identity Center instance on loopback, each behind a :class:`RegionGate`.
+"""Two Regions of one replicated Identity Center on loopback (``idc emulator --regions``).
 
-Until the emulator serves several Regions itself, each Region is its own emulator (the same
-directory, its own portal start URL and Region); the user signs in to each, as to the Regions of a
-replicated instance. The config names each Region's endpoints the standard way, with a ``services``
-section per ``[sso-session]``, so no ``AWS_ENDPOINT_URL_*`` variable (which would send every Region to
-one place) is set for idc.
+The config names each Region's endpoints the standard way, a ``services`` section per
+``[sso-session]`` (botocore's keys: ``sso_oidc``, ``sso``), so no ``AWS_ENDPOINT_URL_*`` variable (which
+would send every Region to one place) is set for idc.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from idc.emulator.directory import default_directory, directory_to_dict
-from regions.region_gate import RegionGate
-
 ACCOUNT = "123456789012"
 ROLE = "AdministratorAccess"
 PRIMARY = "us-east-1"
 ADDITIONAL = "eu-west-1"
-PRIMARY_URL = "https://d-1111111111.awsapps.com/start"
-ADDITIONAL_URL = "https://ssoins-1111111111111111.eu-west-1.portal.amazonaws.com"
 
 
 @dataclass
 class Region:
     name: str
-    emulator: Any
-    gate: RegionGate
+    running: Any  # regions_fixture.RunningRegions
+
+    @property
+    def base_url(self) -> str:
+        return str(self.running[self.name].base_url)
+
+    @property
+    def start_url(self) -> str:
+        return str(self.running[self.name].start_url)
 
     def calls(self, operation: str) -> int:
-        return int(self.emulator.stats().get(operation, 0))
+        return int(self.running.stats(self.name).get(operation, 0))
 
     @property
     def cli_env(self) -> dict[str, str]:
         """Per-command variables for a client that uses this Region only (the AWS CLI)."""
-        return {"AWS_ENDPOINT_URL_SSO": self.gate.url, "AWS_ENDPOINT_URL_SSO_OIDC": self.gate.url}
+        return dict(self.running.env(self.name))
 
     def down(self, mode: str) -> None:
-        """Take this Region down: ``refused``, ``silent`` or ``5xx`` (every API call answers 500)."""
-        if mode == "5xx":
-            self.emulator.set_fault(status=500)
-        else:
-            self.gate.set_mode(mode)
+        """Take this Region down: ``refused``, ``silent`` or ``5xx``."""
+        self.running.region_down(self.name, mode)
 
     def up(self) -> None:
-        self.emulator.clear_faults()
-        self.gate.set_mode("open")
+        self.running.clear_faults()
 
 
 @dataclass
@@ -58,13 +53,25 @@ class TwoRegions:
     primary: Region
     additional: Region
     home: Any
+    running: Any
 
     @property
     def env(self) -> dict[str, str]:
         return dict(self.home.env)
 
+    def reset_stats(self) -> None:
+        self.running.admin("stats", {"reset": True})
 
-def config_text(primary: Region, additional: Region) -> str:
+
+def services_section(region: Region) -> str:
+    return (
+        f"[services emulator-{region.name}]\n"
+        f"sso_oidc =\n  endpoint_url = {region.base_url}\n"
+        f"sso =\n  endpoint_url = {region.base_url}\n"
+    )
+
+
+def config_text(primary: Region, additional: Region, *, storage: str = "") -> str:
     return f"""[profile dev]
 sso_session = corp
 sso_account_id = {ACCOUNT}
@@ -78,50 +85,33 @@ sso_role_name = {ROLE}
 region = eu-west-1
 
 [sso-session corp]
-sso_start_url = {PRIMARY_URL}
+sso_start_url = {primary.start_url}
 sso_region = {PRIMARY}
 sso_registration_scopes = sso:account:access
 idc_failover_sessions = corp-{ADDITIONAL}
 services = emulator-{PRIMARY}
-
+{storage}
 [sso-session corp-{ADDITIONAL}]
-sso_start_url = {ADDITIONAL_URL}
+sso_start_url = {additional.start_url}
 sso_region = {ADDITIONAL}
 sso_registration_scopes = sso:account:access
 services = emulator-{ADDITIONAL}
-
-[services emulator-{PRIMARY}]
-sso_oidc =
-  endpoint_url = {primary.gate.url}
-sso =
-  endpoint_url = {primary.gate.url}
-
-[services emulator-{ADDITIONAL}]
-sso_oidc =
-  endpoint_url = {additional.gate.url}
-sso =
-  endpoint_url = {additional.gate.url}
-"""
+{storage}
+{services_section(primary)}
+{services_section(additional)}"""
 
 
 @pytest.fixture
-def two_regions(emulator_factory, aws_home) -> Iterator[TwoRegions]:
-    regions = []
-    for name, url in ((PRIMARY, PRIMARY_URL), (ADDITIONAL, ADDITIONAL_URL)):
-        directory = directory_to_dict(default_directory())
-        directory.update(start_url=url, region=name)
-        emulator = emulator_factory(directory)
-        port = int(emulator.base_url.rsplit(":", 1)[1])
-        regions.append(Region(name, emulator, RegionGate(port)))
-    primary, additional = regions
+def two_regions(regions_factory, aws_home) -> TwoRegions:
+    running = regions_factory((PRIMARY, ADDITIONAL))
+    primary, additional = Region(PRIMARY, running), Region(ADDITIONAL, running)
     aws_home.config_file.write_text(config_text(primary, additional))
-    yield TwoRegions(primary, additional, aws_home)
-    for region in regions:
-        region.gate.close()
+    return TwoRegions(primary, additional, aws_home, running)
 
 
-def login_everywhere(two: TwoRegions, **options: Any) -> str:
-    """``idc login --profile dev`` through the library, the page approver approving each Region."""
+def login_everywhere(two: TwoRegions, **options: Any) -> tuple[str, Any]:
+    """``idc login --profile dev`` through the library, one page approver (one browser: one cookie
+    jar) approving each Region. Returns (what login printed, the approver)."""
     from idc.aws.clients import BotocoreClientFactory
     from idc.config import load_config
     from idc.emulator.page_approver import PageApprover, user_code_in
@@ -129,18 +119,17 @@ def login_everywhere(two: TwoRegions, **options: Any) -> str:
     from idc.storage.locations import Locations
 
     terminal = io.StringIO()
-    approver = PageApprover(user_code=lambda: user_code_in(terminal.getvalue()))
+    approver = PageApprover(user_code=lambda: user_code_in(terminal.getvalue()), keep_cookies=True)
     locations = Locations.from_environ()
     target = load_config(locations).sign_in_subject("dev")
     factory = BotocoreClientFactory()
-    sign_in(target, locations=locations, client_factory=factory, opener=approver, out=terminal)
+    sign_in(target, locations=locations, client_factory=factory, opener=approver, out=terminal, **options)
     approver.wait()
-    for region in (two.primary, two.additional):
-        region.emulator.admin("stats", {"reset": True})
-    return terminal.getvalue()
+    two.reset_stats()
+    return terminal.getvalue(), approver
 
 
 @pytest.fixture
-def signed_in_everywhere(two_regions) -> TwoRegions:
+def signed_in_everywhere(two_regions: TwoRegions) -> TwoRegions:
     login_everywhere(two_regions)
     return two_regions
