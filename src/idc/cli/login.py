@@ -78,6 +78,12 @@ def check_remote(remote: bool, *, use_device_code: bool, no_browser: bool) -> No
     "--no-qr", is_flag=True, help="No QR code under the device code (also: IDC_NO_QR=1). Terminals only."
 )
 @click.option(
+    "--force",
+    is_flag=True,
+    help="End the current session on the server first, so the sign-in starts a new one (new "
+    "permissions, a new session length) even when the session is valid.",
+)
+@click.option(
     "--timeout",
     type=click.FloatRange(min=1),
     default=600,
@@ -93,6 +99,7 @@ def login(
     use_device_code: bool,
     remote: bool,
     no_qr: bool,
+    force: bool,
     timeout: float,
     verify: bool | str | None,
 ) -> None:
@@ -114,6 +121,7 @@ def login(
       idc login --sso-session my-sso --use-device-code   # approve elsewhere
       idc login --profile dev --ca-bundle corporate-ca.pem   # behind a TLS-inspecting proxy
       idc login --profile AdministratorAccess --remote   # over SSH: paste the address back
+      idc login --profile AdministratorAccess --force   # a new session: new permission sets
 
     \b
     Exit codes: 0 signed in; 3 profile or session problem; 5 sign-in failed
@@ -136,6 +144,7 @@ def login(
         out=sys.stdout,
         timeout=timeout,
         lock_timeout=timeout + 60,
+        force=force,
     )
 
 

@@ -33,14 +33,21 @@ def login_everywhere(
     locations: Locations,
     client_factory: ClientFactory | None = None,
     out: TextIO | None = None,
+    force: bool = False,
     **options: Any,
 ) -> SsoToken:
     """``idc login``: sign in to each Region of the session; the token of the first Region signed in.
 
     ``options`` are :func:`idc.signin.login.login`'s (opener, flow flags, clocks, timeouts).
+    ``force`` (``idc login --force``) first ends the session on the server (portal Logout, in every
+    Region), so the sign-in starts a new one: a sign-in while the user's session is active reuses it,
+    keeping its old permissions and its old end (aws-cli #9041; the AWS SDKs and Tools reference,
+    "Understanding IAM Identity Center authentication").
     """
     stream = out or sys.stdout
     factory = client_factory or default_client_factory()
+    if force:
+        logout_everywhere(locations, sso, factory)
     subjects = regions_of(sso, locations)
     if len(subjects) == 1:
         return login(sso, locations=locations, client_factory=factory, out=stream, **options)
