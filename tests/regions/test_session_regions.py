@@ -120,3 +120,39 @@ def test_each_regions_calls_go_to_its_sessions_services_endpoint(aws_home, monke
     # The global variables still win, as in botocore.
     monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", "http://127.0.0.1:3001")
     assert BotocoreClientFactory()("sso-oidc", "eu-west-1").meta.endpoint_url == "http://127.0.0.1:3001"
+
+
+def test_configure_on_a_terminal_asks_for_the_additional_regions(aws_home, tmp_path) -> None:
+    import pexpect
+
+    from story.helpers import child_env, command
+
+    child = pexpect.spawn(
+        command("idc"),
+        ["configure", "sso-session", "--sso-session", "corp", "--start-url", PRIMARY_URL, "--no-login"],
+        env=child_env(aws_home.env),
+        encoding="utf-8",
+        timeout=30,
+    )
+    child.logfile_read = (tmp_path / "terminal.txt").open("w")
+    child.expect_exact("SSO region [None]: ")
+    child.sendline("us-east-1")
+    child.expect_exact("SSO registration scopes [sso:account:access]: ")
+    child.sendline("")
+    question = "Additional Region for failover, as REGION=PORTAL_URL (empty: no more) [None]: "
+    child.expect_exact(question)
+    child.sendline(f"us-east-1={EU_URL}")
+    child.expect_exact("--failover-region: us-east-1 is the session's own Region; name an additional one.")
+    child.expect_exact(question)
+    child.sendline(f"eu-west-1={EU_URL}")
+    child.expect_exact(question)
+    child.sendline("")
+    child.expect_exact("Completed configuring SSO session: corp")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    sessions = session_regions(load_config(Locations.from_environ()), "corp")
+    assert [(s.name, s.sso_region) for s in sessions] == [
+        ("corp", "us-east-1"),
+        ("corp-eu-west-1", "eu-west-1"),
+    ]
