@@ -172,3 +172,23 @@ def test_awscli_uses_each_regions_session_on_its_own(signed_in_everywhere: TwoRe
         assert identity["Account"] == ACCOUNT
         assert f"assumed-role/AWSReservedSSO_{ROLE}_" in identity["Arn"]
         assert region.calls("GetRoleCredentials") == 1
+
+
+def test_idc_login_command_signs_in_to_both_regions(two_regions: TwoRegions, tmp_path: Path) -> None:
+    """The command itself: one browser launch per Region (BROWSER runs the page approver)."""
+    launches = tmp_path / "launches.log"
+    script = tmp_path / "approve-browser"
+    script.write_text(
+        f'#!/bin/sh\necho "$1" >> "{launches}"\n'
+        f'exec "{sys.executable}" -m idc.emulator.page_approver_cli --detach "$1"\n'
+    )
+    script.chmod(0o755)
+    result = run_idc(["login", "--profile", "dev"], {**two_regions.env, "BROWSER": str(script)}, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert f"Signing in to {PRIMARY} (sso-session corp)." in result.stdout
+    assert f"Signing in to {ADDITIONAL} (sso-session corp-{ADDITIONAL})." in result.stdout
+    assert result.stdout.count("Successfully logged into Start URL") == 2
+    opened = launches.read_text().splitlines()
+    assert len(opened) == 2
+    assert opened[0].startswith(two_regions.primary.base_url)
+    assert opened[1].startswith(two_regions.additional.base_url)
