@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from emulator_clients import make_clients
 
+from idc.emulator.assignments import AssignmentIndex
 from idc.emulator.directory import DirectoryError, default_directory, load_directory
 from idc.emulator.launch import launch_emulator
 from idc.emulator.server import EmulatorServer
@@ -30,9 +31,17 @@ def test_default_directory_mirrors_the_aws_documentation() -> None:
     directory = default_directory()
     assert directory.start_url == "https://d-0000000000.awsapps.com/start"
     assert directory.region == "ap-northeast-1"
-    assert [(a.account_id, a.name) for a in directory.accounts] == [("123456789012", "sandbox")]
-    assert [(u.username, u.password) for u in directory.users] == [("demo", "demo")]
+    assert [(a.account_id, a.name) for a in directory.accounts] == [
+        ("123456789012", "sandbox"),
+        ("111111111111", "management"),  # the Identity Center administrator's account
+    ]
+    assert [(u.username, u.password) for u in directory.users] == [("demo", "demo"), ("admin", "admin")]
     assert [s.name for s in directory.permission_sets] == ["AdministratorAccess"]
+    # demo still reaches exactly one account with one role
+    index = AssignmentIndex(directory)
+    assert [(a.account_id, a.role_names) for a in index.assignments_for("demo")] == [
+        ("123456789012", ("AdministratorAccess",))
+    ]
 
 
 # (id, change to VALID, fragment of the one-line error)
@@ -247,15 +256,16 @@ def test_banner_names_a_loaded_directory_and_never_the_demo_password(tmp_path: P
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_foreground_server_prints_how_to_use_it_and_stops_cleanly(stop_signal: int) -> None:
     process, lines = _banner("--port", "0", "--tps-limit", "20", "--latency-ms", "1")
-    assert "Directory: built-in (1 user, 1 account)" in lines
-    assert "Sign in as demo, password demo." in lines
+    assert "Directory: built-in (2 users, 2 accounts)" in lines
+    assert "Sign in as demo, password demo (administrator: admin, password admin)." in lines
     base = next(line.split(": ", 1)[1] for line in lines if line.startswith("Base URL: "))
     assert base.startswith("http://127.0.0.1:")
     assert "Start URL: https://d-0000000000.awsapps.com/start" in lines
     assert "Region: ap-northeast-1" in lines
     assert (
         f"export AWS_ENDPOINT_URL_SSO_OIDC={base} AWS_ENDPOINT_URL_SSO={base} AWS_ENDPOINT_URL_STS={base}"
-        f" AWS_ENDPOINT_URL_SIGNIN={base}" in lines
+        f" AWS_ENDPOINT_URL_SIGNIN={base} AWS_ENDPOINT_URL_SSO_ADMIN={base}"
+        f" AWS_ENDPOINT_URL_IDENTITYSTORE={base}" in lines
     )
     import urllib.request
 

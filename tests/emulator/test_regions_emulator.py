@@ -4,9 +4,13 @@ tokens, replicated user sessions, role credentials and revocations, and each way
 from __future__ import annotations
 
 import http.client
+import http.cookiejar
 import json
 import socket
+import subprocess
+import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -34,10 +38,12 @@ def _client(service: str, regions: RunningRegions, region: str) -> Any:
 class Login:
     """A device-flow sign-in in each Region, approved by one browser (one cookie jar)."""
 
-    def __init__(self, regions: RunningRegions) -> None:
+    def __init__(self, regions: RunningRegions, username: str = "demo") -> None:
         self.regions = regions
         self.code = ""
-        self.approver = PageApprover(keep_cookies=True, user_code=lambda: self.code)
+        self.approver = PageApprover(
+            username, username, cookies=http.cookiejar.CookieJar(), user_code=lambda: self.code
+        )
 
     def login(self, region: str) -> tuple[dict[str, Any], dict[str, Any]]:
         oidc = _client("sso-oidc", self.regions, region)
@@ -132,7 +138,7 @@ def test_one_password_signs_in_every_region_and_each_keeps_its_own_token(
 def test_the_regions_keep_their_cookies_apart(regions_emulator: RunningRegions) -> None:
     login = Login(regions_emulator)
     login.login(PRIMARY)
-    jar = login.approver._jar
+    jar = login.approver.cookies
     assert jar is not None
     names = {cookie.name for cookie in jar}
     assert f"idc_session_{PRIMARY}" in names
@@ -200,6 +206,16 @@ def test_role_credentials_from_either_portal_verify_at_either_sts(regions_emulat
         )
         assert sts.get_caller_identity()["Account"] == "123456789012"
         assert regions_emulator.stats(verified_in)["GetCallerIdentity"] >= 1
+        # The console's federation endpoint of either Region takes them too (a regional sign-in host).
+        session = {
+            "sessionId": credentials["accessKeyId"],
+            "sessionKey": credentials["secretAccessKey"],
+            "sessionToken": credentials["sessionToken"],
+        }
+        form = urllib.parse.urlencode({"Action": "getSigninToken", "Session": json.dumps(session)}).encode()
+        request = urllib.request.Request(f"{regions_emulator[verified_in].base_url}/federation", data=form)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.loads(response.read())["SigninToken"]
 
 
 def _raw_get(base_url: str, timeout: float) -> http.client.HTTPResponse:
@@ -219,6 +235,19 @@ def test_a_region_refusing_connections_and_back(regions_emulator: RunningRegions
     regions_emulator.clear_faults()
     assert primary.listener.port == port
     assert _raw_get(primary.base_url, 5).status == 401  # answers again, as itself
+
+
+def test_a_region_that_never_accepts_a_connection(regions_emulator: RunningRegions) -> None:
+    primary = regions_emulator[PRIMARY]
+    regions_emulator.region_down(PRIMARY, "unaccepted")
+    with pytest.raises(TimeoutError):  # the connect itself times out (the kernel drops the SYN)
+        socket.create_connection(("127.0.0.1", primary.listener.port), timeout=0.5).close()
+    assert _raw_get(regions_emulator[ADDITIONAL].base_url, 5).status == 401
+    regions_emulator.region_down(PRIMARY, "refused")  # from one mode to another
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", primary.listener.port), timeout=5).close()
+    regions_emulator.clear_faults()
+    assert _raw_get(primary.base_url, 5).status == 401
 
 
 def test_a_silent_region_accepts_and_never_answers(regions_emulator: RunningRegions) -> None:
@@ -257,3 +286,126 @@ def test_the_admin_api_lives_on_its_own_listener(regions_emulator: RunningRegion
     with pytest.raises(urllib.error.HTTPError) as unknown:
         regions_emulator.region_down("ap-south-1")
     assert unknown.value.code == 400
+
+
+def test_the_approver_command_keeps_one_browsers_cookies_across_runs(
+    regions_emulator: RunningRegions, tmp_path: Any
+) -> None:
+    """As a BROWSER command, each run is a process: --cookies FILE makes them one browser, so the second
+    Region's approval needs no password (a wrong one proves it was not typed)."""
+    jar = tmp_path / "cookies.txt"
+    for region, password in ((PRIMARY, "demo"), (ADDITIONAL, "not-the-password")):
+        oidc = _client("sso-oidc", regions_emulator, region)
+        client = oidc.register_client(clientName="t", clientType="public")
+        start = oidc.start_device_authorization(
+            clientId=client["clientId"],
+            clientSecret=client["clientSecret"],
+            startUrl=regions_emulator[region].start_url,
+        )
+        command = [sys.executable, "-m", "idc.emulator.page_approver_cli", "--cookies", str(jar)]
+        command += [
+            "--password",
+            password,
+            "--user-code",
+            start["userCode"],
+            start["verificationUriComplete"],
+        ]
+        walk = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert walk.returncode == 0, walk.stderr
+        token = oidc.create_token(
+            clientId=client["clientId"],
+            clientSecret=client["clientSecret"],
+            grantType=DEVICE_GRANT,
+            deviceCode=start["deviceCode"],
+        )
+        assert token["accessToken"]
+    assert oct(jar.stat().st_mode & 0o777) == "0o600"
+
+
+def test_state_keeps_each_regions_registrations_and_tokens_across_a_restart(
+    regions_factory: Any, tmp_path: Any
+) -> None:
+    state = tmp_path / "state.sqlite"
+    first = regions_factory(state=state)
+    login = Login(first)
+    tokens = {PRIMARY: login.login(PRIMARY)[1], ADDITIONAL: login.login(ADDITIONAL)[1]}
+    admin_token = first.emulator.admin_token
+    first.emulator.stop()
+    assert state.exists() and (tmp_path / f"state.sqlite.{ADDITIONAL}").exists()
+
+    again = regions_factory(state=state)
+    assert again.emulator.admin_token == admin_token
+    for region, token in tokens.items():
+        assert _client("sso", again, region).list_accounts(accessToken=token["accessToken"])["accountList"]
+    with pytest.raises(ClientError) as foreign:
+        _client("sso", again, ADDITIONAL).list_accounts(accessToken=tokens[PRIMARY]["accessToken"])
+    assert _error_code(foreign) == "UnauthorizedException"
+
+
+def test_one_clock_and_per_region_faults(regions_emulator: RunningRegions) -> None:
+    login = Login(regions_emulator)
+    tokens = {PRIMARY: login.login(PRIMARY)[1], ADDITIONAL: login.login(ADDITIONAL)[1]}
+    regions_emulator.admin("fault", {"region": ADDITIONAL, "operation": "ListAccounts", "status": 500})
+    with pytest.raises(ClientError) as failed:
+        _client("sso", regions_emulator, ADDITIONAL).list_accounts(
+            accessToken=tokens[ADDITIONAL]["accessToken"]
+        )
+    assert _error_code(failed) == "InternalServerException"
+    assert _client("sso", regions_emulator, PRIMARY).list_accounts(accessToken=tokens[PRIMARY]["accessToken"])
+    regions_emulator.clear_faults()
+    regions_emulator.admin("advance-clock", {"seconds": 3601})  # past the access tokens' hour, everywhere
+    for region, token in tokens.items():
+        with pytest.raises(ClientError) as expired:
+            _client("sso", regions_emulator, region).list_accounts(accessToken=token["accessToken"])
+        assert _error_code(expired) == "UnauthorizedException", region
+
+
+@pytest.mark.parametrize(
+    ("token", "body", "status"),
+    [("wrong", b"{}", 403), (None, b"[", 400), (None, b'{"region_down": "eu-west-1", "mode": "off"}', 400)],
+    ids=["wrong-token", "not-json", "unknown-mode"],
+)
+def test_the_admin_listener_refuses_bad_requests(
+    regions_emulator: RunningRegions, token: str | None, body: bytes, status: int
+) -> None:
+    emulator = regions_emulator.emulator
+    request = urllib.request.Request(
+        f"{emulator.admin_url}/_admin/fault",
+        data=body,
+        headers={"Authorization": f"Bearer {token or emulator.admin_token}"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == status
+    assert regions_emulator.admin("faults")["down"] == {}
+
+
+def test_what_the_admin_apis_change_in_the_primary_every_region_serves(
+    regions_emulator: RunningRegions,
+) -> None:
+    """One instance, one configuration: a user created through identitystore at the primary signs in at
+    the additional Region (with its own start URL there)."""
+    token = Login(regions_emulator, "admin").login(PRIMARY)[1]
+    credentials = _client("sso", regions_emulator, PRIMARY).get_role_credentials(
+        accessToken=token["accessToken"], accountId="111111111111", roleName="AdministratorAccess"
+    )["roleCredentials"]
+    signed = {
+        "region_name": PRIMARY,
+        "endpoint_url": regions_emulator[PRIMARY].base_url,
+        "aws_access_key_id": credentials["accessKeyId"],
+        "aws_secret_access_key": credentials["secretAccessKey"],
+        "aws_session_token": credentials["sessionToken"],
+    }
+    instance = boto3.client("sso-admin", **signed).list_instances()["Instances"][0]
+    boto3.client("identitystore", **signed).create_user(
+        IdentityStoreId=instance["IdentityStoreId"], UserName="alice", DisplayName="Alice"
+    )
+    _eu_client, eu_token = Login(regions_emulator, "alice").login(ADDITIONAL)
+    accounts = _client("sso", regions_emulator, ADDITIONAL).list_accounts(accessToken=eu_token["accessToken"])
+    assert accounts["accountList"] == []  # signed in; nothing assigned to alice yet
+    assert regions_emulator[ADDITIONAL].center.start_url != regions_emulator[PRIMARY].center.start_url

@@ -23,7 +23,7 @@ DEVICE_TEXT = (
 
 
 def _registration_key(world: SignInWorld, session: str | None, scopes: list[str] | None) -> str:
-    """botocore's key, spelled out here as a literal recipe (identity-center-protocol.md section 5)."""
+    """botocore's key, spelled out here as a literal recipe (botocore ``utils.py``)."""
     args = {
         "tool": "botocore",
         "startUrl": world.emulator.start_url,

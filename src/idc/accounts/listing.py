@@ -1,6 +1,6 @@
 """Every account and role a user can reach: concurrent, paced under the quota, cached for a few minutes.
 
-Portal API (identity-center-protocol.md section 2): ``ListAccounts`` (``max_result`` 100, paginated
+Portal API (botocore's ``sso`` service model): ``ListAccounts`` (``max_result`` 100, paginated
 with ``next_token``) and, for every account, ``ListAccountRoles``. Identity Center allows about 20
 calls a second; the peers either call one at a time (minutes for hundreds of accounts) or all at once
 (429 storms that end in failures, aws-sso-util #97, granted #811). Here:

@@ -1,4 +1,4 @@
-"""The portal API calls that list accounts and roles (identity-center-protocol.md section 2).
+"""The portal API calls that list accounts and roles (botocore's ``sso`` service model).
 
 Two ways to call them: one page at a time for the configure wizard's pick lists (:func:`list_accounts`,
 :func:`list_account_roles`, throttling retried), and :class:`PacedPortal` for the full listing

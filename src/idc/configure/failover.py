@@ -19,7 +19,7 @@ from idc.errors import ConfigError
 
 if TYPE_CHECKING:
     from idc.configure.prompts import Prompter
-    from idc.configure.session import SessionAnswers
+    from idc.configure.session_answers import SessionAnswers
     from idc.configure.writing import ExistingConfig
     from idc.signin.subject import SignInOptions
     from idc.storage.locations import Locations

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 from idc.configure.checks import (
@@ -20,6 +19,7 @@ from idc.configure.checks import (
     parse_scopes,
 )
 from idc.configure.prompts import FLAGS, Answers, Prompter, Question, question_for
+from idc.configure.session_answers import SessionAnswers, sign_in_target
 from idc.configure.token_storage import FILE, KEYCHAIN, STORAGES, TOKEN_STORAGE_KEY
 from idc.configure.writing import ExistingConfig
 from idc.errors import (
@@ -34,7 +34,7 @@ from idc.errors import (
 from idc.storage.locations import Locations
 
 if TYPE_CHECKING:
-    from idc.signin.subject import SignInOptions, SsoSessionTarget
+    from idc.signin.subject import SignInOptions
     from idc.storage.token_cache import SsoToken
 
 log = logging.getLogger(__name__)
@@ -43,20 +43,6 @@ LEGACY_WARNING = (
     "WARNING: Configuring using legacy format (e.g. without an SSO session).\n"
     'Consider re-running "configure sso" command and providing a session name.'
 )
-
-
-@dataclass(frozen=True)
-class SessionAnswers:
-    """The session step's answers; ``name`` is None for the legacy format (no ``[sso-session]``)."""
-
-    name: str | None
-    start_url: str
-    sso_region: str
-    scopes: str | None
-    token_storage: str = FILE  # where the sign-in is to be kept (idc.configure.token_storage)
-    stored_in: str = FILE  # where the session keeps it now
-    # The scopes the config already gives this [sso-session] (None: the session is new to the config).
-    configured_scopes: str | None = None
 
 
 def ask_session(
@@ -152,18 +138,6 @@ def ask_session(
         token_storage=token_storage,
         stored_in=stored_in,
         configured_scopes=current_scopes if name is not None and defaults else None,
-    )
-
-
-def sign_in_target(session: SessionAnswers) -> SsoSessionTarget:
-    from idc.signin.subject import SsoSessionTarget
-
-    return SsoSessionTarget(
-        session_name=session.name,
-        start_url=session.start_url,
-        sso_region=session.sso_region,
-        registration_scopes=parse_scopes(session.scopes or DEFAULT_SCOPES) if session.name else (),
-        token_storage=session.token_storage,
     )
 
 

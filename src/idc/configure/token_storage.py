@@ -16,7 +16,7 @@ from idc.storage.token_store import FILE, KEYCHAIN, STORAGES, move_session, toke
 
 if TYPE_CHECKING:
     from idc.configure.prompts import Prompter
-    from idc.configure.session import SessionAnswers
+    from idc.configure.session_answers import SessionAnswers
 
 __all__ = ["FILE", "KEYCHAIN", "STORAGES", "TOKEN_STORAGE_KEY", "move_sign_in", "settle_storage"]
 
@@ -54,7 +54,7 @@ def move_sign_in(
 def settle_storage(session: SessionAnswers, locations: Locations, prompter: Prompter, *, moved: bool) -> None:
     """A session switching storage: its sign-in moves (``moved``: the token in the old store is the one
     to keep; else a sign-in just wrote the new store and the old copies go)."""
-    from idc.configure.session import sign_in_target
+    from idc.configure.session_answers import sign_in_target
 
     if session.name is None or session.token_storage == session.stored_in:
         return

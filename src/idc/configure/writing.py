@@ -10,7 +10,7 @@ from idc.errors import ConfigError
 from idc.storage.locations import Locations
 
 if TYPE_CHECKING:
-    from idc.configure.session import SessionAnswers
+    from idc.configure.session_answers import SessionAnswers
 
 
 @dataclass(frozen=True)

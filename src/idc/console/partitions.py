@@ -1,6 +1,7 @@
 """AWS partitions as the console needs them: the federation endpoint and the console host of a region.
 
-Sources (console-containers-keychain.md A2): AWS names ``signin.aws.amazon.com`` the us-east-1 endpoint
+Sources (AWS IAM User Guide, "Enable custom identity broker access to the AWS console", and botocore's
+``data/partitions.json``): AWS names ``signin.aws.amazon.com`` the us-east-1 endpoint
 and ``<region>.signin.aws.amazon.com`` the regional ones; granted and aws-sso-util drop the region prefix
 for each partition's first region (us-east-1, cn-north-1, us-gov-west-1). The aws-eusc hosts come from
 botocore's own endpoint rule set for the Signin service (``https://{Region}.signin.amazonaws-eusc.eu``);

@@ -9,7 +9,8 @@ start-up, so a cache hit must cost about as much as starting the interpreter: no
   understands what botocore's ``RawConfigParser`` would, and gives up on anything it is not sure of
   (quoted section names, duplicates, continuation lines on the keys it needs);
 - the role credentials at ``~/.aws/cli/cache/<key>.json``, the AWS CLI's key and format
-  (identity-center-protocol.md section 5), through :mod:`idc.storage.fileio` (no symlinks followed).
+  (botocore ``credentials.SSOCredentialFetcher._create_cache_key``), through :mod:`idc.storage.fileio` (no
+  symlinks followed).
 
 It answers only when the credentials keep at least 15 minutes of life. Anything unusual (an unknown
 flag, ``--debug``, a miss, a corrupt file, a profile that is not an SSO role profile) returns None and

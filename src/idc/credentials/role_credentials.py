@@ -8,9 +8,10 @@ answered by :mod:`idc.credentials.hotpath` before this module is imported):
 2. otherwise, under a lock per (account, role, session) so that one process fetches and the others
    reuse its result, the cache is read again, then a valid SSO token is obtained
    (:func:`idc.signin.token_refresh.get_valid_token`: refresh or auto-login, each single flight too);
-3. portal ``GetRoleCredentials`` (identity-center-protocol.md section 2) through :mod:`idc.aws.retry`
-   (429 and Retry-After honoured within a time budget); steps 2 and 3 run in the first Region of the
-   session that answers (:mod:`idc.signin.regions`), the result is cached under the profile's key;
+3. portal ``GetRoleCredentials`` (botocore's ``sso`` service model, ``data/sso/2019-06-10/service-2.json``)
+   through :mod:`idc.aws.retry` (429 and Retry-After honoured within a time budget); steps 2 and 3 run
+   in the first Region of the session that answers (:mod:`idc.signin.regions`), and the result is
+   cached under the profile's key;
 4. a 401 (``UnauthorizedException``) after another process replaced the token: the token is read again
    once and the call repeated; a second 401, or no newer token, is ``LoginRequired``;
 5. the expiry comes from the server's ``expiration``, moved onto the local clock with the response's

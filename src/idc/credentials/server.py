@@ -3,7 +3,8 @@
 The AWS SDKs' container provider (botocore ``ContainerProvider``, Go ``endpointcreds``, JS
 ``fromHttp``) GETs ``AWS_CONTAINER_CREDENTIALS_FULL_URI`` with ``AWS_CONTAINER_AUTHORIZATION_TOKEN`` as
 the ``Authorization`` header and refreshes before the answer's ``Expiration``
-(console-containers-keychain.md B1). ``idc exec --server`` and ``idc serve`` answer it here:
+(botocore ``credentials.ContainerProvider`` and ``utils.ContainerMetadataFetcher``). ``idc exec --server``
+and ``idc serve`` answer it here:
 
 - ``GET /credentials/<profile>``: ``{"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}``,
   always with at least 15 minutes left: from memory when they have them, else from the

@@ -160,6 +160,56 @@ class Api:
             return JSONResponse(engine.start_device_authorization(data, base_url=_base_url(request)))
         raise AssertionError(name)  # pragma: no cover
 
+    def root(self, sts: Handler) -> Handler:
+        """``POST /``: sso-admin and identitystore by their ``X-Amz-Target``, else STS (query protocol)."""
+        from idc.emulator.admin.json_protocol import is_admin_target
+
+        async def endpoint(request: Request) -> Response:
+            target = request.headers.get("x-amz-target")
+            if target is not None and is_admin_target(target):
+                return await self._admin_api(target, request)
+            return await sts(request)
+
+        return endpoint
+
+    async def _admin_api(self, target: str, request: Request) -> Response:
+        from idc.emulator.admin import errors as admin_errors
+        from idc.emulator.admin.json_protocol import handle
+
+        engine = self.engine
+        operation = target.partition(".")[2][:64]
+        headers = {"x-amzn-RequestId": str(uuid.uuid4())}
+        try:
+            delay, failure = engine.faults.on_call(operation)
+            if delay:
+                await asyncio.sleep(delay)
+            if failure is not None:
+                kind = admin_errors.ThrottlingException if failure.status in (400, 429) else None
+                raise (kind or admin_errors.InternalServerException)(failure.message)
+            body = await _read_body(request)
+            url = f"{_base_url(request)}{request.url.path}"
+            answer = handle(
+                engine,
+                engine.admin,
+                target,
+                method=request.method,
+                url=url,
+                path=request.url.path,
+                headers={k.lower(): v for k, v in request.headers.items()},
+                body=body,
+                regions=(engine.region,),
+            )
+            return JSONResponse(answer, headers=headers, media_type="application/x-amz-json-1.1")
+        except e.ServiceException as error:
+            return error_response(error)
+        except _BodyTooLarge:
+            return error_response(
+                admin_errors.ValidationException(f"Request body larger than {MAX_BODY_BYTES} bytes")
+            )
+        except Exception:  # never a trace to the client; the log says what happened
+            _log.exception("unexpected error in %s", operation)
+            return error_response(admin_errors.InternalServerException("An internal error occurred"))
+
     # --- admin ---------------------------------------------------------------------------------------
     async def admin(self, request: Request) -> Response:
         """``POST /_admin/<action>`` with ``Authorization: Bearer <admin token>`` and a JSON object body.
@@ -167,7 +217,8 @@ class Api:
         Actions: ``end-sessions`` {user?} -> {ended}; ``advance-clock`` {seconds} -> {now, offset};
         ``expire`` {user?, what?: tokens|credentials|all, in_seconds?} -> {tokens, credentials} (ended now);
         ``fault`` {operation?, status?, retry_after?, error?, latency_ms?, tps_limit?, count?} -> {fault,
-        faults}; ``clear-faults`` {baseline?}; ``faults``; ``stats`` {reset?} -> {calls}; ``info``.
+        faults}; ``clear-faults`` {baseline?}; ``faults``; ``stats`` {reset?} -> {calls}; ``info``;
+        ``export-directory`` -> the directory file of the current state.
         """
         supplied = request.headers.get("authorization", "")
         expected = f"Bearer {self.admin_token}" if self.admin_token else None
@@ -211,6 +262,11 @@ class Api:
             if body.get("reset"):
                 engine.faults.reset_stats()
             return {"calls": calls}
+        if action == "export-directory":
+            from idc.emulator.admin.seed import export
+
+            with engine.admin.reading() as state:
+                return export(state, engine.admin.base)
         if action == "info":
             return {"start_url": engine.start_url, "region": engine.region, "now": engine.now()}
         raise LookupError(f"unknown admin action {action!r}")
@@ -316,7 +372,7 @@ def create_app(
         Route("/assignment/roles", api.operation("ListAccountRoles", portal), methods=["GET"]),
         Route("/federation/credentials", api.operation("GetRoleCredentials", portal), methods=["GET"]),
         Route("/logout", api.operation("Logout", portal), methods=["POST"]),
-        Route("/", api.operation("GetCallerIdentity", sts), methods=["POST"]),
+        Route("/", api.root(api.operation("GetCallerIdentity", sts)), methods=["POST"]),
         Route("/_admin/{action}", api.admin, methods=["GET", "POST"]),
     ]
     routes.extend(build_routes(engine))

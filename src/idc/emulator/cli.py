@@ -6,6 +6,7 @@ Thin: options become an :class:`~idc.emulator.server.EmulatorServer` or an
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import threading
@@ -154,7 +155,11 @@ def emulator(
     lines = [
         "Local IAM Identity Center running (Ctrl-C stops it).",
         f"Directory: {directory if directory is not None else 'built-in'} ({counts})",
-        *(["Sign in as demo, password demo."] if server.engine.builtin_directory else []),
+        *(
+            ["Sign in as demo, password demo (administrator: admin, password admin)."]
+            if server.engine.builtin_directory
+            else []
+        ),
         f"Base URL: {base}",
         f"Start URL: {server.start_url}",
         f"Region: {server.region}",
@@ -163,7 +168,8 @@ def emulator(
         *([f"CA file: {server.ca_file}", f"Trust it: export AWS_CA_BUNDLE={server.ca_file}"] if tls else []),
         "Point AWS tools at it:",
         f"export AWS_ENDPOINT_URL_SSO_OIDC={base} AWS_ENDPOINT_URL_SSO={base} AWS_ENDPOINT_URL_STS={base}"
-        f" AWS_ENDPOINT_URL_SIGNIN={base}",
+        f" AWS_ENDPOINT_URL_SIGNIN={base} AWS_ENDPOINT_URL_SSO_ADMIN={base}"
+        f" AWS_ENDPOINT_URL_IDENTITYSTORE={base}",
         "Administer it (idc emulator stats|end-sessions|expire|advance-clock|fault|clear-faults):",
         f"export {URL_ENV}={base}",
         f"export {TOKEN_ENV}={server.admin_token}",
@@ -243,6 +249,49 @@ def show_directory(path: Path | None) -> None:
     click.echo(json.dumps(directory_to_dict(load_directory(path)), indent=2))
 
 
+@emulator.command("export-directory", short_help="Write the running emulator's state as a directory file.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The file to write (mode 0600: it holds passwords); default: standard output.",
+)
+@_admin_options
+def export_directory(url: str | None, admin_token: str | None, output: Path | None) -> None:
+    """Write what the running emulator serves (users, groups, permission sets, assignments, with their
+    ids and ARNs) as a directory file that starts an emulator in the same state.
+
+    \b
+    Example:
+      idc emulator export-directory -o org.json && idc emulator --directory org.json
+    """
+    data = _client(url, admin_token).call("export-directory")
+    text = json.dumps(data, indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    _write_private(output, text)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Temp file (0600) + fsync + rename: the file holds the directory's passwords."""
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
 @emulator.command("end-sessions", short_help="End all sign-in sessions, or one user's.")
 @click.option("--user", help="End only this user's sessions.")
 @_admin_options
@@ -314,8 +363,9 @@ def advance_clock(url: str | None, admin_token: str | None, seconds: float) -> N
 )
 @click.option(
     "--mode",
-    type=click.Choice(["refused", "silent", "5xx"]),
-    help="How --region-down fails: connections refused, accepted but never answered, or 503.",
+    type=click.Choice(["refused", "unaccepted", "silent", "5xx"]),
+    help="How --region-down fails: connections refused, never accepted (connect times out), accepted "
+    "but never answered, or 503 (default: refused).",
 )
 @_admin_options
 def fault(url: str | None, admin_token: str | None, **spec: Any) -> None:

@@ -14,8 +14,13 @@ the AWS documentation's example. The JSON shape::
                        "user": "demo"} | {..., "group": "admins"}],
       "lifetimes": {"access_token": 3600, "session": 28800, "client_registration": 7776000,
                     "device_code": 600, "authorization_code": 300, "device_poll_interval": 1},
-      "rotate_refresh_tokens": true
+      "rotate_refresh_tokens": true,
+      "identity_center": {"management_account": "111111111111", ...}
     }
+
+``identity_center`` is the admin side's own state (ids, ARNs, policies, tags; read by
+:mod:`idc.emulator.admin.seed`, written by ``idc emulator export-directory``); without it the first
+account is the management account.
 
 Every problem is one :class:`DirectoryError` line naming the file and the field.
 """
@@ -104,6 +109,8 @@ class Directory:
     # False: a refresh_token grant answers without a new refresh token and the old one stays valid
     # (RFC 6749 section 6 allows both); clients must then keep the refresh token they have.
     rotate_refresh_tokens: bool = True
+    # The sso-admin/identitystore side (idc.emulator.admin.seed reads it); None: derived from the rest.
+    identity_center: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def start_path(self) -> str:
@@ -113,7 +120,9 @@ class Directory:
 
 
 def default_directory() -> Directory:
-    """The built-in directory: one user ``demo``/``demo``, one account, AdministratorAccess."""
+    """The built-in directory: user ``demo``/``demo`` with AdministratorAccess in account 123456789012
+    (sandbox), and the Identity Center administrator ``admin``/``admin`` with AdministratorAccess in the
+    management account 111111111111 (the one whose roles may call sso-admin and identitystore)."""
     return directory_from_dict(
         {
             "users": [
@@ -122,13 +131,24 @@ def default_directory() -> Directory:
                     "password": "demo",
                     "display_name": "Demo User",
                     "email": "demo@example.com",
-                }
+                },
+                {
+                    "username": "admin",
+                    "password": "admin",
+                    "display_name": "Identity Center Administrator",
+                    "email": "admin@example.com",
+                },
             ],
-            "accounts": [{"id": "123456789012", "name": "sandbox", "email": "sandbox@example.com"}],
+            "accounts": [
+                {"id": "123456789012", "name": "sandbox", "email": "sandbox@example.com"},
+                {"id": "111111111111", "name": "management", "email": "management@example.com"},
+            ],
             "permission_sets": [{"name": "AdministratorAccess", "session_duration": 3600}],
             "assignments": [
-                {"account": "123456789012", "permission_set": "AdministratorAccess", "user": "demo"}
+                {"account": "123456789012", "permission_set": "AdministratorAccess", "user": "demo"},
+                {"account": "111111111111", "permission_set": "AdministratorAccess", "user": "admin"},
             ],
+            "identity_center": {"management_account": "111111111111"},
         }
     )
 
@@ -159,6 +179,7 @@ def directory_to_dict(directory: Directory) -> dict[str, Any]:
         "assignments": assignments,
         "lifetimes": {name: getattr(directory.lifetimes, name) for name in Lifetimes.__dataclass_fields__},
         "rotate_refresh_tokens": directory.rotate_refresh_tokens,
+        **({"identity_center": dict(directory.identity_center)} if directory.identity_center else {}),
     }
 
 
@@ -204,6 +225,7 @@ def directory_from_dict(data: Mapping[str, Any], *, origin: str = "directory") -
         "assignments",
         "lifetimes",
         "rotate_refresh_tokens",
+        "identity_center",
     }
     p.no_unknown(data, known, "")
     start_url = p.string(data, "start_url", "", default=DEFAULT_START_URL)
@@ -314,6 +336,9 @@ def directory_from_dict(data: Mapping[str, Any], *, origin: str = "directory") -
             for name in defaults.__dataclass_fields__
         }
     )
+    identity_center = data.get("identity_center")
+    if identity_center is not None and not isinstance(identity_center, Mapping):
+        p.fail("identity_center", "must be an object")
     rotate = data.get("rotate_refresh_tokens", True)
     if not isinstance(rotate, bool):
         p.fail("rotate_refresh_tokens", "must be true or false")
@@ -327,6 +352,7 @@ def directory_from_dict(data: Mapping[str, Any], *, origin: str = "directory") -
         permission_sets=tuple(permission_sets),
         assignments=tuple(assignments),
         lifetimes=lifetimes,
+        identity_center=identity_center,
     )
 
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from idc.emulator.admin.store import AdminStore
 from idc.emulator.assignments import AccountAssignment, AssignmentIndex
 from idc.emulator.center import UserSession
 from idc.emulator.clock import EmulatorClock
@@ -58,6 +59,11 @@ class IdentityCenter:
         self.store = store if store is not None else StateStore()
         self.clock = clock if clock is not None else EmulatorClock()
         self.faults = faults if faults is not None else FaultInjector()
+        # The admin side (sso-admin, identitystore) holds the directory from here on: what its APIs
+        # change is what the portal, the pages and STS serve (idc.emulator.admin.store).
+        self.admin = AdminStore(self.store, self.directory, now=self.now)
+        self.adopt_directory(self.admin.view())
+        self.admin.on_change = self.adopt_directory
         self.oidc = OidcService(self)
         self.portal = PortalService(self)
         self.sts = StsService(self)
@@ -83,6 +89,11 @@ class IdentityCenter:
     @property
     def start_path(self) -> str:
         return self.directory.start_path
+
+    def adopt_directory(self, directory: Directory) -> None:
+        """Serve ``directory`` from now on (the admin APIs changed it); one assignment swaps it whole."""
+        self.index = AssignmentIndex(directory)
+        self.directory = directory
 
     def now(self) -> float:
         """The emulator's clock in epoch seconds (honours :meth:`advance_clock`)."""

@@ -20,6 +20,8 @@ _BANNER = (
     ("admin_token", re.compile(r"^export IDC_EMULATOR_ADMIN_TOKEN=(\S+)")),
 )
 
+_REGION_LINE = re.compile(r"^Region (\S+) \((?:primary|additional)\): (\S+) start URL (\S+)")
+
 
 @dataclass(frozen=True)
 class LaunchedEmulator:
@@ -28,6 +30,25 @@ class LaunchedEmulator:
     start_url: str
     region: str
     admin_token: str
+    banner: tuple[str, ...] = ()  # every line read up to the last one above
+
+    @property
+    def regions(self) -> dict[str, tuple[str, str]]:
+        """With ``--regions``: Region -> (base URL, start URL), the primary first; else empty."""
+        found = {}
+        for line in self.banner:
+            match = _REGION_LINE.match(line)
+            if match:
+                found[match.group(1)] = (match.group(2), match.group(3))
+        return found
+
+    @property
+    def admin_url(self) -> str:
+        """Where the admin commands go (with ``--regions``, the admin listener; else the base URL)."""
+        for line in self.banner:
+            if line.startswith("export IDC_EMULATOR_URL="):
+                return line.split("=", 1)[1].strip()
+        return self.base_url
 
 
 def launch_emulator(options: Sequence[str], *, capture_stderr: bool = True) -> LaunchedEmulator:
@@ -43,14 +64,16 @@ def launch_emulator(options: Sequence[str], *, capture_stderr: bool = True) -> L
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     found: dict[str, str] = {}
+    banner: list[str] = []
     assert process.stdout is not None
     for line in process.stdout:
+        banner.append(line.rstrip("\n"))
         for key, pattern in _BANNER:
             match = pattern.search(line.strip())
             if match:
                 found[key] = match.group(1)
         if len(found) == len(_BANNER):
-            return LaunchedEmulator(process=process, **found)
+            return LaunchedEmulator(process=process, banner=tuple(banner), **found)
     process.kill()
     detail = process.stderr.read() if process.stderr else ""
     raise RuntimeError(f"idc emulator did not start: {detail}")

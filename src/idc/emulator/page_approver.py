@@ -4,7 +4,10 @@
 given the URL a login flow would open (``verificationUriComplete`` for the device grant, RFC 8628 section
 3.3, or the ``/authorize`` URL of the authorization code grant, RFC 6749 section 4.1), it signs in with
 the form labelled "Username"/"Password", confirms the user code ("Confirm and continue"), clicks "Allow"
-or "Deny", and follows the final redirect to the loopback ``redirect_uri`` (RFC 8252 section 7.3). It
+or "Deny", and follows the final redirect to the loopback ``redirect_uri`` (RFC 8252 section 7.3). Given
+one cookie jar for its walks (``cookies=``), it is one browser: in a Region of a replicated instance
+(``idc emulator --regions``) where the identity provider has signed it in, it clicks "Continue as USER"
+instead of typing the password (``passwords_typed`` counts those it typed). It
 reads the same HTML a browser gets (``html.parser``) and submits the same forms, cookies and CSRF tokens
 included: no back door, so every walk also proves the pages work. Standard library only.
 
@@ -196,7 +199,7 @@ class PageApprover:
         allow: bool = True,
         timeout: float = 10.0,
         user_code: str | Callable[[], str | None] | None = None,
-        keep_cookies: bool = False,
+        cookies: http.cookiejar.CookieJar | None = None,
     ) -> None:
         self.username = username
         self.password = password
@@ -208,9 +211,9 @@ class PageApprover:
         self._threads: list[threading.Thread] = []
         self._errors: list[BaseException] = []
         self._lock = threading.Lock()
-        # keep_cookies: one cookie jar for every walk, as one browser (several Regions of one instance:
-        # the identity provider's session spares the second Region's password).
-        self._jar = http.cookiejar.CookieJar() if keep_cookies else None
+        # cookies: one jar for every walk, as one browser keeps them (several Regions of one instance:
+        # the identity provider's session spares the second Region's password); None: a new jar each.
+        self.cookies = cookies
         self.passwords_typed = 0  # how many times a walk typed the password
 
     def __call__(self, url: str) -> bool:
@@ -249,7 +252,7 @@ class PageApprover:
         opener = urllib.request.build_opener(
             urllib.request.ProxyHandler({}),
             urllib.request.HTTPCookieProcessor(
-                self._jar if self._jar is not None else http.cookiejar.CookieJar()
+                self.cookies if self.cookies is not None else http.cookiejar.CookieJar()
             ),
             redirects,
         )

@@ -1,16 +1,19 @@
 """The page approver's command line, usable as a ``BROWSER`` command (see :mod:`idc.emulator.page_approver`)::
 
     python -m idc.emulator.page_approver_cli [--user U] [--password P] [--deny] [--user-code C]
-        [--user-code-from FILE] [--detach [--log F]] URL
+        [--user-code-from FILE] [--cookies FILE] [--detach [--log F]] URL
 
 ``--detach`` returns at once and the walk continues in a background process (for callers that wait for
 their browser command to exit before they listen for the redirect). ``--user-code-from FILE`` reads the
-code from an application's output written to FILE (waiting for it). Standard library only.
+code from an application's output written to FILE (waiting for it). ``--cookies FILE`` keeps the
+cookies from one run to the next, as one browser (one password for every Region of ``idc emulator
+--regions``; run the walks one after the other). Standard library only.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.cookiejar
 import os
 import subprocess
 import sys
@@ -53,6 +56,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--log", metavar="FILE", help="with --detach: append the background walk's outcome line to FILE"
     )
+    parser.add_argument(
+        "--cookies",
+        metavar="FILE",
+        help="keep the browser's cookies in FILE from one run to the next (created 0600)",
+    )
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds for the whole walk")
     args = parser.parse_args(argv)
     password = args.password or os.environ.get("IDC_APPROVER_PASSWORD") or "demo"
@@ -63,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             command += ["--user-code", args.user_code]
         if args.user_code_from:
             command += ["--user-code-from", args.user_code_from]
+        if args.cookies:
+            command += ["--cookies", args.cookies]
         command.append(args.url)
         log = os.open(args.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600) if args.log else None
         try:
@@ -81,8 +91,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     user_code: str | Callable[[], str | None] | None = args.user_code
     if args.user_code_from:
         user_code = _code_from_file(args.user_code_from, args.timeout)
+    jar = _cookie_jar(args.cookies) if args.cookies else None
     approver = PageApprover(
-        args.user, password, allow=not args.deny, timeout=min(args.timeout, 10.0), user_code=user_code
+        args.user,
+        password,
+        allow=not args.deny,
+        timeout=min(args.timeout, 10.0),
+        user_code=user_code,
+        cookies=jar,
     )
     approver(args.url)
     try:
@@ -90,9 +106,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PageWalkError as exc:
         print(f"page_approver: {exc}", file=sys.stderr)
         return int(exc.exit_status)
+    finally:
+        if jar is not None:
+            jar.save(ignore_discard=True, ignore_expires=True)
     outcome = "denied" if args.deny else "approved"
     print(f"page_approver: request {outcome}", file=sys.stderr)
     return 0
+
+
+def _cookie_jar(path: str) -> http.cookiejar.LWPCookieJar:
+    """The jar kept in ``path`` (created empty and private when it does not exist)."""
+    jar = http.cookiejar.LWPCookieJar(path)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        jar.save(ignore_discard=True, ignore_expires=True)
+    except FileExistsError:
+        jar.load(ignore_discard=True, ignore_expires=True)
+    return jar
 
 
 def _code_from_file(path: str, timeout: float) -> Callable[[], str | None]:

@@ -10,34 +10,28 @@ from the emulator's clock ("Signature expired: ..." / "Signature not yet current
 from __future__ import annotations
 
 import hashlib
-import hmac
-import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
+from idc.emulator import sigv4
 from idc.emulator.service_errors import (
     ExpiredTokenSts,
     IncompleteSignature,
     InvalidClientTokenId,
     MissingAuthenticationToken,
     SignatureDoesNotMatch,
+    StsException,
     StsInvalidAction,
 )
-from idc.emulator.state_store import digest
 
 if TYPE_CHECKING:
     from idc.emulator.center import Center
 
 STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
-SIGNATURE_WINDOW_S = 15 * 60
-"""SigV4: a request's X-Amz-Date must be within 15 minutes of the service's clock."""
-_AUTH = re.compile(
-    r"^AWS4-HMAC-SHA256\s+Credential=(?P<credential>[^,\s]+),\s*SignedHeaders=(?P<signed>[^,\s]+),"
-    r"\s*Signature=(?P<signature>[0-9a-f]{64})\s*$"
-)
+SIGNATURE_WINDOW_S = sigv4.SIGNATURE_WINDOW_S
 
 
 @dataclass(frozen=True)
@@ -79,103 +73,23 @@ class StsService:
     def verify(
         self, method: str, url: str, path: str, headers: Mapping[str, str], body: bytes
     ) -> CallerIdentity:
-        authorization = headers.get("authorization")
-        if not authorization:
-            raise MissingAuthenticationToken("Request is missing Authentication Token")
-        match = _AUTH.match(authorization)
-        if match is None:
-            raise IncompleteSignature("Authorization header requires Credential, SignedHeaders and Signature")
-        parts = match["credential"].split("/")
-        if len(parts) != 5 or parts[4] != "aws4_request":
-            raise IncompleteSignature("Credential must be <key>/<date>/<region>/<service>/aws4_request")
-        access_key_id, date, region, service, _ = parts
-        amz_date = headers.get("x-amz-date", "")
-        if not amz_date.startswith(date) or len(amz_date) != 16:
-            raise IncompleteSignature("X-Amz-Date is missing or does not match the credential scope")
-        _check_signing_time(amz_date, self._center.now())
-        row = self._center.store.one(
-            "SELECT secret_access_key, session_token_hash, username, account_id, role_name, expires_at"
-            " FROM role_credentials WHERE access_key_id = ?",
-            (access_key_id,),
-        )
-        token = headers.get("x-amz-security-token", "")
-        if row is None or not hmac.compare_digest(row["session_token_hash"], digest(token)):
-            raise InvalidClientTokenId("The security token included in the request is invalid.")
-        if row["expires_at"] <= self._center.now():
-            raise ExpiredTokenSts("The security token included in the request is expired")
-        signed = match["signed"].split(";")
-        if "host" not in signed:
-            raise SignatureDoesNotMatch("The host header must be signed")
-        expected = _signature(
-            method,
-            url,
-            path,
-            {h: headers.get(h, "") for h in signed},
-            body,
-            amz_date,
-            access_key_id,
-            row["secret_access_key"],
-            region,
-            service,
-        )
-        if not hmac.compare_digest(expected, match["signature"]):
-            raise SignatureDoesNotMatch(
-                "The request signature we calculated does not match the signature you provided. Check your"
-                " AWS Secret Access Key and signing method. Consult the service documentation for details."
-            )
-        arn, user_id = role_session_arn(row["account_id"], row["role_name"], row["username"])
-        return CallerIdentity(user_id=user_id, account=row["account_id"], arn=arn)
+        """The shared verifier (:mod:`idc.emulator.sigv4`), its failures named as STS names them."""
+        try:
+            caller = sigv4.verify(self._center, method, url, path, headers, body)
+        except sigv4.SigV4Error as failure:
+            raise _STS_ERRORS[failure.kind](failure.message) from None
+        arn, user_id = role_session_arn(caller.account_id, caller.role_name, caller.username)
+        return CallerIdentity(user_id=user_id, account=caller.account_id, arn=arn)
 
 
-def _amz(epoch: float) -> str:
-    import time
-
-    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(epoch))
-
-
-def _check_signing_time(amz_date: str, now: float) -> None:
-    """SignatureDoesNotMatch when ``amz_date`` is more than 15 minutes from ``now`` (emulator clock)."""
-    import calendar
-    import time
-
-    try:
-        signed = calendar.timegm(time.strptime(amz_date, "%Y%m%dT%H%M%SZ"))
-    except ValueError:
-        raise IncompleteSignature("X-Amz-Date must be in the form YYYYMMDDTHHMMSSZ") from None
-    if signed < now - SIGNATURE_WINDOW_S:
-        raise SignatureDoesNotMatch(
-            f"Signature expired: {amz_date} is now earlier than {_amz(now - SIGNATURE_WINDOW_S)}"
-            f" ({_amz(now)} - 15 min.)"
-        )
-    if signed > now + SIGNATURE_WINDOW_S:
-        raise SignatureDoesNotMatch(
-            f"Signature not yet current: {amz_date} is still later than {_amz(now + SIGNATURE_WINDOW_S)}"
-            f" ({_amz(now)} + 15 min.)"
-        )
-
-
-def _signature(
-    method: str,
-    url: str,
-    path: str,
-    signed_headers: Mapping[str, str],
-    body: bytes,
-    amz_date: str,
-    access_key_id: str,
-    secret_access_key: str,
-    region: str,
-    service: str,
-) -> str:
-    """botocore's SigV4 over exactly the headers the client listed in SignedHeaders."""
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-
-    request = AWSRequest(method=method, url=url, data=body, headers=dict(signed_headers))
-    request.context["timestamp"] = amz_date
-    signer = SigV4Auth(Credentials(access_key_id, secret_access_key), service, region)
-    canonical = signer.canonical_request(request)
-    return str(signer.signature(signer.string_to_sign(request, canonical), request))
+_STS_ERRORS: dict[str, type[StsException]] = {
+    "missing": MissingAuthenticationToken,
+    "incomplete": IncompleteSignature,
+    "invalid_token": InvalidClientTokenId,
+    "expired": ExpiredTokenSts,
+    "signature": SignatureDoesNotMatch,
+    "scope": SignatureDoesNotMatch,
+}
 
 
 def caller_identity_xml(identity: CallerIdentity) -> str:

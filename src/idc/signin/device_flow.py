@@ -39,7 +39,7 @@ SLOW_DOWN_DELAY = 5
 
 
 def show_device_instructions(out: TextIO, authorization: DeviceAuthorization, *, opening: bool) -> None:
-    """AWS CLI v2's text (its browser and print-only handlers; identity-center-protocol.md section 7)."""
+    """AWS CLI v2's text (its browser and print-only handlers; awscli ``customizations/sso/utils.py``)."""
     if opening:
         out.write(
             "Attempting to open your default browser.\n"

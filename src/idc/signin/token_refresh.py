@@ -2,7 +2,8 @@
 
 The token lives in ``~/.aws/sso/cache`` (shared with AWS CLI v2 and boto3), or in the OS keychain for a
 session with ``idc_token_storage = keychain`` (:mod:`idc.storage.token_store`). It is refreshed with
-sso-oidc ``CreateToken`` (``grantType=refresh_token``, identity-center-protocol.md section 1) when it
+sso-oidc ``CreateToken`` (``grantType=refresh_token``, botocore
+``tokens.SSOTokenProvider._refresh_access_token``) when it
 enters botocore's refresh windows (``botocore.tokens.SSOTokenProvider``): advisory 15 minutes and
 mandatory 10 minutes before ``expiresAt``, at most one attempt per 60 seconds. Where idc does better:
 

@@ -3,15 +3,17 @@
 The ``AWS_ENDPOINT_URL_<SERVICE>`` variables cannot: they override every other endpoint setting, for
 every Region (botocore ``configprovider.py``, ``EndpointConfigProvider``). botocore's ``services``
 sections can: a profile (or, in idc, an ``sso-session``) names one with ``services = NAME``, and its
-``sso-oidc`` / ``sso`` / ``sts`` / ``signin`` subsections carry an ``endpoint_url`` each. A client that
-uses one Region only can take the per-command variables.
+``sso_oidc`` / ``sso`` / ``sts`` / ``signin`` subsections carry an ``endpoint_url`` each. The subsection
+is the service id in snake case (``sso_oidc``, not ``sso-oidc``: ``EndpointConfigProvider.
+_get_endpoint_url_config_service``). A client that uses one Region only can take the per-command
+variables.
 """
 
 from __future__ import annotations
 
 from idc.emulator.regions.instance import RegionsEmulator
 
-SERVICES = ("sso-oidc", "sso", "sts", "signin")
+SERVICES = ("sso_oidc", "sso", "sts", "signin")  # service ids in snake case, as botocore reads them
 _VARIABLES = (
     "AWS_ENDPOINT_URL_SSO_OIDC",
     "AWS_ENDPOINT_URL_SSO",
@@ -71,7 +73,7 @@ def banner_lines(emulator: RegionsEmulator, *, directory_label: str) -> list[str
     lines += [
         f"Admin URL: {emulator.admin_url}",
         "Administer it (idc emulator stats|end-sessions|expire|advance-clock|fault|clear-faults;",
-        "fault --region-down REGION --mode refused|silent|5xx takes a Region down):",
+        "fault --region-down REGION --mode refused|unaccepted|silent|5xx takes a Region down):",
         f"export IDC_EMULATOR_URL={emulator.admin_url}",
         f"export IDC_EMULATOR_ADMIN_TOKEN={emulator.admin_token}",
     ]

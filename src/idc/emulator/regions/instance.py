@@ -119,6 +119,7 @@ class RegionsEmulator:
                 access_log=access_log,
             )
             self.regions[name] = Region(name, center, listener, gate)
+        self.replication.share_administration()
         self.primary = regions[0]
         self.admin_token = admin_token or admin_token_of(self.regions[self.primary].center.store)
         self.admin = Listener(
@@ -167,15 +168,19 @@ class RegionsEmulator:
 
     # --- outages ---------------------------------------------------------------------------------------
     def region_down(self, name: str, mode: str = "refused") -> None:
-        """Take Region ``name`` down: connections ``refused``, accepted but ``silent``, or ``5xx``."""
+        """Take Region ``name`` down: connections ``refused``, never accepted (``unaccepted``), accepted but
+        ``silent``, or ``5xx``."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
         with self._outage_lock:
             region = self.regions[name]
             region.down = mode
-            if mode == "refused":
+            if mode in ("refused", "unaccepted"):
                 region.gate.mode = None
-                region.listener.close()
+                if mode == "refused":
+                    region.listener.close()
+                else:
+                    region.listener.hold()
             else:
                 region.gate.mode = mode
                 region.listener.open()

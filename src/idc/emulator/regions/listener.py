@@ -1,5 +1,7 @@
 """One listener (a socket bound on 127.0.0.1 and uvicorn serving an ASGI app in a thread) that can be
-closed and opened again on the same port: how a Region refuses connections and comes back.
+closed and opened again on the same port: how a Region refuses connections and comes back; or held by a
+socket that never accepts, its accept queue full, so that new connections are never accepted (the
+kernel drops their SYN: the client's connect times out).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Listener:
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
+        self._held: list[socket.socket] = []  # the holding socket, then the connections filling its queue
 
     @property
     def base_url(self) -> str:
@@ -43,6 +46,7 @@ class Listener:
 
         if self._thread is not None:
             return
+        self._release()
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -102,3 +106,30 @@ class Listener:
         if self._socket is not None:
             self._socket.close()
             self._socket = None
+        self._release()
+
+    def hold(self) -> None:
+        """Stop serving; keep the port bound with a backlog of 0 that one idle connection fills, and never
+        accept: the kernel drops new connections' SYN (a full accept queue), so a client's connect times
+        out."""
+        self.close()
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        holder = socket.socket(family, socket.SOCK_STREAM)
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        holder.bind((self.host, self.port))
+        holder.listen(0)
+        self._held = [holder]
+        for _ in range(4):  # Linux queues backlog + 1: fill it until a connection is no longer accepted
+            filler = socket.socket(family, socket.SOCK_STREAM)
+            filler.settimeout(0.2)
+            try:
+                filler.connect((self.host, self.port))
+            except OSError:
+                filler.close()
+                break
+            self._held.append(filler)
+
+    def _release(self) -> None:
+        for held in reversed(self._held):
+            held.close()
+        self._held = []

@@ -1,10 +1,11 @@
 """A Region taken down on demand (``idc emulator fault --region-down R --mode M``), as a client meets it.
 
-Modes: ``refused`` (nothing listens on the Region's port: connections are refused, see
-:class:`~idc.emulator.regions.listener.Listener`), ``silent`` (connections are accepted and requests
-read, but never answered while the Region is down) and ``5xx`` (every call answers 503 Service
-Unavailable, as JSON for sso-oidc and the portal, as STS's XML error for ``POST /``). The last two are
-:class:`RegionGate`, an ASGI middleware in front of the Region's app.
+Modes: ``refused`` (nothing listens on the Region's port: connections are refused), ``unaccepted`` (the
+port's accept queue is full and never served: a connection is never accepted, the client's connect
+times out; both in :class:`~idc.emulator.regions.listener.Listener`), ``silent`` (connections are
+accepted and requests read, but never answered while the Region is down) and ``5xx`` (every call
+answers 503 Service Unavailable, as JSON for sso-oidc and the portal, as STS's XML error for
+``POST /``). The last two are :class:`RegionGate`, an ASGI middleware in front of the Region's app.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-MODES = ("refused", "silent", "5xx")
+MODES = ("refused", "unaccepted", "silent", "5xx")
 _POLL_SECONDS = 0.05
 _STS_UNAVAILABLE = (
     '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Receiver</Type>'

@@ -11,11 +11,14 @@ an external identity provider: here the built-in directory plays it, with its ow
 ``idc_idp`` cookie), so a second Region's sign-in asks for no password.
 
 Each Region has its own :class:`~idc.emulator.state_store.StateStore`; the stores share one lock, so
-copying a row into another Region's store inside a transaction never deadlocks.
+copying a row into another Region's store inside a transaction never deadlocks. The identity
+provider's sessions, and which Regions' sessions continue one another, live in memory: after a restart
+with ``--state`` the sessions and tokens go on, and the next Region's sign-in asks for the password.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import threading
 from collections.abc import Mapping
@@ -23,7 +26,7 @@ from typing import Any
 
 from idc.emulator.center import UserSession
 from idc.emulator.clock import EmulatorClock
-from idc.emulator.directory import Directory
+from idc.emulator.directory import Directory, User
 from idc.emulator.engine import IdentityCenter
 from idc.emulator.portal_service import PortalService
 from idc.emulator.state_store import StateStore, digest
@@ -55,6 +58,23 @@ class Replication:
         with self._lock:
             self._idp_sessions[digest(idp_session)] = session_hash
         return idp_session
+
+    def share_administration(self) -> None:
+        """One instance, one configuration: every Region serves the primary's admin state (users, groups,
+        permission sets, assignments), and what sso-admin or identitystore changes in any Region is
+        what every Region's portal, pages and STS serve from then on, each under its own start URL."""
+        primary = self.centers[0]
+        shared = primary.admin
+        homes = [(center, center.directory.region, center.directory.start_url) for center in self.centers]
+
+        def adopt_everywhere(view: Directory) -> None:
+            for center, region, start_url in homes:
+                center.adopt_directory(dataclasses.replace(view, region=region, start_url=start_url))
+
+        for center in self.centers:
+            center.admin = shared
+        shared.on_change = adopt_everywhere
+        adopt_everywhere(shared.view())
 
     def link(self, session_hash: str, other: str) -> None:
         """``other`` continues ``session_hash`` in another Region: ending one ends both."""
@@ -99,7 +119,7 @@ class RegionalCenter(IdentityCenter):
         replication.centers.append(self)
 
     # --- user sessions, replicated -------------------------------------------------------------------
-    def create_user_session(self, user: Any) -> str:
+    def create_user_session(self, user: User) -> str:
         session_id = super().create_user_session(user)
         row = self.store.one(
             f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE session_hash = ?",  # noqa: S608

@@ -1,0 +1,1 @@
+"""IAM as the local Identity Center applies it: policy documents and their evaluation."""

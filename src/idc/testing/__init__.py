@@ -1,0 +1,1 @@
+"""A pytest test kit for code that signs users in to AWS: the local Identity Center as fixtures."""
