@@ -12,6 +12,7 @@ after that the outage is remembered and costs nothing.
 from __future__ import annotations
 
 import argparse
+import http.cookiejar
 import io
 import json
 import os
@@ -67,7 +68,9 @@ def main() -> None:
             from idc.storage.locations import Locations
 
             terminal = io.StringIO()
-            approver = PageApprover(user_code=lambda: user_code_in(terminal.getvalue()), keep_cookies=True)
+            approver = PageApprover(
+                user_code=lambda: user_code_in(terminal.getvalue()), cookies=http.cookiejar.CookieJar()
+            )
             locations = Locations.from_environ()
             target = load_config(locations).sign_in_subject("dev")
             login_everywhere(

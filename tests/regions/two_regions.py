@@ -7,6 +7,7 @@ would send every Region to one place) is set for idc.
 
 from __future__ import annotations
 
+import http.cookiejar
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -119,7 +120,9 @@ def login_everywhere(two: TwoRegions, **options: Any) -> tuple[str, Any]:
     from idc.storage.locations import Locations
 
     terminal = io.StringIO()
-    approver = PageApprover(user_code=lambda: user_code_in(terminal.getvalue()), keep_cookies=True)
+    approver = PageApprover(
+        user_code=lambda: user_code_in(terminal.getvalue()), cookies=http.cookiejar.CookieJar()
+    )
     locations = Locations.from_environ()
     target = load_config(locations).sign_in_subject("dev")
     factory = BotocoreClientFactory()
