@@ -55,6 +55,8 @@ def several(two: TwoRegions, secret_service: SecretService) -> dict[str, str]:
             f"sso_registration_scopes = sso:account:access\nservices = emulator-{PRIMARY}\n"
             "\n[profile legacy-old]\nsso_session = old\nsso_account_id = 123456789012\n"
             "sso_role_name = AdministratorAccess\n"
+            f"\n[profile classic]\nsso_start_url = https://d-9999999999.awsapps.com/start\n"
+            "sso_region = eu-central-1\nsso_account_id = 123456789012\nsso_role_name = ReadOnly\n"
         )
     with secret_service.in_process():
         sign_in_session("vault")
@@ -73,7 +75,7 @@ def test_sessions_in_both_forms(signed_in_everywhere: TwoRegions, secret_service
     result = sessions(env)  # not a terminal: JSON
     assert result.returncode == 0, result.stderr
     listed = {entry["name"]: entry for entry in json.loads(result.stdout)["sessions"]}
-    assert list(listed) == ["corp", "vault", "old"]  # the additional Region is listed under corp
+    assert list(listed) == ["corp", "vault", "old", None]  # the additional Region is listed under corp
     corp = listed["corp"]
     assert (corp["storage"], corp["signedOut"], corp["profiles"]) == ("file", False, ["dev", "dev-eu"])
     assert [(r["ssoSession"], r["region"], r["state"], r["canRefresh"]) for r in corp["regions"]] == [
@@ -95,13 +97,18 @@ def test_sessions_in_both_forms(signed_in_everywhere: TwoRegions, secret_service
         ["legacy-old"],
     )
     assert old["regions"][0]["expiresAt"] is None
+    legacy = listed[None]  # legacy profiles: their start URL, never signed in here
+    assert (legacy["startUrl"], legacy["profiles"]) == ("https://d-9999999999.awsapps.com/start", ["classic"])
+    assert [(r["ssoSession"], r["region"], r["state"]) for r in legacy["regions"]] == [
+        (None, "eu-central-1", "none")
+    ]
     for secret in ("accessToken", "refreshToken", "clientSecret"):
         assert secret not in result.stdout
 
     result = sessions({**env, "COLUMNS": "200"}, "--output", "table")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].strip() == "3 sign-in sessions"
+    assert lines[0].strip() == "4 sign-in sessions"
     rows = [line for line in lines if "│" in line or "|" in line]
     text = "\n".join(rows)
     for word in (

@@ -23,9 +23,10 @@ _STATES = {
     help="table for people, json for scripts (default: table on a terminal, json otherwise).",
 )
 def sessions(output: str | None) -> None:
-    """Show every [sso-session] of the config: its start URL, each Region's token (expiry, whether it
-    can be refreshed), where the sign-in is kept (file or keychain), whether it was signed out, and the
-    profiles that use it. Reads the files only: nothing is called or refreshed.
+    """Show every [sso-session] of the config (and the start URLs of legacy profiles): its start
+    URL, each Region's token (expiry, whether it can be refreshed), where the sign-in is kept (file
+    or keychain), whether it was signed out, and the profiles that use it. Reads the files only:
+    nothing is called or refreshed.
 
     \b
     Examples:
@@ -52,7 +53,7 @@ def sessions(output: str | None) -> None:
             expires = region.to_json()["expiresAt"] or ""
             first = index == 0
             table.add_row(
-                status.name if first else f"  {region.session_name}",
+                (status.name or "(legacy profiles)") if first else f"  {region.session_name}",
                 region.start_url,
                 region.region,
                 _STATES[region.state].format(expires=expires),

@@ -1,7 +1,8 @@
 """``idc sessions``: every sign-in session of the config and where it stands.
 
 For each ``[sso-session]`` (an additional Region's is shown under the session that fails over to it,
-:mod:`idc.config.session_regions`): its start URL, each Region's token (expiry, whether it can be
+:mod:`idc.config.session_regions`), then each start URL of legacy profiles (``sso_start_url`` in the
+profile, no session; ``name`` None): its start URL, each Region's token (expiry, whether it can be
 refreshed: botocore's test, :attr:`SsoToken.can_refresh` with an unexpired registration), where the
 sign-in is kept (the AWS CLI's file cache or the OS keychain), whether ``idc logout`` signed it out,
 and the profiles that use it. Only what the files say: nothing is called, nothing is refreshed, and no
@@ -22,7 +23,7 @@ from idc.storage.locations import Locations
 from idc.storage.signed_out import was_signed_out
 from idc.storage.timestamps import format_timestamp
 from idc.storage.token_cache import SsoToken, token_cache_key
-from idc.storage.token_store import token_store_for
+from idc.storage.token_store import token_store, token_store_for
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class RegionStatus:
     """One Region's sign-in: ``state`` is ``valid``, ``expired``, ``signed out``, ``none`` or
     ``unreadable`` (a corrupt file, a locked keychain: ``problem`` says which)."""
 
-    session_name: str
+    session_name: str | None
     region: str
     start_url: str
     state: str
@@ -52,7 +53,7 @@ class RegionStatus:
 
 @dataclass(frozen=True)
 class SessionStatus:
-    name: str
+    name: str | None  # None: the legacy profiles of one start URL
     start_url: str
     storage: str
     regions: tuple[RegionStatus, ...]
@@ -105,14 +106,37 @@ def session_statuses(
                 problem=problem,
             )
         )
-    return statuses
+    return statuses + _legacy_statuses(config, locations, clock())
 
 
-def _region(session: SsoSession, locations: Locations, now: dt.datetime) -> RegionStatus:
-    key = token_cache_key(session.name, session.start_url)
-    name, region, url = session.name, session.sso_region, session.start_url
+def _legacy_statuses(config: AwsConfig, locations: Locations, now: dt.datetime) -> list[SessionStatus]:
+    """The legacy profiles (start URL and Region in the profile), one entry per start URL."""
+    by_url: dict[tuple[str, str], list[str]] = {}
+    for name, values in config.profiles.items():
+        url, region = values.get("sso_start_url"), values.get("sso_region")
+        if "sso_session" not in values and isinstance(url, str) and isinstance(region, str):
+            by_url.setdefault((url, region), []).append(name)
+    return [
+        SessionStatus(
+            name=None,
+            start_url=url,
+            storage="file",
+            regions=(_region(SsoSession(url, url, region), locations, now, legacy=True),),
+            profiles=tuple(profiles),
+        )
+        for (url, region), profiles in by_url.items()
+    ]
+
+
+def _region(
+    session: SsoSession, locations: Locations, now: dt.datetime, *, legacy: bool = False
+) -> RegionStatus:
+    name = None if legacy else session.name
+    key = token_cache_key(name, session.start_url)
+    region, url = session.sso_region, session.start_url
     try:
-        token = token_store_for(locations, session).load_token(key)
+        store = token_store_for(locations, session) if not legacy else token_store(locations)
+        token = store.load_token(key)
     except CacheError as error:
         return RegionStatus(name, region, url, "unreadable", problem=error.message)
     if token is None:
