@@ -1,6 +1,6 @@
 """What a dead primary Region costs: ``idc credentials`` (cold role cache) against the local Identity
-Center in two Regions, with the primary up, and down in each way (connections refused, accepted but
-silent, 503), first with no outage remembered and then with the outage remembered.
+Center in two Regions, with the primary up, and down in each way (connections refused, never
+accepted, accepted but silent, 503), first with no outage remembered and then with it remembered.
 
 Wall time of a fresh process, median over ``--runs`` runs per row. The promise in the README: a primary
 that does not answer costs at most about 2.5 s, once (the silent case waits for the read timeout);
@@ -115,7 +115,7 @@ def main() -> None:
 
             heading = f"{'primary':<28} {'median s':>9} {'max s':>7}"
             print(f"{heading}  (runs: {runs}, fresh process, cold role cache)")
-            for mode in (None, "refused", "silent", "5xx"):
+            for mode in (None, "refused", "unaccepted", "silent", "5xx"):
                 admin("clear-faults", {})
                 if mode:
                     admin("fault", {"region_down": PRIMARY, "mode": mode})

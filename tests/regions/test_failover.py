@@ -1,8 +1,8 @@
 """Identity Center in two Regions: sign in to both, fail over when the primary does not answer.
 
 Real idc processes, the real botocore clients and the AWS CLI against the local Identity Center in two
-Regions, whose admin API takes a Region down three ways: connections refused, accepted but never
-answered, or answered 503.
+Regions, whose admin API takes a Region down four ways: connections refused, never accepted, accepted
+but never answered, or answered 503.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from regions.two_regions import ACCOUNT, ADDITIONAL, PRIMARY, ROLE, TwoRegions, 
 pytestmark = pytest.mark.timeout(180)
 
 IDC = [sys.executable, "-m", "idc"]
-OUTAGE_MODES = ("refused", "silent", "5xx")
+OUTAGE_MODES = ("refused", "unaccepted", "silent", "5xx")
 
 
 def run_idc(args: list[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
