@@ -108,3 +108,23 @@ def test_list_uses_the_additional_region_when_the_primary_is_down(
     assert [account["accountId"] for account in accounts] == ["123456789012"]
     assert f"does not answer; using {ADDITIONAL}" in result.stderr
     assert two.additional.calls("ListAccounts") == 1
+
+
+def test_idc_console_during_an_outage_names_the_additional_regions_portal(
+    signed_in_everywhere: TwoRegions,
+) -> None:
+    """The credentials come from the additional Region, and the console sends an ended session back to
+    that Region's portal (the Issuer), not to the one that is down."""
+    from urllib.parse import parse_qs, urlsplit
+
+    two = signed_in_everywhere
+    two.primary.down("refused")
+    env = {**two.env, "AWS_ENDPOINT_URL_SIGNIN": two.additional.base_url}
+    result = subprocess.run(
+        [*IDC, "console", "--profile", "dev", "--print"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    query = parse_qs(urlsplit(result.stdout.strip()).query)
+    assert query["Issuer"] == [two.additional.start_url]
+    assert query["SigninToken"][0]
+    assert f"does not answer; using {ADDITIONAL}" in result.stderr

@@ -53,7 +53,7 @@ def console(
     from idc.console.launcher import deliver_console_url
     from idc.console.partitions import partition_of
     from idc.console.signin_url import ConsoleTarget, console_signin_url
-    from idc.signin.regions import regions_of
+    from idc.signin.regions import answering_region, regions_of
     from idc.storage.locations import Locations
 
     if service and destination:
@@ -62,7 +62,9 @@ def console(
     console_region = region or sso.region or partition_of(sso.sso_region).default_region
     target = ConsoleTarget(region=console_region, service=service, destination=destination)
     trust = BotocoreClientFactory(profile=sso.profile_name, verify=verify).trust()
-    regions = [subject.sso_region for subject in regions_of(sso, Locations.from_environ())]
+    locations = Locations.from_environ()
+    regions = [subject.sso_region for subject in regions_of(sso, locations)]
     fallback = regions if len(regions) > 1 else []  # a session in several Regions fails over
-    url = console_signin_url(role, target, issuer=sso.start_url, verify=trust, fallback_regions=fallback)
+    issuer = answering_region(sso, locations).start_url  # the portal that answers, during an outage
+    url = console_signin_url(role, target, issuer=issuer, verify=trust, fallback_regions=fallback)
     deliver_console_url(url, print_only=print_only, out=sys.stdout, err=sys.stderr)

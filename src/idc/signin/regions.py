@@ -100,6 +100,17 @@ def in_region(subject: S, session: SsoSession) -> S:
     return dataclasses.replace(subject, **changes)  # type: ignore[type-var]
 
 
+def answering_region(subject: S, locations: Locations, *, now: Callable[[], float] = time.time) -> S:
+    """``subject`` in the Region the next call goes to: the first not remembered as down (the
+    primary when none is). The console names its portal as the issuer, where an ended console
+    session sends the user back to."""
+    subjects = regions_of(subject, locations)
+    for current in subjects:
+        if not remembered_outage(locations, outage_key(current.sso_region, current.start_url), now=now):
+            return current
+    return subjects[-1]
+
+
 def quick_factory(factory: ClientFactory) -> ClientFactory:
     return factory.quick() if isinstance(factory, BotocoreClientFactory) else factory
 
@@ -183,6 +194,7 @@ def _say(out: TextIO | None, line: str) -> None:
 __all__ = [
     "QUICK_POLICY",
     "RegionRoute",
+    "answering_region",
     "in_region",
     "offline",
     "quick_factory",
