@@ -74,13 +74,14 @@ def regions_of(subject: S, locations: Locations) -> list[S]:
 
     A session without ``idc_failover_sessions`` (or a legacy profile) has one Region: ``[subject]``.
     """
-    if not subject.session_name:
+    session_name = getattr(subject, "session_name", None)  # a role chain's target may have none
+    if not session_name:
         return [subject]
     config = load_config(locations)
-    values = config.sso_sessions.get(subject.session_name) or {}
+    values = config.sso_sessions.get(session_name) or {}
     if FAILOVER_KEY not in values:
         return [subject]
-    sessions = session_regions(config, subject.session_name)
+    sessions = session_regions(config, session_name)
     return [subject, *(in_region(subject, session) for session in sessions[1:])]
 
 
