@@ -225,6 +225,24 @@ def _checked(path: str, source: str, tmp_path: Path) -> list[str]:
             "standard library only",
             id="storage-imports-botocore",
         ),
+        pytest.param(
+            "idc/storage/region_outages.py",
+            "def f():\n    from idc.aws.outage import is_region_outage\n",
+            "storage -> aws",
+            id="outage-memory-reaches-up-to-aws",
+        ),
+        pytest.param(
+            "idc/aws/outage.py",
+            "from idc.signin.regions import with_failover\n",
+            "aws -> signin",
+            id="outage-kinds-reach-up-to-the-failover",
+        ),
+        pytest.param(
+            "idc/config/session_regions.py",
+            "from idc.signin.regions import regions_of\n",
+            "config -> signin",
+            id="session-regions-reach-up-to-signin",
+        ),
     ],
 )
 def test_a_crossing_is_reported(path: str, source: str, expected: str, tmp_path: Path) -> None:

@@ -696,6 +696,8 @@ def test_sso_session_again_offers_its_values(aws_home: Any, tmp_path: Path) -> N
     child.sendline("eu-west-1")
     child.expect_exact("SSO registration scopes [sso:account:access]: ")
     child.sendline("")
+    child.expect_exact("Additional Region for failover, as REGION=PORTAL_URL (empty: no more) [None]: ")
+    child.sendline("")
     child.expect_exact("Completed configuring SSO session: team")
     child.expect(pexpect.EOF)
     child.close()

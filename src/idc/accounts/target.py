@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -164,9 +165,30 @@ def listing_for(
     options: ListingOptions | None = None,
     progress: ProgressCallback | None = None,
 ) -> AccountListing:
-    """Everything ``idc list`` and ``idc populate`` need: token, then the (cached) listing."""
-    factory = client_factory or default_client_factory()
+    """Everything ``idc list`` and ``idc populate`` need: token, then the (cached) listing, from the
+    first Region of the session that answers (:func:`idc.signin.regions.with_failover`)."""
+    from idc.signin.regions import RegionRoute, with_failover
 
+    def in_region(sso: SsoProfile, route: RegionRoute) -> AccountListing:
+        here = ListingTarget(sso, fix=target.fix, session_only=target.session_only)
+        chosen = options or ListingOptions()
+        if route.quick:
+            chosen = dataclasses.replace(chosen, retry=route.policy(chosen.retry))
+        return _listing(here, locations, refresh, max_age, route.client_factory, chosen, progress)
+
+    factory = client_factory or default_client_factory()
+    return with_failover(target.sso, in_region, locations=locations, client_factory=factory)
+
+
+def _listing(
+    target: ListingTarget,
+    locations: Locations,
+    refresh: bool,
+    max_age: float,
+    factory: ClientFactory,
+    options: ListingOptions,
+    progress: ProgressCallback | None,
+) -> AccountListing:
     def attempt(token: str) -> AccountListing:
         return cached_listing(
             locations,

@@ -2,7 +2,10 @@
 
 Every call to AWS goes through botocore, which honours the endpoint variables
 (``AWS_ENDPOINT_URL_SSO_OIDC``, ``AWS_ENDPOINT_URL_SSO``, ``AWS_ENDPOINT_URL_STS``, ``AWS_ENDPOINT_URL``,
-``[services]`` sections), proxies and CA bundles (``verify``: see :mod:`idc.aws.tls`). Library code
+``[services]`` sections), proxies and CA bundles (``verify``: see :mod:`idc.aws.tls`). An
+``[sso-session]`` may name a ``services`` section too (botocore reads that key on profiles only): idc
+then sends that session's Region's sso-oidc and portal calls to its ``endpoint_url``s
+(:func:`sso_session_endpoint`), so each Region of a session can have its own endpoint. Library code
 takes a :class:`ClientFactory` so tests
 and callers choose the transport; :func:`default_client_factory` is the real one. botocore is imported
 here lazily: nothing on the credential hot path imports this module.
@@ -11,6 +14,7 @@ here lazily: nothing on the credential hot path imports this module.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -54,6 +58,25 @@ class BotocoreClientFactory:
         self._session: Any = None
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
+        self._quick: BotocoreClientFactory | None = None
+
+    def quick(self) -> BotocoreClientFactory:
+        """A factory like this one whose clients give up fast: one attempt, the short timeouts of
+        :mod:`idc.aws.outage` (for calls that can go to another Region when this one does not answer)."""
+        from idc.aws.outage import FAILOVER_CONNECT_TIMEOUT, FAILOVER_READ_TIMEOUT
+
+        with self._lock:
+            if self._quick is None:
+                self._quick = BotocoreClientFactory(
+                    max_attempts=1,
+                    connect_timeout=min(self._connect_timeout, FAILOVER_CONNECT_TIMEOUT),
+                    read_timeout=min(self._read_timeout, FAILOVER_READ_TIMEOUT),
+                    max_pool_connections=self._max_pool_connections,
+                    user_agent_extra=self._user_agent_extra,
+                    profile=self._profile,
+                    verify=self.verify,
+                )
+            return self._quick
 
     def __call__(self, service: str, region: str) -> Any:
         key = (service, region)
@@ -94,11 +117,40 @@ class BotocoreClientFactory:
             max_pool_connections=self._max_pool_connections,
             user_agent_extra=self._user_agent_extra,
         )
+        endpoint_url = None
         if service in _UNSIGNED_SERVICES:
             config = config.merge(Config(signature_version=UNSIGNED))
+            endpoint_url = sso_session_endpoint(self._session, service, region)
         return log_calls(
-            self._session.create_client(service, region_name=region, config=config, verify=self.verify)
+            self._session.create_client(
+                service, region_name=region, config=config, verify=self.verify, endpoint_url=endpoint_url
+            )
         )
+
+
+def sso_session_endpoint(session: Any, service: str, region: str) -> str | None:
+    """The ``endpoint_url`` for ``service`` (``sso-oidc`` or ``sso``) in ``region`` that an
+    ``[sso-session]`` of that Region names through its ``services`` key, or None.
+
+    The ``AWS_ENDPOINT_URL_<SERVICE>`` and ``AWS_ENDPOINT_URL`` variables still win (botocore's order,
+    ``configprovider.EndpointConfigProvider``), and ``ignore_configured_endpoint_urls`` turns this off
+    as it turns off the others. It wins over a profile's own ``services`` section, which botocore
+    would apply to every Region alike: the session's is the one for its Region.
+    """
+    snake = service.replace("-", "_")
+    if os.environ.get(f"AWS_ENDPOINT_URL_{snake.upper()}") or os.environ.get("AWS_ENDPOINT_URL"):
+        return None
+    if str(session.get_config_variable("ignore_configured_endpoint_urls")).lower() == "true":
+        return None
+    full = session.full_config
+    sections = full.get("services") or {}
+    for values in (full.get("sso_sessions") or {}).values():
+        if values.get("sso_region") != region or not isinstance(values.get("services"), str):
+            continue
+        block = (sections.get(values["services"]) or {}).get(snake)
+        if isinstance(block, dict) and isinstance(block.get("endpoint_url"), str):
+            return str(block["endpoint_url"])
+    return None
 
 
 def log_calls(client: Any) -> Any:

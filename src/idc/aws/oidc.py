@@ -5,6 +5,12 @@ flows act on: :class:`PollOutcome` for the two "keep polling" answers of RFC 862
 (``authorization_pending``, ``slow_down``), :class:`InvalidClient` when the server no longer knows the
 registration (the caller re-registers once), and :mod:`idc.errors` exceptions for everything else.
 Messages name the operation and the error code, never a request or response body (they hold secrets).
+
+Two answers are about the instance, not the user: an error whose ``reason`` is a KMS one (botocore's
+sso-oidc model: ``AccessDeniedExceptionReason``, ``InvalidRequestExceptionReason``) means the
+instance's customer managed key cannot be used, which only an administrator can fix
+(:func:`kms_error`); and ``SlowDownException`` from RegisterClient asks the client to wait, so
+RegisterClient is repeated after growing pauses (:data:`REGISTER_SLOW_DOWN_DELAYS`).
 """
 
 from __future__ import annotations
@@ -12,7 +18,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
+import random
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +36,18 @@ log = logging.getLogger(__name__)
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 AUTH_CODE_GRANT_TYPES = ("authorization_code", "refresh_token")
 DEFAULT_PKCE_SCOPE = "sso:account:access"
+
+REGISTER_SLOW_DOWN_DELAYS = (1.0, 2.0, 4.0, 8.0)
+"""Pauses (seconds, plus up to 50% jitter) before repeating a RegisterClient answered SlowDownException."""
+
+KMS_REASONS: dict[str, str] = {
+    "KMS_AccessDeniedException": "Identity Center is denied the use of it (its key policy)",
+    "KMS_NotFoundException": "it cannot be found (deleted, or in another account or Region)",
+    "KMS_InvalidKeyUsageException": "it is not a symmetric encryption key",
+    "KMS_InvalidStateException": "it is not in a usable state (pending deletion or import)",
+    "KMS_DisabledException": "it is disabled",
+}
+"""The ``reason`` values of sso-oidc's model (botocore ``data/sso-oidc/2019-06-10/service-2.json``)."""
 
 EXPIRED_DEVICE_CODE_MESSAGE = (
     "The pending authorization to retrieve an SSO token has expired. "
@@ -110,10 +130,13 @@ def client_name(session_name: str | None, now: dt.datetime) -> str:
 class OidcClient:
     """The three sso-oidc operations for one region, over a botocore client from ``client_factory``."""
 
-    def __init__(self, client_factory: ClientFactory, region: str) -> None:
+    def __init__(
+        self, client_factory: ClientFactory, region: str, *, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self._client_factory = client_factory
         self.region = region
         self._client: Any = None
+        self._sleep = sleep
 
     @property
     def botocore_client(self) -> Any:
@@ -153,9 +176,25 @@ class OidcClient:
             if issuer_url
             else None
         )
-        response = self._call(
-            "RegisterClient", self.botocore_client.register_client, kwargs, invalid_request=refused
-        )
+        for delay in (*REGISTER_SLOW_DOWN_DELAYS, None):
+            try:
+                response = self._call(
+                    "RegisterClient", self.botocore_client.register_client, kwargs, invalid_request=refused
+                )
+                break
+            except _SlowDown:
+                if delay is None:
+                    from idc.errors import Throttled
+
+                    waited = sum(REGISTER_SLOW_DOWN_DELAYS)
+                    raise Throttled(
+                        f"IAM Identity Center in {self.region} kept answering RegisterClient with "
+                        f"SlowDownException for over {waited:.0f} s.",
+                        hint="Wait a minute, then run `idc login` again.",
+                    ) from None
+                pause = delay * (1 + random.random() / 2)  # jitter, not a secret
+                log.debug("RegisterClient: SlowDownException; waiting %.1f s", pause)
+                self._sleep(pause)
         expires = dt.datetime.fromtimestamp(int(response["clientSecretExpiresAt"]), dt.timezone.utc)
         log.debug("registered client %s (expires %s)", response["clientId"], format_timestamp(expires))
         return RegisteredClient(
@@ -311,6 +350,25 @@ class OidcClient:
             ) from None
 
 
+class _SlowDown(Exception):
+    """SlowDownException outside the device flow's polling: wait, then repeat the call."""
+
+
+def kms_error(error: Any, operation: str) -> ServiceError | None:
+    """The error for an sso-oidc answer whose ``reason`` is a KMS one (botocore puts the modeled
+    members of an error beside ``Error`` in ``error.response``), else None."""
+    response = getattr(error, "response", None) or {}
+    reason = str(response.get("reason") or "")
+    if reason not in KMS_REASONS:
+        return None
+    code = str((response.get("Error") or {}).get("Code", ""))
+    return ServiceError(
+        f"IAM Identity Center cannot use its instance's KMS key ({operation}: {code}, {reason}): "
+        f"{KMS_REASONS[reason]}.",
+        hint="Only the Identity Center administrator can fix the key (signing in again will not help).",
+    )
+
+
 class _KeepPolling(Exception):
     def __init__(self, outcome: PollOutcome) -> None:
         super().__init__(outcome.value)
@@ -321,10 +379,15 @@ def _map_client_error(operation: str, error: Any, *, keep_polling: bool) -> Exce
     """Turn a botocore ClientError of sso-oidc into a flow event or an idc error (no secrets)."""
     code = str(error.response.get("Error", {}).get("Code", ""))
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    kms = kms_error(error, operation)
+    if kms is not None:
+        return kms
     if keep_polling and code == "AuthorizationPendingException":
         return _KeepPolling(PollOutcome.PENDING)
     if keep_polling and code == "SlowDownException":
         return _KeepPolling(PollOutcome.SLOW_DOWN)
+    if code == "SlowDownException" and operation == "RegisterClient":
+        return _SlowDown(operation)
     if code == "InvalidClientException":
         return InvalidClient(f"IAM Identity Center does not accept this client registration ({operation}).")
     if code == "ExpiredTokenException":

@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "whoami": "idc.cli.whoami:whoami",
     "login": "idc.cli.login:login",
     "logout": "idc.cli.login:logout",
+    "sessions": "idc.cli.sessions:sessions",
     "completion": "idc.cli.completion:completion",
 }
 

@@ -189,6 +189,14 @@ def sso(
 @functools.partial(_session_options, legacy=False)
 @_login_options
 @click.option("--no-login", is_flag=True, help="Write the session without signing in.")
+@click.option(
+    "--failover-region",
+    "failover_regions",
+    multiple=True,
+    metavar="REGION=PORTAL_URL",
+    help="An additional Region of a replicated instance and its access portal URL (repeatable); "
+    "idc uses it when the primary Region does not answer.",
+)
 @tls_options
 def sso_session_command(
     sso_session: str | None,
@@ -201,6 +209,7 @@ def sso_session_command(
     use_device_code: bool,
     force_login: bool,
     no_login: bool,
+    failover_regions: tuple[str, ...],
     verify: bool | str | None,
 ) -> None:
     """Create or update an [sso-session] section, then sign in to it.
@@ -215,6 +224,8 @@ def sso_session_command(
       idc configure sso-session --sso-session my-sso --sso-region us-east-1 \\
           --start-url https://d-1234567890.awsapps.com/start --no-login
       idc configure sso-session --sso-session my-sso --token-storage keychain
+      idc configure sso-session --sso-session my-sso --failover-region \\
+          eu-west-1=https://ssoins-1111111111111111.eu-west-1.portal.amazonaws.com
     """
     answers = Answers(
         sso_session=sso_session,
@@ -237,6 +248,7 @@ def sso_session_command(
         sign_in_out=_sign_in_out(prompter),
         force_login=force_login,
         credential_command=_credential_command(),
+        failover_regions=failover_regions,
     )
 
 

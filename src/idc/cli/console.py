@@ -69,6 +69,7 @@ def console(
     """
     from idc.aws.clients import BotocoreClientFactory
     from idc.cli.credentials import obtain, resolve_profile
+    from idc.config import SsoProfile
     from idc.console.launcher import deliver_console_url
     from idc.console.partitions import partition_of
     from idc.console.signin_url import (
@@ -77,6 +78,7 @@ def console(
         console_signin_url,
         destination_url,
     )
+    from idc.signin.regions import answering_region, regions_of
     from idc.storage.locations import Locations
 
     if service and destination:
@@ -114,7 +116,14 @@ def console(
     target = ConsoleTarget(region=console_region, service=service, destination=destination)
     destination_url(target)  # checked again in the profile's own region
     trust = BotocoreClientFactory(profile=sso.profile_name, verify=verify).trust()
-    url = console_signin_url(role, target, issuer=sso.start_url or "idc", verify=trust)
+    issuer = sso.start_url or "idc"
+    fallback: list[str] = []
+    if isinstance(sso, SsoProfile):
+        locations = Locations.from_environ()
+        regions = [subject.sso_region for subject in regions_of(sso, locations)]
+        fallback = regions if len(regions) > 1 else []  # a session in several Regions fails over
+        issuer = answering_region(sso, locations).start_url  # the portal that answers, during an outage
+    url = console_signin_url(role, target, issuer=issuer, verify=trust, fallback_regions=fallback)
     deliver_console_url(url, print_only=print_only, out=sys.stdout, err=sys.stderr)
     if note:
         click.echo(note, err=True)

@@ -78,6 +78,12 @@ def check_remote(remote: bool, *, use_device_code: bool, no_browser: bool) -> No
     "--no-qr", is_flag=True, help="No QR code under the device code (also: IDC_NO_QR=1). Terminals only."
 )
 @click.option(
+    "--force",
+    is_flag=True,
+    help="End the current session on the server first, so the sign-in starts a new one (new "
+    "permissions, a new session length) even when the session is valid.",
+)
+@click.option(
     "--timeout",
     type=click.FloatRange(min=1),
     default=600,
@@ -93,6 +99,7 @@ def login(
     use_device_code: bool,
     remote: bool,
     no_qr: bool,
+    force: bool,
     timeout: float,
     verify: bool | str | None,
 ) -> None:
@@ -101,7 +108,8 @@ def login(
     Uses the authorization code flow with PKCE for sso-session profiles, and the device code flow for
     legacy profiles, with --use-device-code, or where no browser can work (SSH, containers, WSL without
     wslview, no display). The BROWSER variable names the browser to open. Parallel logins for one
-    session share one sign-in.
+    session share one sign-in. A session with additional Regions (idc_failover_sessions) is signed
+    in to in each of them: one approval per Region, the password only once.
 
     On a terminal the device code comes with a QR code for a phone (--no-qr or IDC_NO_QR=1: none).
     --remote signs in from anywhere without the device code: open the printed URL in any browser,
@@ -113,13 +121,14 @@ def login(
       idc login --sso-session my-sso --use-device-code   # approve elsewhere
       idc login --profile dev --ca-bundle corporate-ca.pem   # behind a TLS-inspecting proxy
       idc login --profile AdministratorAccess --remote   # over SSH: paste the address back
+      idc login --profile AdministratorAccess --force   # a new session: new permission sets
 
     \b
     Exit codes: 0 signed in; 3 profile or session problem; 5 sign-in failed
     (denied, code expired, timed out); 6 Identity Center unreachable; 130 Ctrl-C.
     """
     from idc.aws.clients import BotocoreClientFactory
-    from idc.signin.login import login as sign_in
+    from idc.signin.region_login import login_everywhere as sign_in
 
     check_remote(remote, use_device_code=use_device_code, no_browser=no_browser)
     locations = Locations.from_environ()
@@ -135,6 +144,7 @@ def login(
         out=sys.stdout,
         timeout=timeout,
         lock_timeout=timeout + 60,
+        force=force,
     )
 
 
@@ -169,7 +179,7 @@ def logout(profile: str | None, sso_session: str | None, everything: bool, verif
     session problem; 7 a cache file could not be removed.
     """
     from idc.aws.clients import BotocoreClientFactory
-    from idc.signin.logout import logout as sign_out
+    from idc.signin.region_login import logout_everywhere as sign_out
 
     if everything and (profile or sso_session):
         raise click.UsageError("Give --all, or --profile/--sso-session, not both.")

@@ -16,6 +16,7 @@ Nothing is written until every answer is in and the sign-in worked; the file is 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
@@ -30,6 +31,7 @@ from idc.configure.checks import (
     check_profile_name,
     check_region,
 )
+from idc.configure.failover import ask_failover, sign_in_additional, write_failover
 from idc.configure.prompts import Answers, Prompter, question_for
 from idc.configure.session import Signer, ask_session, rerun_command, with_remote_command
 from idc.configure.token_storage import settle_storage
@@ -213,8 +215,13 @@ def configure_sso_session(
     sign_in_out: TextIO | None = None,
     force_login: bool = False,
     credential_command: str = CREDENTIAL_COMMAND,
+    failover_regions: Sequence[str] = (),
 ) -> ConfiguredSession:
     """Run the ``configure sso-session`` wizard; sign in (unless ``login`` is False), then write.
+
+    ``failover_regions`` (``REGION=PORTAL_URL``, asked on a terminal when not given) become one
+    ``[sso-session]`` per additional Region (:mod:`idc.configure.failover`), signed in to after the
+    primary.
 
     Signing in before writing proves the start URL and region work: a typo is found now, and nothing
     is written for it. A cached token still valid for the same start URL, region and scopes is that
@@ -228,6 +235,7 @@ def configure_sso_session(
     trust = trust_of((sign_in and sign_in.client_factory) or default_client_factory())
     session = ask_session(answers, prompter, existing, {}, required=True, trust=trust)
     assert session.name is not None  # required=True never yields the legacy format
+    additional = ask_failover(failover_regions, prompter, existing, session)
     reused = True  # without a sign-in, the token the session has is the one to keep
     if login:
         options = sign_in or SignInOptions()
@@ -249,6 +257,11 @@ def configure_sso_session(
         token_storage=session.token_storage,
         credential_command=credential_command,
     )
+    if additional is not None:
+        write_failover(locations, session, additional, scopes)
+        if login:
+            out = sign_in_out or prompter.out
+            sign_in_additional(locations, session, additional, scopes, sign_in or SignInOptions(), out)
     prompter.say("")
     prompter.say(f"Completed configuring SSO session: {session.name}")
     if not login:

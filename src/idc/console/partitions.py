@@ -35,6 +35,11 @@ class Partition:
             return f"https://{self.signin_domain}/federation"
         return f"https://{region}.{self.signin_domain}/federation"
 
+    def regional_federation_endpoint(self, region: str) -> str:
+        """``https://<region>.signin.<domain>/federation``: the Region's own sign-in host, also for
+        the Region whose usual endpoint has no prefix (where the console fails over to)."""
+        return f"https://{region}.{self.signin_domain}/federation"
+
     def console_origin(self, region: str) -> str:
         if self.regional_console and region:
             return f"https://{region}.{self.console_domain}"

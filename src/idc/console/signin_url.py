@@ -16,7 +16,7 @@ import functools
 import json
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 SIGNIN_ENDPOINT_ENV = "AWS_ENDPOINT_URL_SIGNIN"
 FEDERATION_TIMEOUT_S = 15.0
+FAILOVER_FEDERATION_TIMEOUT_S = 4.0
+"""When another sign-in host follows, a silent endpoint is given up on after this long."""
 
 Post = Callable[[str, bytes], tuple[int, bytes]]
 """POST a form body to a URL; return (status, body). Raises OSError when the endpoint is unreachable."""
@@ -148,14 +150,52 @@ def console_signin_url(
     post: Post | None = None,
     environ: Mapping[str, str] | None = None,
     verify: bool | str = True,
+    fallback_regions: Sequence[str] = (),
 ) -> str:
     """The one-time console sign-in URL for ``credentials``, landing on ``target`` (a secret).
 
     ``verify`` is the trust of the other AWS calls (``--ca-bundle``, AWS_CA_BUNDLE, ``ca_bundle``,
     ``--no-verify-ssl``), so a TLS-inspecting proxy works here as it does for them.
+    ``fallback_regions`` (the Regions of a session in several Regions): when the federation endpoint
+    does not answer (no connection, 5xx), the regional sign-in host of each is tried in turn
+    (``https://<region>.signin.aws.amazon.com/federation``); a refusal (4xx) is an answer.
     """
     destination = destination_url(target)
     endpoint = federation_endpoint(target.region, environ)
+    endpoints = [endpoint]
+    if not (environ if environ is not None else os.environ).get(SIGNIN_ENDPOINT_ENV):
+        for region in fallback_regions:
+            regional = partition_of(region).regional_federation_endpoint(region)
+            if regional not in endpoints:
+                endpoints.append(regional)
+    for index, endpoint in enumerate(endpoints):
+        last = index == len(endpoints) - 1
+        timeout = FEDERATION_TIMEOUT_S if last else FAILOVER_FEDERATION_TIMEOUT_S
+        send = post or functools.partial(urllib_post, verify=verify, timeout=timeout)
+        try:
+            return _sign_in_url(credentials, endpoint, issuer, destination, send)
+        except _NoAnswer as error:
+            if last:
+                raise error.error from None
+            log.debug("the federation endpoint %s does not answer; trying the next one", endpoint)
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+class _NoAnswer(Exception):
+    """The federation endpoint did not answer (no connection, or 5xx): ``error`` says so."""
+
+    def __init__(self, error: ServiceError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def _sign_in_url(
+    credentials: RoleCredentials,
+    endpoint: str,
+    issuer: str,
+    destination: str,
+    post: Post,
+) -> str:
     session = json.dumps(
         {
             "sessionId": credentials.access_key_id,
@@ -166,15 +206,24 @@ def console_signin_url(
     form = urlencode({"Action": "getSigninToken", "Session": session}).encode()
     log.debug("getSigninToken at %s", endpoint)
     try:
-        status, body = (post or functools.partial(urllib_post, verify=verify))(endpoint, form)
+        status, body = post(endpoint, form)
     except OSError as error:
         if is_certificate_failure(error):
             raise certificate_error(endpoint) from None
-        raise ServiceError(
-            f"Could not reach the AWS federation endpoint {endpoint} ({type(error).__name__}).",
-            hint=f"Check the network (and {SIGNIN_ENDPOINT_ENV} if set) and try again.",
+        raise _NoAnswer(
+            ServiceError(
+                f"Could not reach the AWS federation endpoint {endpoint} ({type(error).__name__}).",
+                hint=f"Check the network (and {SIGNIN_ENDPOINT_ENV} if set) and try again.",
+            )
         ) from None
     token = _signin_token(status, body)
+    if token is None and status >= 500:
+        raise _NoAnswer(
+            ServiceError(
+                f"The AWS federation endpoint {endpoint} failed (HTTP {status}).",
+                hint="Run `idc console` again in a while; run with --debug for details.",
+            )
+        )
     if token is None:
         raise ServiceError(
             f"The AWS federation endpoint refused the role credentials (HTTP {status}).",
@@ -194,7 +243,9 @@ def _signin_token(status: int, body: bytes) -> str | None:
     return token if isinstance(token, str) and token else None
 
 
-def urllib_post(url: str, form: bytes, *, verify: bool | str = True) -> tuple[int, bytes]:
+def urllib_post(
+    url: str, form: bytes, *, verify: bool | str = True, timeout: float = FEDERATION_TIMEOUT_S
+) -> tuple[int, bytes]:
     """The default transport: the standard library, HTTPS trusting what ``verify`` names."""
     import urllib.error
     import urllib.request
@@ -206,7 +257,7 @@ def urllib_post(url: str, form: bytes, *, verify: bool | str = True) -> tuple[in
     )
     try:
         context = ssl_context(verify) if url.startswith("https://") else None
-        with urllib.request.urlopen(request, timeout=FEDERATION_TIMEOUT_S, context=context) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:  # noqa: S310
             return int(response.status), bytes(response.read())
     except urllib.error.HTTPError as refused:
         return int(refused.code), refused.read()

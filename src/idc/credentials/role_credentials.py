@@ -9,8 +9,9 @@ answered by :mod:`idc.credentials.hotpath` before this module is imported):
    reuse its result, the cache is read again, then a valid SSO token is obtained
    (:func:`idc.signin.token_refresh.get_valid_token`: refresh or auto-login, each single flight too);
 3. portal ``GetRoleCredentials`` (botocore's ``sso`` service model, ``data/sso/2019-06-10/service-2.json``)
-through :mod:`idc.aws.retry`
-   (429 and Retry-After honoured within a time budget);
+   through :mod:`idc.aws.retry` (429 and Retry-After honoured within a time budget); steps 2 and 3 run
+   in the first Region of the session that answers (:mod:`idc.signin.regions`), and the result is
+   cached under the profile's key;
 4. a 401 (``UnauthorizedException``) after another process replaced the token: the token is read again
    once and the call repeated; a second 401, or no newer token, is ``LoginRequired``;
 5. the expiry comes from the server's ``expiration``, moved onto the local clock with the response's
@@ -33,6 +34,7 @@ from idc.aws.retry import RetryPolicy, call_with_retry
 from idc.aws.tls import unreachable
 from idc.credentials.hotpath import adopt_role_lock
 from idc.errors import CacheError, ConfigError, LoginRequired, ServiceError, shell_word
+from idc.signin.regions import QUICK_POLICY, RegionRoute, with_failover
 from idc.signin.token_refresh import Login, default_login, get_valid_token, login_required
 from idc.storage.locations import Locations
 from idc.storage.role_cache import (
@@ -133,32 +135,40 @@ def get_role_credentials(
         if cached is not None and cached.is_fresh(clock(), min_lifetime):
             log.debug("another process fetched the credentials while this one waited")
             return cached
-        token = get_valid_token(
-            sso,
-            locations=locations,
-            client_factory=factory,
-            clock=clock,
-            auto_login=auto_login,
-            login=login,
-            out=out or sys.stderr,
-        )
-        try:
-            credentials = fetch_with_reload(
-                sso, token, locations=locations, client_factory=factory, clock=clock, policy=retry_policy
-            )
-        except LoginRequired:
-            if not auto_login:
-                raise
-            # The server ended the session although the token has time left: sign in once more.
-            sign_in = login or default_login(locations, factory, clock, out, force=True)
-            credentials = fetch_with_reload(
-                sso,
-                sign_in(sso),
+
+        def in_region(subject: SsoProfile, route: RegionRoute) -> RoleCredentials:
+            factory = route.client_factory
+            policy = route.policy(retry_policy)
+            token = get_valid_token(
+                subject,
                 locations=locations,
                 client_factory=factory,
                 clock=clock,
-                policy=retry_policy,
+                auto_login=auto_login,
+                login=login,
+                out=out or sys.stderr,
+                refresh_policy=QUICK_POLICY if route.quick else None,
             )
+            try:
+                return fetch_with_reload(
+                    subject, token, locations=locations, client_factory=factory, clock=clock, policy=policy
+                )
+            except LoginRequired:
+                if not auto_login:
+                    raise
+                # The server ended the session although the token has time left: sign in once more.
+                sign_in = login or default_login(locations, factory, clock, out, force=True)
+                return fetch_with_reload(
+                    subject,
+                    sign_in(subject),
+                    locations=locations,
+                    client_factory=factory,
+                    clock=clock,
+                    policy=policy,
+                )
+
+        # The role's credentials are the same whichever Region issued them: one cache entry, this key.
+        credentials = with_failover(sso, in_region, locations=locations, client_factory=factory, out=out)
         try:
             save_role_credentials(locations, key, credentials)
             until = format_timestamp(credentials.expiration)

@@ -6,7 +6,9 @@ API operation (a TPS limit without ``operation``: the portal operations, sharing
 
 - ``latency_ms``: delay every matching call;
 - ``status`` 429 (with ``retry_after`` seconds, default 1) or 500: answer that error;
-- ``error``: an sso-oidc OAuth error code, e.g. ``"invalid_grant"`` on CreateToken;
+- ``error``: an sso-oidc OAuth error code, e.g. ``"invalid_grant"`` on CreateToken, with an optional
+  ``reason`` (the model's ``reason`` member, e.g. ``"KMS_AccessDeniedException"`` with
+  ``"access_denied"``: the instance's KMS key is unusable);
 - ``tps_limit``: a token bucket (burst = one second's worth); calls beyond it get 429 + Retry-After.
 
 Several faults on one call combine: the call waits for the *longest* latency among them (never the
@@ -36,7 +38,17 @@ STS_OPERATIONS = ("GetCallerIdentity",)
 OPERATIONS = OIDC_OPERATIONS + PORTAL_OPERATIONS + STS_OPERATIONS
 FEDERATION_OPERATIONS = ("getSigninToken", "login")
 """The federation endpoint's actions (``Action=...``): counted in the stats; faults do not apply to them."""
-_SPEC_KEYS = {"operation", "status", "retry_after", "count", "latency_ms", "tps_limit", "error", "message"}
+_SPEC_KEYS = {
+    "operation",
+    "status",
+    "retry_after",
+    "count",
+    "latency_ms",
+    "tps_limit",
+    "error",
+    "message",
+    "reason",
+}
 
 
 class FaultSpecError(ValueError):
@@ -71,6 +83,7 @@ class Fault:
     status: int | None = None
     retry_after: int | None = None
     error: str | None = None
+    reason: str | None = None
     message: str | None = None
     latency_ms: float = 0
     remaining: int | None = None  # None: permanent
@@ -138,6 +151,9 @@ class FaultInjector:
             raise FaultSpecError("status must be 429 or 500")
         if status is not None and error is not None:
             raise FaultSpecError("give status or error, not both")
+        reason = spec.get("reason")
+        if reason is not None and (error is None or not isinstance(reason, str) or not reason.isidentifier()):
+            raise FaultSpecError("reason= goes with error= and is a name like KMS_AccessDeniedException")
         if operation is not None:
             operations: tuple[str, ...] = (operation,)
         elif tps_limit is not None:
@@ -149,6 +165,7 @@ class FaultInjector:
             status=int(status) if status is not None else None,
             retry_after=int(retry_after) if retry_after is not None else (1 if status == 429 else None),
             error=error,
+            reason=reason,
             message=spec.get("message") if isinstance(spec.get("message"), str) else None,
             latency_ms=float(latency_ms or 0),
             remaining=int(count) if count is not None else None,
@@ -193,7 +210,9 @@ class FaultInjector:
                 return None
             return _exception(operation, 429, fault.message or "Too many requests", max(1, math.ceil(wait)))
         if fault.error is not None:
-            return e.OIDC_ERRORS[fault.error](fault.message or f"Injected fault: {fault.error}")
+            return e.OIDC_ERRORS[fault.error](
+                fault.message or f"Injected fault: {fault.error}", reason=fault.reason
+            )
         if fault.status is not None:
             return _exception(
                 operation,

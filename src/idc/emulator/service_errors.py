@@ -48,8 +48,15 @@ class ServiceException(Exception):
 class OidcException(ServiceException):
     error: ClassVar[str] = "server_error"
 
+    def __init__(self, message: str, *, retry_after: int | None = None, reason: str | None = None) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.reason = reason  # the model's ``reason`` member (AccessDeniedException, InvalidRequestException)
+
     def body(self) -> dict[str, Any]:
-        return {"error": self.error, "error_description": self.message}
+        body = {"error": self.error, "error_description": self.message}
+        if self.reason is not None:
+            body["reason"] = self.reason
+        return body
 
 
 class AuthorizationPending(OidcException):

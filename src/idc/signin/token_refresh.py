@@ -42,6 +42,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from idc.aws.clients import ClientFactory, default_client_factory
+from idc.aws.oidc import kms_error
 from idc.aws.retry import RetryPolicy, call_with_retry
 from idc.aws.tls import is_certificate_failure, unreachable
 from idc.errors import CacheError, KeychainUnavailable, LoginRequired, ServiceError, shell_word
@@ -355,6 +356,9 @@ def _create_token(
         )
     except ClientError as error:
         code = str(error.response.get("Error", {}).get("Code", ""))
+        kms = kms_error(error, "CreateToken")  # the instance's key, not the grant: no "sign in again"
+        if kms is not None:
+            raise kms from None
         if code in _DEAD_GRANT_CODES:
             raise _DeadGrant(code) from None
         raise ServiceError(
