@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from emulator_clients import DEVICE_GRANT, Clients, make_clients
 
+from idc.emulator.oidc.user_code_guesses import WRONG_USER_CODE_LIMIT, WRONG_USER_CODES_PER_USER
 from idc.emulator.service_errors import TooManyAttempts
 from idc.emulator.state_store import digest
-from idc.emulator.user_code_guesses import WRONG_USER_CODE_LIMIT, WRONG_USER_CODES_PER_USER
 
 
 def _start(aws: Clients, scopes: list[str] | None = None) -> tuple[dict, dict]:

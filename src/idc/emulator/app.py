@@ -31,7 +31,7 @@ from idc.emulator import service_errors as e
 from idc.emulator.engine import IdentityCenter
 from idc.emulator.faults import FaultSpecError
 from idc.emulator.request_fields import parse_json_object
-from idc.emulator.sts_service import error_xml
+from idc.emulator.sts.service import error_xml
 
 MAX_BODY_BYTES = 64 * 1024
 _OIDC_TYPE_SUFFIX = ":http://internal.amazon.com/coral/com.amazonaws.sso.oidc/"

@@ -1,5 +1,5 @@
-"""What the protocol services (:mod:`~idc.emulator.oidc_service`, :mod:`~idc.emulator.portal_service`,
-:mod:`~idc.emulator.sts_service`) need from the Identity Center they serve: its directory, clock, state
+"""What the protocol services (:mod:`~idc.emulator.oidc.service`, :mod:`~idc.emulator.portal.service`,
+:mod:`~idc.emulator.sts.service`) need from the Identity Center they serve: its directory, clock, state
 and sign-in sessions.
 
 :class:`~idc.emulator.engine.IdentityCenter` is the one implementation; the services depend on this

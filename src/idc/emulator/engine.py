@@ -2,8 +2,8 @@
 
 :class:`IdentityCenter` owns the directory, the clock, the state store and the fault settings, and is what
 both the API adapter (:mod:`idc.emulator.app`) and the pages (:mod:`idc.emulator.web`) call. The OAuth
-logic lives in :mod:`idc.emulator.oidc_service`, the portal in :mod:`idc.emulator.portal_service`, STS in
-:mod:`idc.emulator.sts_service`; this module holds sign-in sessions and the page-facing surface. The
+logic lives in :mod:`idc.emulator.oidc.service`, the portal in :mod:`idc.emulator.portal.service`, STS in
+:mod:`idc.emulator.sts.service`; this module holds sign-in sessions and the page-facing surface. The
 services see the engine only through :class:`idc.emulator.center.Center`, so the imports run one way.
 """
 
@@ -21,11 +21,11 @@ from idc.emulator.center import UserSession
 from idc.emulator.clock import EmulatorClock
 from idc.emulator.directory import Directory, User, load_directory
 from idc.emulator.faults import FaultInjector
-from idc.emulator.oidc_service import AuthorizeRequest, DeviceAuthorizationView, OidcService
-from idc.emulator.portal_service import PortalService
+from idc.emulator.oidc.service import AuthorizeRequest, DeviceAuthorizationView, OidcService
+from idc.emulator.portal.service import PortalService
 from idc.emulator.service_errors import PageError
 from idc.emulator.state_store import StateStore, digest
-from idc.emulator.sts_service import StsService
+from idc.emulator.sts.service import StsService
 
 __all__ = [
     "AccountAssignment",

@@ -20,7 +20,7 @@ from typing import Any
 from idc.emulator.admin.errors import AccessDeniedException
 from idc.emulator.iam.policy import Policy, PolicyError, Request, is_allowed, managed_policy, parse_policy
 from idc.emulator.sigv4 import SignedCaller
-from idc.emulator.sts_service import role_session_arn
+from idc.emulator.sts.service import role_session_arn
 
 
 def _policies(definition: Mapping[str, Any]) -> list[Policy]:

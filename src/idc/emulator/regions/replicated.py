@@ -28,7 +28,7 @@ from idc.emulator.center import UserSession
 from idc.emulator.clock import EmulatorClock
 from idc.emulator.directory import Directory, User
 from idc.emulator.engine import IdentityCenter
-from idc.emulator.portal_service import PortalService
+from idc.emulator.portal.service import PortalService
 from idc.emulator.state_store import StateStore, digest
 
 IDP_COOKIE = "idc_idp"

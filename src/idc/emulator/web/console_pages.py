@@ -1,5 +1,5 @@
 """The federation endpoint and the local "AWS Management Console" page, over
-:class:`idc.emulator.federation_service.FederationService`.
+:class:`idc.emulator.federation.service.FederationService`.
 
 ``/federation`` (GET or form POST, as AWS accepts both): ``Action=getSigninToken`` answers JSON,
 ``Action=login`` starts a console session (a cookie) and redirects to ``/console``, which shows the
@@ -19,7 +19,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Route
 
 from idc.emulator.faults import FEDERATION_OPERATIONS
-from idc.emulator.federation_service import FederationError, FederationService
+from idc.emulator.federation.service import FederationError, FederationService
 from idc.emulator.web.csrf import clear_cookie, cookie, set_cookie
 
 if TYPE_CHECKING:

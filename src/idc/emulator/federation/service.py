@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from idc.emulator.request_fields import parse_json_object, required_text
 from idc.emulator.service_errors import InvalidRequest
 from idc.emulator.state_store import digest
-from idc.emulator.sts_service import role_session_arn
+from idc.emulator.sts.service import role_session_arn
 
 if TYPE_CHECKING:
     from idc.emulator.center import Center

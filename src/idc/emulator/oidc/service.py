@@ -15,9 +15,9 @@
   section 4.14.2). Everything dies with the sign-in session.
 
 The three grants share the token table and one issue path (:meth:`OidcService._issue`), so they stay
-together; beside them, the client registry (:mod:`idc.emulator.oidc_clients`), the limiter of wrong
-user codes (:mod:`idc.emulator.user_code_guesses`) and the ``request_uri`` lookup
-(:mod:`idc.emulator.device_requests`). What it needs from the Identity Center comes through
+together; beside them, the client registry (:mod:`idc.emulator.oidc.clients`), the limiter of wrong
+user codes (:mod:`idc.emulator.oidc.user_code_guesses`) and the ``request_uri`` lookup
+(:mod:`idc.emulator.oidc.device_requests`). What it needs from the Identity Center comes through
 :class:`idc.emulator.center.Center`.
 """
 
@@ -31,9 +31,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from idc.emulator import request_fields as fields
-from idc.emulator.device_requests import new_request_uri, user_code_of
-from idc.emulator.oidc_clients import DEVICE_GRANT, GRANT_TYPES, Client, ClientRegistry, serves_start_url
-from idc.emulator.redirect_uris import redirect_matches, valid_challenge, verifier_matches, with_params
+from idc.emulator.oidc.clients import DEVICE_GRANT, GRANT_TYPES, Client, ClientRegistry, serves_start_url
+from idc.emulator.oidc.device_requests import new_request_uri, user_code_of
+from idc.emulator.oidc.redirect_uris import redirect_matches, valid_challenge, verifier_matches, with_params
+from idc.emulator.oidc.user_code_guesses import WrongUserCodes
 from idc.emulator.service_errors import (
     AccessDenied,
     AuthorizationPending,
@@ -48,7 +49,6 @@ from idc.emulator.service_errors import (
     UnsupportedGrantType,
 )
 from idc.emulator.state_store import digest
-from idc.emulator.user_code_guesses import WrongUserCodes
 
 if TYPE_CHECKING:
     from idc.emulator.center import Center
@@ -156,7 +156,8 @@ class OidcService:
     ) -> DeviceAuthorizationView | None:
         """The pending authorization for a typed or prefilled user code (RFC 8628 section 3.3).
 
-        Wrong codes are rate limited (section 5.1) by :class:`~idc.emulator.user_code_guesses.WrongUserCodes`:
+        Wrong codes are rate limited (section 5.1) by
+        :class:`~idc.emulator.oidc.user_code_guesses.WrongUserCodes`:
         per ``guesser`` (a signed-in browser session's hash) and per user signed in there.
         """
         now = self._center.now()

@@ -5,7 +5,7 @@ registration expires (``clientSecretExpiresAt``) and then authenticates no more.
 https, or http on a loopback address (RFC 8252 section 7.3). An ``issuerUrl`` must be the start URL
 this Identity Center serves (:func:`serves_start_url`), so a mistyped start URL fails at the
 registration of the authorization code grant as it does at StartDeviceAuthorization. Used by the grants of
-:class:`idc.emulator.oidc_service.OidcService`; what it needs of the Identity Center comes through
+:class:`idc.emulator.oidc.service.OidcService`; what it needs of the Identity Center comes through
 :class:`idc.emulator.center.Center`.
 """
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from idc.emulator import request_fields as fields
-from idc.emulator.redirect_uris import registrable_redirect
+from idc.emulator.oidc.redirect_uris import registrable_redirect
 from idc.emulator.service_errors import (
     InvalidClient,
     InvalidClientMetadata,

@@ -1,0 +1,1 @@
+"""The local Identity Center's the console federation endpoint: getSigninToken and login."""

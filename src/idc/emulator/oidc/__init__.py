@@ -1,0 +1,1 @@
+"""The local Identity Center's sso-oidc: RegisterClient, StartDeviceAuthorization, CreateToken, /authorize."""

@@ -1,0 +1,1 @@
+"""The local Identity Center's the portal API: ListAccounts, ListAccountRoles, GetRoleCredentials, Logout."""
