@@ -12,10 +12,10 @@ from typing import Any
 import click
 from click.testing import CliRunner
 
+from docs_files import doc_with
 from idc.cli import app
 
 IDC = str(Path(sys.executable).with_name("idc"))
-README = Path(__file__).parents[2] / "README.md"
 
 
 def _emulator_commands() -> list[str]:
@@ -60,7 +60,7 @@ def test_a_refused_sign_in_is_one_line_and_a_failing_exit(emulator: Any, aws_hom
 
 
 def test_every_emulator_subcommand_is_in_the_readme_section() -> None:
-    text = README.read_text(encoding="utf-8")
+    text = doc_with("## The local Identity Center with the AWS CLI")
     section = text.split("## The local Identity Center", 1)[1].split("\n## ", 1)[0]
     missing = [name for name in _emulator_commands() if f"idc emulator {name}" not in section]
     assert missing == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from docs_files import DOCS, ROOT, doc_with
 from idc.cli import COMMANDS
 from idc.errors import ExitStatus
 
@@ -74,7 +75,9 @@ def test_the_local_identity_center_section_runs_as_written(tmp_path) -> None:
     import subprocess
     import sys
 
-    section = README.read_text().split("## The local Identity Center with the AWS CLI", 1)[1]
+    section = doc_with("## The local Identity Center with the AWS CLI").split(
+        "## The local Identity Center with the AWS CLI", 1
+    )[1]
     server_block, shell_block = re.findall(r"```\n(.*?)```", section.split("\n## ", 1)[0], flags=re.S)[:2]
     assert server_block.startswith("$ idc emulator --port 8900\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "IDC_"))}
@@ -112,3 +115,24 @@ def test_the_local_identity_center_section_runs_as_written(tmp_path) -> None:
     assert re.search(arn, outcome[2][1]) and re.search(arn, outcome[3][1])
     assert outcome[4][1].strip() == "Ended 1 session."
     assert "has expired or is otherwise invalid" in done.stderr
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor of a Markdown heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_guide_is_linked_from_the_readme_and_every_link_lands() -> None:
+    """The README links every guide under docs/; every link between them names a file and a heading
+    that exist (a section moved or renamed breaks its links here, not for a reader)."""
+    readme = README.read_text()
+    guides = [path for path in DOCS if path != README]
+    assert guides, "docs/ holds the guides"
+    assert [p.name for p in guides if f"docs/{p.name}" not in readme] == []
+    for source in DOCS:
+        for target, anchor in re.findall(r"\]\(([\w./-]+\.md)(?:#([\w-]+))?\)", source.read_text()):
+            path = (source.parent / target).resolve()
+            assert path.is_file(), (source.relative_to(ROOT), target)
+            if anchor:
+                headings = re.findall(r"^#+ (.+)$", path.read_text(), flags=re.M)
+                assert anchor in {_anchor(h) for h in headings}, (source.relative_to(ROOT), target, anchor)

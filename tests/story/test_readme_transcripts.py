@@ -22,10 +22,10 @@ from typing import Any
 import pexpect
 import pytest
 
+from docs_files import DOCS
 from idc.emulator.page_approver import PageApprover
 from story.helpers import child_env, command
 
-README = Path(__file__).resolve().parents[2] / "README.md"
 PROFILE = "AdministratorAccess"
 APPROVER = {"BROWSER": f"{sys.executable} -m idc.emulator.page_approver_cli --detach"}
 
@@ -55,7 +55,7 @@ def transcripts() -> list[Transcript]:
     found = []
     heading = ""
     block: list[str] | None = None
-    for line in README.read_text().split("\n"):
+    for line in "\n".join(path.read_text() for path in DOCS).split("\n"):
         if block is not None:
             if line.startswith("```"):
                 if block and block[0].startswith("$ "):

@@ -9,14 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+from docs_files import doc_with
 
 
 def readme_example() -> str:
     """The Python block after the README's ``<!-- pytest-kit-example -->`` marker."""
-    text = README.read_text(encoding="utf-8")
+    text = doc_with("<!-- pytest-kit-example -->")
     match = re.search(r"<!-- pytest-kit-example -->\n```python\n(.*?)\n```", text, re.S)
-    assert match is not None, "README.md lost its pytest kit example"
+    assert match is not None, "the documentation lost its pytest kit example"
     return match.group(1) + "\n"
 
 
