@@ -60,7 +60,7 @@ def serve(
       idc serve --profile AdministratorAccess
       idc serve --profile dev --profile prod --port 9911
       idc serve --profile dev --ca-bundle corp-ca.pem   # behind a TLS-inspecting proxy
-      IDC_CREDENTIALS_TOKEN=... idc serve --profile dev --host 0.0.0.0   # containers: docs/credentials-endpoint.md
+      IDC_CREDENTIALS_TOKEN=... idc serve --profile dev --host 0.0.0.0   # containers (docs/)
 
     \b
     Exit codes: 0 stopped; 2 usage; 3 a profile problem (unknown profile, not an SSO role
