@@ -186,7 +186,7 @@ def test_the_serve_transcript(aws_home: Any, emulator: Any) -> None:
     found = transcript("idc serve --profile dev --profile prod --port 9911")
     env = _configured(aws_home, emulator, "dev", "prod")
     serve = subprocess.Popen(
-        ["bash", "-c", found.commands()[0].replace("--port 9911", "--port 0") + " 2>&1"],
+        ["bash", "-c", "exec " + found.commands()[0].replace("--port 9911", "--port 0") + " 2>&1"],
         env={**env, "PYTHONUNBUFFERED": "1"},
         stdout=subprocess.PIPE,
         text=True,

@@ -4,7 +4,7 @@
 the session's token (access token, refresh token, client id and secret) and its client registration in
 the OS keychain (:mod:`idc.storage.keychain`) instead of ``~/.aws/sso/cache``. Both stores have the
 same interface and the same keys (botocore's cache keys), so sign-in, refresh, single flight and logout
-do not care which one they talk to. Role credentials stay in ``~/.aws/cli/cache`` either way (README,
+do not care which one they talk to. Role credentials stay in ``~/.aws/cli/cache`` either way (docs/keychain.md,
 "Keeping the sign-in in the OS keychain": they live an hour and the hot path reads them with the
 standard library only).
 
