@@ -409,3 +409,42 @@ def test_what_the_admin_apis_change_in_the_primary_every_region_serves(
     accounts = _client("sso", regions_emulator, ADDITIONAL).list_accounts(accessToken=eu_token["accessToken"])
     assert accounts["accountList"] == []  # signed in; nothing assigned to alice yet
     assert regions_emulator[ADDITIONAL].center.start_url != regions_emulator[PRIMARY].center.start_url
+
+
+def _sso_admin(regions: RunningRegions, region: str) -> Any:
+    """sso-admin at ``region``, signed with the admin's role credentials from that Region's portal."""
+    token = Login(regions, "admin").login(region)[1]
+    credentials = _client("sso", regions, region).get_role_credentials(
+        accessToken=token["accessToken"], accountId="111111111111", roleName="AdministratorAccess"
+    )["roleCredentials"]
+    return boto3.client(
+        "sso-admin",
+        region_name=region,
+        endpoint_url=regions[region].base_url,
+        aws_access_key_id=credentials["accessKeyId"],
+        aws_secret_access_key=credentials["secretAccessKey"],
+        aws_session_token=credentials["sessionToken"],
+    )
+
+
+@pytest.mark.parametrize("region", [PRIMARY, ADDITIONAL])
+def test_sso_admin_reports_the_instance_regions(regions_emulator: RunningRegions, region: str) -> None:
+    """ListRegions, DescribeRegion and DescribeInstance (botocore's sso-admin shapes: RegionMetadata)
+    name every Region of the instance, the primary first, whichever Region is asked."""
+    admin = _sso_admin(regions_emulator, region)
+    arn = admin.list_instances()["Instances"][0]["InstanceArn"]
+    listed = admin.list_regions(InstanceArn=arn)["Regions"]
+    assert [(r["RegionName"], r["IsPrimaryRegion"], r["Status"]) for r in listed] == [
+        (PRIMARY, True, "ACTIVE"),
+        (ADDITIONAL, False, "ACTIVE"),
+    ]
+    described = admin.describe_instance(InstanceArn=arn)
+    assert described["PrimaryRegion"] == PRIMARY
+    assert [r["RegionName"] for r in described["Regions"]] == [PRIMARY, ADDITIONAL]
+    assert admin.describe_region(InstanceArn=arn, RegionName=ADDITIONAL)["IsPrimaryRegion"] is False
+    first = admin.list_regions(InstanceArn=arn, MaxResults=1)
+    second = admin.list_regions(InstanceArn=arn, MaxResults=1, NextToken=first["NextToken"])
+    assert [r["RegionName"] for r in first["Regions"] + second["Regions"]] == [PRIMARY, ADDITIONAL]
+    with pytest.raises(ClientError) as unknown:
+        admin.describe_region(InstanceArn=arn, RegionName="ap-south-1")
+    assert _error_code(unknown) == "ResourceNotFoundException"

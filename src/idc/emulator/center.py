@@ -46,6 +46,10 @@ class Center(Protocol):
         """The clock clients see (``Date``) and SigV4's window is measured on: wall time plus any skew."""
         ...
 
+    def instance_regions(self) -> list[str]:
+        """The Regions the instance is replicated in, the primary first (sso-admin ``ListRegions``)."""
+        ...
+
     def session_by_hash(self, session_hash: str) -> UserSession | None:
         """The live sign-in session with this hash, or None."""
         ...

@@ -90,6 +90,9 @@ class IdentityCenter:
     def start_path(self) -> str:
         return self.directory.start_path
 
+    def instance_regions(self) -> list[str]:
+        return [self.directory.region]
+
     def adopt_directory(self, directory: Directory) -> None:
         """Serve ``directory`` from now on (the admin APIs changed it); one assignment swaps it whole."""
         self.index = AssignmentIndex(directory)

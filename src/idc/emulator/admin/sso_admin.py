@@ -75,23 +75,41 @@ def list_instances(call: Call) -> dict[str, Any]:
         return {"Instances": [_instance_out(state, call.center)]}
 
 
+def _regions_out(state: State, center: Any) -> list[dict[str, Any]]:
+    """RegionMetadata of every Region of the instance (the replicas were added when it started)."""
+    regions: list[str] = center.instance_regions()
+    return [
+        {"RegionName": name, "Status": "ACTIVE", "AddedDate": state["created"], "IsPrimaryRegion": not index}
+        for index, name in enumerate(regions)
+    ]
+
+
 def describe_instance(call: Call) -> dict[str, Any]:
     with call.store.reading() as state:
         check_instance(state, call.body, not_found=False)
-        region = call.center.directory.region
-        return {**_instance_out(state, call.center), "PrimaryRegion": region, "Regions": [region]}
+        regions = _regions_out(state, call.center)
+        return {
+            **_instance_out(state, call.center),
+            "PrimaryRegion": regions[0]["RegionName"],
+            "Regions": regions,
+        }
 
 
 def list_regions(call: Call) -> dict[str, Any]:
     with call.store.reading() as state:
         check_instance(state, call.body, not_found=False)
-        region = {
-            "RegionName": call.center.directory.region,
-            "Status": "ACTIVE",
-            "AddedDate": state["created"],
-            "IsPrimaryRegion": True,
-        }
-        return {"Regions": [region]}
+        page, more = paginate(_regions_out(state, call.center), call.body)
+        return {"Regions": page, **more}
+
+
+def describe_region(call: Call) -> dict[str, Any]:
+    with call.store.reading() as state:
+        check_instance(state, call.body, not_found=False)
+        name = call.body["RegionName"]
+        for region in _regions_out(state, call.center):
+            if region["RegionName"] == name:
+                return region
+        raise ResourceNotFoundException(f"Region {name} is not enabled for this instance.")
 
 
 # --- permission sets --------------------------------------------------------------------------------
@@ -270,6 +288,7 @@ OPERATIONS: dict[str, Operation] = {
     "ListInstances": list_instances,
     "DescribeInstance": describe_instance,
     "ListRegions": list_regions,
+    "DescribeRegion": describe_region,
     "CreatePermissionSet": create_permission_set,
     "DescribePermissionSet": describe_permission_set,
     "ListPermissionSets": list_permission_sets,

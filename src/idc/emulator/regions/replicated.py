@@ -118,6 +118,9 @@ class RegionalCenter(IdentityCenter):
         self.portal = _ReplicatingPortal(self)
         replication.centers.append(self)
 
+    def instance_regions(self) -> list[str]:
+        return [center.directory.region for center in self.replication.centers]
+
     # --- user sessions, replicated -------------------------------------------------------------------
     def create_user_session(self, user: User) -> str:
         session_id = super().create_user_session(user)
