@@ -304,7 +304,7 @@ def test_mfa_serial_asks_on_the_terminal_as_the_aws_cli_does(chains: Any, emulat
 
 
 def test_a_first_hop_from_static_keys_may_ask_for_more_than_an_hour(chains: Any, emulator: Any) -> None:
-    """Not role chaining: no refusal before the call; the keys sign AssumeRole (the emulator knows no
+    """Not role chaining: no refusal before the call; the keys sign AssumeRole (this directory has no
     IAM users, so STS refuses them, which shows the keys reached it)."""
     result = run_idc(["credentials", "--profile", "from-keys"], chains.env)
     assert result.returncode == 6

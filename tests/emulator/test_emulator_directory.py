@@ -80,6 +80,34 @@ BROKEN = [
     ),
     ("unknown-lifetime", {"lifetimes": {"forever": 1}}, "lifetimes.forever is not a known field"),
     (
+        "iam-user-key-id",
+        {
+            "iam_users": [
+                {
+                    "account": "111111111111",
+                    "name": "ci",
+                    "access_key_id": "ASIAX",
+                    "secret_access_key": "s" * 40,
+                }
+            ]
+        },
+        "iam_users[0].access_key_id must be AKIA",
+    ),
+    (
+        "iam-user-unknown-account",
+        {
+            "iam_users": [
+                {
+                    "account": "2",
+                    "name": "ci",
+                    "access_key_id": "AKIA" + "A" * 16,
+                    "secret_access_key": "s" * 40,
+                }
+            ]
+        },
+        "iam_users[0].account names an unknown account",
+    ),
+    (
         "duration-too-long",
         {"permission_sets": [{"name": "ReadOnly", "session_duration": 86400}]},
         "session_duration",
@@ -295,8 +323,20 @@ def test_directory_round_trips_through_its_json_shape() -> None:
             ],
             "lifetimes": {"session": 3600},
             "rotate_refresh_tokens": False,
+            "iam_users": [
+                {
+                    "account": "111111111111",
+                    "name": "ci",
+                    "path": "/build/",
+                    "access_key_id": "AKIA" + "A" * 16,
+                    "secret_access_key": "s" * 40,
+                    "managed_policies": ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+                }
+            ],
         }
     )
+    assert directory.iam_users[0].arn == "arn:aws:iam::111111111111:user/build/ci"
+    assert "s" * 40 not in repr(directory)  # the secret key is never in a repr (logs, tracebacks)
     assert directory_from_dict(directory_to_dict(directory)) == directory
 
 

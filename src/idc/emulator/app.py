@@ -203,8 +203,16 @@ class Api:
             if delay:
                 await asyncio.sleep(delay)
             if failure is not None:
-                kind = admin_errors.ThrottlingException if failure.status in (400, 429) else None
-                raise (kind or admin_errors.InternalServerException)(failure.message)
+                # the JSON services' names (botocore's sso-admin/identitystore models): botocore
+                # retries ThrottlingException by its code and InternalServerException by its 500
+                if failure.status == 429:
+                    fields = {}  # identitystore's model has a RetryAfterSeconds member, sso-admin's not
+                    if target.startswith("AWSIdentityStore.") and failure.retry_after is not None:
+                        fields["RetryAfterSeconds"] = failure.retry_after
+                    raise admin_errors.ThrottlingException(
+                        failure.message, retry_after=failure.retry_after, **fields
+                    )
+                raise admin_errors.InternalServerException(failure.message)
             body = await _read_body(request)
             url = f"{_base_url(request)}{request.url.path}"
             answer = handle(

@@ -150,7 +150,11 @@ def advance_clock(url: str | None, admin_token: str | None, seconds: float) -> N
 
 
 @click.command("fault")
-@click.option("--operation", help="API operation, e.g. GetRoleCredentials (default: all).")
+@click.option(
+    "--operation",
+    help="API operation, e.g. GetRoleCredentials, or an sso-admin/identitystore one such as "
+    "CreateAccountAssignment (default: the portal, OIDC and STS operations).",
+)
 @click.option("--status", type=click.Choice(["429", "500"]), help="Answer this HTTP error.")
 @click.option("--retry-after", type=int, help="Retry-After seconds for 429 (default 1).")
 @click.option("--error", help="sso-oidc OAuth error code, e.g. invalid_grant (with --operation CreateToken).")
@@ -193,6 +197,7 @@ def fault(url: str | None, admin_token: str | None, clock_skew: float | None, **
     Examples:
       idc emulator fault --operation GetRoleCredentials --status 429 --retry-after 2 --count 3
       idc emulator fault --operation CreateToken --error invalid_grant
+      idc emulator fault --operation CreateAccountAssignment --status 429 --count 2
       idc emulator fault --operation CreateToken --latency-ms 3000 --count 1
       idc emulator fault --tps-limit 20
       idc emulator fault --region-down us-east-1 --mode silent

@@ -16,10 +16,12 @@ the AWS documentation's example. The JSON shape::
                     "device_code": 600, "authorization_code": 300, "device_poll_interval": 1},
       "rotate_refresh_tokens": true,
       "roles": [{"account": "123456789012", "name": "Deployer", "trust_policy": {...}, ...}],
+      "iam_users": [{"account": "123456789012", "name": "ci", "access_key_id": "AKIA...", ...}],
       "identity_center": {"management_account": "111111111111", ...}
     }
 
-``roles`` are IAM roles STS ``AssumeRole`` hands out (:mod:`idc.emulator.directory_roles`).
+``roles`` are IAM roles STS ``AssumeRole`` hands out, ``iam_users`` IAM users with static access keys
+(:mod:`idc.emulator.directory_roles`).
 ``identity_center`` is the admin side's own state (ids, ARNs, policies, tags; read by
 :mod:`idc.emulator.admin.seed`, written by ``idc emulator export-directory``); without it the first
 account is the management account.
@@ -36,7 +38,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from idc.emulator.directory_roles import Role, demo_roles, parse_roles, role_to_dict
+from idc.emulator.directory_roles import (
+    IamUser,
+    Role,
+    demo_roles,
+    iam_user_to_dict,
+    parse_iam_users,
+    parse_roles,
+    role_to_dict,
+)
 from idc.errors import ConfigError
 
 DEFAULT_START_URL = "https://d-0000000000.awsapps.com/start"
@@ -113,6 +123,7 @@ class Directory:
     # (RFC 6749 section 6 allows both); clients must then keep the refresh token they have.
     rotate_refresh_tokens: bool = True
     roles: tuple[Role, ...] = ()
+    iam_users: tuple[IamUser, ...] = ()
     # The sso-admin/identitystore side (idc.emulator.admin.seed reads it); None: derived from the rest.
     identity_center: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
@@ -185,6 +196,7 @@ def directory_to_dict(directory: Directory) -> dict[str, Any]:
         "lifetimes": {name: getattr(directory.lifetimes, name) for name in Lifetimes.__dataclass_fields__},
         "rotate_refresh_tokens": directory.rotate_refresh_tokens,
         "roles": [role_to_dict(role) for role in directory.roles],
+        **({"iam_users": [iam_user_to_dict(u) for u in directory.iam_users]} if directory.iam_users else {}),
         **({"identity_center": dict(directory.identity_center)} if directory.identity_center else {}),
     }
 
@@ -232,6 +244,7 @@ def directory_from_dict(data: Mapping[str, Any], *, origin: str = "directory") -
         "lifetimes",
         "rotate_refresh_tokens",
         "roles",
+        "iam_users",
         "identity_center",
     }
     p.no_unknown(data, known, "")
@@ -350,9 +363,11 @@ def directory_from_dict(data: Mapping[str, Any], *, origin: str = "directory") -
     if not isinstance(rotate, bool):
         p.fail("rotate_refresh_tokens", "must be true or false")
     roles = parse_roles(p.objects(data, "roles"), set(account_ids), p.fail)
+    iam_users = parse_iam_users(p.objects(data, "iam_users"), set(account_ids), p.fail)
     return Directory(
         rotate_refresh_tokens=rotate,
         roles=roles,
+        iam_users=iam_users,
         start_url=start_url,
         region=region,
         users=tuple(users),

@@ -11,6 +11,16 @@ The directory's ``roles`` list (see :mod:`idc.emulator.directory`)::
 role, or the account root, with conditions such as ``sts:ExternalId`` or ``aws:PrincipalArn``);
 ``policy`` and ``managed_policies`` are its permissions. ``max_session_duration`` is IAM's
 ``MaxSessionDuration`` (3600 to 43200 seconds, default 3600).
+
+The directory's ``iam_users`` list: IAM users with a long-term access key, the first hop of a role chain
+from static keys (``aws_access_key_id`` in a profile, or ``credential_source = Environment``)::
+
+    "iam_users": [{"account": "123456789012", "name": "ci", "path": "/",
+                   "access_key_id": "AKIA...", "secret_access_key": "...",
+                   "policy": {...}, "managed_policies": [...]}]
+
+Their keys sign without a session token (SigV4, :mod:`idc.emulator.sigv4`); GetCallerIdentity answers
+``arn:aws:iam::<account>:user<path><name>``; trust policies name them by that ARN or by the account root.
 """
 
 from __future__ import annotations
@@ -19,11 +29,12 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 _ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 _ROLE_PATH = re.compile(r"^/([\x21-\x7e]*/)?$")
+_ACCESS_KEY_ID = re.compile(r"^AKIA[A-Z0-9]{12,124}$")
 
 
 @dataclass(frozen=True)
@@ -149,4 +160,103 @@ def role_to_dict(role: Role) -> dict[str, Any]:
     }
     if role.policy is not None:
         entry["policy"] = dict(role.policy)
+    return entry
+
+
+@dataclass(frozen=True)
+class IamUser:
+    account_id: str
+    name: str
+    path: str
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    policy: Mapping[str, Any] | None
+    managed_policies: tuple[str, ...]
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:iam::{self.account_id}:user{self.path}{self.name}"
+
+    @property
+    def user_id(self) -> str:
+        """IAM's unique id of a user: ``AIDA`` + 17 characters, stable per ARN."""
+        return "AIDA" + hashlib.sha256(self.arn.encode()).hexdigest()[:17].upper()
+
+
+def parse_iam_users(
+    items: list[Mapping[str, Any]], account_ids: set[str], fail: Callable[[str, str], NoReturn]
+) -> tuple[IamUser, ...]:
+    """The ``iam_users`` list, validated; ``fail(where, problem)`` raises the directory's one-line error."""
+    from idc.emulator.iam.policy import PolicyError, managed_policy, parse_policy
+
+    known = {"account", "name", "path", "access_key_id", "secret_access_key", "policy", "managed_policies"}
+    users: list[IamUser] = []
+    keys: set[str] = set()
+    arns: set[str] = set()
+    for i, item in enumerate(items):
+        where = f"iam_users[{i}]"
+        for key in item:
+            if key not in known:
+                fail(f"{where}.{key}", f"is not a known field ({', '.join(sorted(known))})")
+        account = item.get("account")
+        if not isinstance(account, str) or account not in account_ids:
+            fail(f"{where}.account", f"names an unknown account {account!r}")
+        name = item.get("name")
+        if not isinstance(name, str) or not _ROLE_NAME.match(name):
+            fail(f"{where}.name", "must be 1-64 letters, digits or +=,.@_-")
+        path = item.get("path", "/")
+        if not isinstance(path, str) or not _ROLE_PATH.match(path) or len(path) > 512:
+            fail(f"{where}.path", "must start and end with / (IAM's user path)")
+        key_id = item.get("access_key_id")
+        if not isinstance(key_id, str) or not _ACCESS_KEY_ID.match(key_id):
+            fail(f"{where}.access_key_id", "must be AKIA followed by 12 or more capital letters or digits")
+        if key_id in keys:
+            fail(f"{where}.access_key_id", "is already another user's")
+        keys.add(key_id)
+        secret = item.get("secret_access_key")
+        if not isinstance(secret, str) or not 16 <= len(secret) <= 128:
+            fail(f"{where}.secret_access_key", "must be a string of 16 to 128 characters")
+        policy = item.get("policy")
+        if policy is not None:
+            if not isinstance(policy, Mapping):
+                fail(f"{where}.policy", "must be a policy document (a JSON object)")
+            try:
+                parse_policy(policy)
+            except PolicyError as error:
+                fail(f"{where}.policy", f"is not a valid policy: {error}")
+            policy = json.loads(json.dumps(policy))
+        managed = item.get("managed_policies", [])
+        if not isinstance(managed, list) or not all(isinstance(a, str) for a in managed):
+            fail(f"{where}.managed_policies", "must be a list of policy ARNs")
+        for arn in managed:
+            if managed_policy(arn) is None:
+                fail(f"{where}.managed_policies", f"names a managed policy the emulator does not know: {arn}")
+        user = IamUser(
+            account_id=str(account),
+            name=str(name),
+            path=str(path),
+            access_key_id=str(key_id),
+            secret_access_key=str(secret),
+            policy=policy,
+            managed_policies=tuple(managed),
+        )
+        if user.arn in arns:
+            fail("iam_users", f"has two entries with the ARN {user.arn!r}")
+        arns.add(user.arn)
+        users.append(user)
+    return tuple(users)
+
+
+def iam_user_to_dict(user: IamUser) -> dict[str, Any]:
+    """The JSON shape of one IAM user (what :func:`parse_iam_users` reads back)."""
+    entry: dict[str, Any] = {
+        "account": user.account_id,
+        "name": user.name,
+        "path": user.path,
+        "access_key_id": user.access_key_id,
+        "secret_access_key": user.secret_access_key,
+        "managed_policies": list(user.managed_policies),
+    }
+    if user.policy is not None:
+        entry["policy"] = dict(user.policy)
     return entry

@@ -1,6 +1,7 @@
 """Fault injection and call counters, so clients' handling of each failure is tested against a real server.
 
-A fault applies to one operation (``operation="GetRoleCredentials"``) or, without ``operation``, to every
+A fault applies to one operation (``operation="GetRoleCredentials"``, or an sso-admin/identitystore one
+such as ``"CreateAccountAssignment"``) or, without ``operation``, to every
 API operation (a TPS limit without ``operation``: the portal operations, sharing one bucket, as AWS's
 ~20 TPS quota does). Kinds, combinable in one spec:
 
@@ -36,6 +37,16 @@ OIDC_OPERATIONS = ("RegisterClient", "StartDeviceAuthorization", "CreateToken")
 PORTAL_OPERATIONS = ("ListAccounts", "ListAccountRoles", "GetRoleCredentials", "Logout")
 STS_OPERATIONS = ("GetCallerIdentity",)
 OPERATIONS = OIDC_OPERATIONS + PORTAL_OPERATIONS + STS_OPERATIONS
+
+
+def admin_operations() -> frozenset[str]:
+    """The sso-admin and identitystore operations the emulator answers (faults may name them; they
+    answer ThrottlingException or InternalServerException, as those JSON services name them)."""
+    from idc.emulator.admin import identitystore, sso_admin
+
+    return frozenset(sso_admin.OPERATIONS) | frozenset(identitystore.OPERATIONS)
+
+
 FEDERATION_OPERATIONS = ("getSigninToken", "login")
 """The federation endpoint's actions (``Action=...``): counted in the stats; faults do not apply to them."""
 _SPEC_KEYS = {
@@ -122,8 +133,11 @@ class FaultInjector:
         if unknown:
             raise FaultSpecError(f"unknown fault fields: {', '.join(sorted(unknown))}")
         operation = spec.get("operation")
-        if operation is not None and operation not in OPERATIONS:
-            raise FaultSpecError(f"unknown operation {operation!r}; one of {', '.join(OPERATIONS)}")
+        if operation is not None and operation not in OPERATIONS and operation not in admin_operations():
+            raise FaultSpecError(
+                f"unknown operation {operation!r}; one of {', '.join(OPERATIONS)}, or an sso-admin or"
+                " identitystore operation (e.g. CreateAccountAssignment)"
+            )
         status, error = spec.get("status"), spec.get("error")
         latency_ms, tps_limit = spec.get("latency_ms"), spec.get("tps_limit")
         count, retry_after = spec.get("count"), spec.get("retry_after")

@@ -1,5 +1,6 @@
 """One SigV4 verifier for every signed service of the local Identity Center (STS, sso-admin,
-identitystore), checked against the role credentials the portal issued.
+identitystore), checked against the role credentials the portal issued, the sessions STS AssumeRole
+issued, and the long-term access keys of the directory's IAM users (which sign with no session token).
 
 The signature is recomputed with botocore's own :class:`botocore.auth.SigV4Auth` over the headers the
 client signed, so anything botocore signs verifies here byte for byte. Each protocol names the failures
@@ -61,8 +62,9 @@ class SignedCaller:
     region: str
     service: str
     row: Mapping[str, Any]  # the role_credentials row (columns other services may add are read from it)
-    # An assumed-role session (STS AssumeRole) instead of portal credentials; only for callers that ask
-    # (``accept_assumed``): then ``username`` is the session name, ``role_name`` the role's and ``row`` empty.
+    # An assumed-role session (STS AssumeRole) or an IAM user's key instead of portal credentials; only
+    # for callers that ask (``accept_assumed``): then ``username`` is the session's (the user's) name,
+    # ``role_name`` the role's ("" for a user) and ``row`` empty.
     assumed: Caller | None = None
 
 
@@ -81,7 +83,8 @@ def verify(
     """Verify a SigV4-signed request; ``headers`` have lower-case names, ``url`` is as received.
 
     ``service`` and ``regions``, when given, are what the credential scope must name. With
-    ``accept_assumed`` (STS), sessions AssumeRole issued (:mod:`idc.emulator.sts.sessions`) sign too.
+    ``accept_assumed`` (STS, sso-admin, identitystore), sessions AssumeRole issued and IAM users' keys
+    (:mod:`idc.emulator.sts.sessions`) sign too.
     """
     authorization = headers.get("authorization")
     if not authorization:
@@ -102,9 +105,9 @@ def verify(
     row = center.store.one("SELECT * FROM role_credentials WHERE access_key_id = ?", (access_key_id,))
     assumed = None
     if row is None and accept_assumed:
-        from idc.emulator.sts.sessions import find_session
+        from idc.emulator.sts.sessions import find_iam_user, find_session
 
-        assumed = find_session(center, access_key_id)
+        assumed = find_session(center, access_key_id) or find_iam_user(center, access_key_id)
     if row is not None:
         secret, token_hash, expires_at = (
             row["secret_access_key"],
@@ -143,7 +146,10 @@ def verify(
     if not hmac.compare_digest(expected, match["signature"]):
         raise SigV4Error("signature", SIGNATURE_MISMATCH)
     if assumed is not None:
-        _, role_name, session_name = assumed.caller.arn.split("/", 2)
+        if assumed.caller.is_iam_user:
+            role_name, session_name = "", assumed.caller.arn.rsplit("/", 1)[1]
+        else:
+            _, role_name, session_name = assumed.caller.arn.split("/", 2)
         return SignedCaller(
             access_key_id=access_key_id,
             username=session_name,

@@ -8,6 +8,11 @@ the action ``sso:<Operation>`` / ``identitystore:<Operation>`` on the resource (
 condition keys for AWS IAM Identity Center", Service Authorization Reference). Everyone else gets
 AccessDeniedException. A delegated administrator may not touch permission sets or assignments of the
 management account.
+
+Any other IAM principal of those accounts may administer too, as on AWS, when its own policies allow it:
+an assumed-role session (STS AssumeRole, e.g. the last hop of a role chain) by its role's permission
+policies (the directory's ``roles``) narrowed by the session policies given at AssumeRole
+(``Policy``/``PolicyArns``; IAM User Guide, "Session policies"), and an IAM user by its policies.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from idc.emulator.admin.errors import AccessDeniedException
 from idc.emulator.iam.policy import Policy, PolicyError, Request, is_allowed, managed_policy, parse_policy
 from idc.emulator.sigv4 import SignedCaller
 from idc.emulator.sts.service import role_session_arn
+from idc.emulator.sts.sessions import Caller
 
 
 def _policies(definition: Mapping[str, Any]) -> list[Policy]:
@@ -58,7 +64,10 @@ def authorize(
     target_account: str | None = None,
 ) -> None:
     """AccessDeniedException unless ``caller`` may perform ``action`` on ``resource``."""
-    arn, _ = role_session_arn(caller.account_id, caller.role_name, caller.username)
+    if caller.assumed is not None:
+        arn = caller.assumed.arn
+    else:
+        arn, _ = role_session_arn(caller.account_id, caller.role_name, caller.username)
     denied = AccessDeniedException(
         f"User: {arn} is not authorized to perform: {action} on resource: {resource}"
     )
@@ -68,6 +77,9 @@ def authorize(
         raise denied
     if delegated and target_account == management:
         raise denied
+    if caller.assumed is not None:
+        _authorize_principal(caller.assumed, action, resource, denied)
+        return
     definition = next(
         (
             s.get("provisioned")
@@ -90,4 +102,19 @@ def authorize(
         context={"aws:PrincipalArn": role_arn, "aws:PrincipalAccount": caller.account_id},
     )
     if not is_allowed(_policies(definition), request, session=_session_policies(caller.row)):
+        raise denied
+
+
+def _authorize_principal(
+    principal: Caller, action: str, resource: str, denied: AccessDeniedException
+) -> None:
+    """An IAM principal other than a permission set's role (an assumed-role session, an IAM user): its
+    identity policies (the directory's ``roles``/``iam_users``), narrowed by its session policies."""
+    request = Request(
+        action=action,
+        resource=resource,
+        principal=principal.principal_arn,
+        context={"aws:PrincipalArn": principal.principal_arn, "aws:PrincipalAccount": principal.account},
+    )
+    if not is_allowed(principal.identity_policies, request, session=principal.session_policies):
         raise denied

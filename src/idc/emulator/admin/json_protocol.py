@@ -102,7 +102,15 @@ def handle(
     service = SERVICES[prefix]
     try:
         caller = sigv4.verify(
-            center, method, url, path, headers, body, service=service.signing_name, regions=regions
+            center,
+            method,
+            url,
+            path,
+            headers,
+            body,
+            service=service.signing_name,
+            regions=regions,
+            accept_assumed=True,
         )
     except sigv4.SigV4Error as failure:
         raise SIGNING_ERRORS[failure.kind](failure.message) from None

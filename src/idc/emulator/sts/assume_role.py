@@ -11,8 +11,9 @@ What STS checks, in its order and with its messages (STS API Reference, "AssumeR
    the context), and the caller's own permissions, narrowed by its session policies, must allow it too:
    a session policy that denies ``sts:AssumeRole`` stops the next hop. A role that does not exist is the
    same ``AccessDenied``, as STS never says which roles exist;
-3. the duration: every caller here holds role credentials, so every AssumeRole is role chaining and
-   may not ask for more than an hour; nor more than the role's ``MaxSessionDuration``.
+3. the duration: a caller holding role credentials (portal or AssumeRole) is role chaining and may not
+   ask for more than an hour; an IAM user's long-term keys may ask for up to 12 hours; neither for
+   more than the role's ``MaxSessionDuration``.
 
 The new session's ``Policy``/``PolicyArns`` are kept with it and enforced on every later decision.
 """
@@ -172,7 +173,7 @@ def assume_role(center: Center, caller: Caller, source_key: str, form: Mapping[s
         raise denied
     if not is_allowed(caller.identity_policies, request, session=caller.session_policies):
         raise denied
-    if duration > CHAINING_LIMIT_S:
+    if duration > CHAINING_LIMIT_S and not caller.is_iam_user:
         raise StsValidationError(
             "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role"
             " chaining."

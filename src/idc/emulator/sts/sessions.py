@@ -6,6 +6,9 @@ its permissions (identity policies) and the session policies it was issued with.
 the portal are callers too (:func:`sso_caller`): their role is the permission set's
 ``AWSReservedSSO_<PS>_<hash>`` under ``/aws-reserved/sso.amazonaws.com/[<region>/]``.
 
+IAM users of the directory (``iam_users``) sign with long-term keys and no session token
+(:func:`find_iam_user`); their caller is the user (``arn:aws:iam::<account>:user/<name>``).
+
 Assumed-role sessions live in their own table next to the portal's ``role_credentials``: the secret key
 (SigV4 needs it), a digest of the session token, the role, the session name and the session policies.
 """
@@ -45,6 +48,11 @@ class Caller:
     principal_arn: str  # the role's IAM ARN
     identity_policies: tuple[Policy, ...]
     session_policies: tuple[Policy, ...] | None  # None: the session has none
+
+    @property
+    def is_iam_user(self) -> bool:
+        """Signed with an IAM user's long-term key: its AssumeRole is no role chaining."""
+        return self.arn.split(":", 5)[5].startswith("user/")
 
 
 @dataclass(frozen=True)
@@ -189,6 +197,35 @@ def find_session(center: Center, access_key_id: str) -> SessionRow | None:
         secret_access_key=str(row["secret_access_key"]),
         session_token_hash=str(row["session_token_hash"]),
         expires_at=float(row["expires_at"]),
+        caller=caller,
+    )
+
+
+def find_iam_user(center: Center, access_key_id: str) -> SessionRow | None:
+    """The directory's IAM user whose access key is ``access_key_id`` (never expiring, no session
+    token: its ``session_token_hash`` is the digest of the empty token), or None."""
+    from idc.emulator.iam.policy import managed_policy, parse_policy
+    from idc.emulator.state_store import digest
+
+    user = next((u for u in center.directory.iam_users if u.access_key_id == access_key_id), None)
+    if user is None:
+        return None
+    found = [managed_policy(arn) for arn in user.managed_policies]
+    policies = [p for p in found if p is not None]
+    if user.policy is not None:
+        policies.append(parse_policy(user.policy))
+    caller = Caller(
+        arn=user.arn,
+        user_id=user.user_id,
+        account=user.account_id,
+        principal_arn=user.arn,
+        identity_policies=tuple(policies),
+        session_policies=None,
+    )
+    return SessionRow(
+        secret_access_key=user.secret_access_key,
+        session_token_hash=digest(""),
+        expires_at=float("inf"),
         caller=caller,
     )
 
