@@ -4,9 +4,9 @@
 the session's token (access token, refresh token, client id and secret) and its client registration in
 the OS keychain (:mod:`idc.storage.keychain`) instead of ``~/.aws/sso/cache``. Both stores have the
 same interface and the same keys (botocore's cache keys), so sign-in, refresh, single flight and logout
-do not care which one they talk to. Role credentials stay in ``~/.aws/cli/cache`` either way (docs/keychain.md,
-"Keeping the sign-in in the OS keychain": they live an hour and the hot path reads them with the
-standard library only).
+do not care which one they talk to. Role credentials stay in ``~/.aws/cli/cache`` either way
+(docs/keychain.md, "Keeping the sign-in in the OS keychain": they live an hour and the hot path reads
+them with the standard library only).
 
 Keychain items (service ``idc``): ``sso-token:<token cache key>`` holds the token's cache JSON plus
 ``savedAt`` (epoch seconds, what a file's mtime tells for the file store);
