@@ -10,7 +10,7 @@ from typing import Any
 from idc.emulator.admin import lookup as _lookup
 from idc.emulator.admin import requests
 from idc.emulator.admin.errors import ResourceNotFoundException, ValidationException
-from idc.emulator.admin.json_protocol import Call, Operation, paginate
+from idc.emulator.admin.operations import Call, Operation, paginate
 from idc.emulator.admin.store import new_request_id
 
 State = dict[str, Any]

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from idc.emulator.admin.errors import ConflictException, ResourceNotFoundException, ValidationException
-from idc.emulator.admin.json_protocol import Call, Operation, paginate
+from idc.emulator.admin.operations import Call, Operation, paginate
 from idc.emulator.admin.store import new_user_id
 
 State = dict[str, Any]

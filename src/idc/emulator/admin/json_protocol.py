@@ -9,25 +9,22 @@ authorized (:mod:`.authorization`); then the operation (:mod:`.sso_admin`, :mod:
 
 from __future__ import annotations
 
-import base64
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from idc.emulator import sigv4
 from idc.emulator.admin.errors import (
     SIGNING_ERRORS,
     SerializationException,
     UnknownOperationException,
-    ValidationException,
 )
+from idc.emulator.admin.operations import Call, Operation
 
 if TYPE_CHECKING:
     from idc.emulator.admin.store import AdminStore
     from idc.emulator.center import Center
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -43,44 +40,8 @@ SERVICES = {
 }
 
 
-@dataclass
-class Call:
-    """One operation's context: the admin state, the clock, who called and the validated body."""
-
-    store: AdminStore
-    center: Center
-    caller: sigv4.SignedCaller
-    body: dict[str, Any]
-
-    def now(self) -> float:
-        return self.center.now()
-
-
-Operation = Callable[[Call], dict[str, Any]]
-
-
 def is_admin_target(target: str | None) -> bool:
     return bool(target) and str(target).split(".", 1)[0] in SERVICES
-
-
-def paginate(
-    items: Sequence[T], body: Mapping[str, Any], *, default: int = 100
-) -> tuple[list[T], dict[str, str]]:
-    """One page of ``items`` after ``NextToken`` (opaque: the offset, base64), at most ``MaxResults``."""
-    token = body.get("NextToken")
-    start = 0
-    if token:
-        try:
-            start = int(base64.b64decode(token.encode(), validate=True).decode().removeprefix("offset:"))
-        except (ValueError, UnicodeDecodeError):
-            raise ValidationException("The NextToken is not valid.") from None
-        if start < 0 or start > len(items):
-            raise ValidationException("The NextToken is not valid.")
-    size = body.get("MaxResults") or default
-    page = list(items[start : start + size])
-    if start + size < len(items):
-        return page, {"NextToken": base64.b64encode(f"offset:{start + size}".encode()).decode()}
-    return page, {}
 
 
 def handle(

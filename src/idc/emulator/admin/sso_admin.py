@@ -18,8 +18,8 @@ from idc.emulator.admin.errors import (
     ServiceQuotaExceededException,
     ValidationException,
 )
-from idc.emulator.admin.json_protocol import Call, Operation, paginate
 from idc.emulator.admin.lookup import check_instance, instance_arn, permission_set
+from idc.emulator.admin.operations import Call, Operation, paginate
 from idc.emulator.admin.requests import permission_set_arn
 from idc.emulator.admin.seed import seconds_of
 from idc.emulator.admin.store import new_permission_set_id

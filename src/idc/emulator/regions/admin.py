@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -27,13 +27,39 @@ from idc.emulator.faults import FaultSpecError
 from idc.emulator.request_fields import parse_json_object
 
 if TYPE_CHECKING:
-    from idc.emulator.regions.instance import RegionsEmulator
+    from collections.abc import Mapping
+
+    from idc.emulator.engine import IdentityCenter
+
+
+class _Region(Protocol):
+    @property
+    def center(self) -> IdentityCenter: ...
+
+
+class ReplicatedInstance(Protocol):
+    """What the admin listener steers (:class:`~idc.emulator.regions.instance.ReplicatedInstance`, which
+    builds this listener, so the two modules do not import each other)."""
+
+    primary: str
+
+    @property
+    def regions(self) -> Mapping[str, _Region]: ...
+
+    def region_down(self, name: str, mode: str = "refused") -> None: ...
+
+    def region_up(self, name: str | None = None) -> None: ...
+
+    def down(self) -> dict[str, str]: ...
+
+    def info(self) -> dict[str, Any]: ...
+
 
 _MAX_BODY = 64 * 1024
 
 
 class RegionsAdmin:
-    def __init__(self, emulator: RegionsEmulator, admin_token: str) -> None:
+    def __init__(self, emulator: ReplicatedInstance, admin_token: str) -> None:
         self.emulator = emulator
         self.admin_token = admin_token
 
@@ -112,7 +138,7 @@ class RegionsAdmin:
         return {region: api.admin_action("faults", {})["faults"] for region, api in apis.items()}
 
 
-def admin_app(emulator: RegionsEmulator, admin_token: str) -> Starlette:
+def admin_app(emulator: ReplicatedInstance, admin_token: str) -> Starlette:
     admin = RegionsAdmin(emulator, admin_token)
     return Starlette(routes=[Route("/_admin/{action}", admin.endpoint, methods=["GET", "POST"])])
 
