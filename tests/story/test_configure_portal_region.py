@@ -61,6 +61,8 @@ def test_on_a_terminal_the_hosts_region_is_the_default(aws_home: Any, tmp_path: 
     child.sendline("")
     child.expect_exact("SSO registration scopes [sso:account:access]: ")
     child.sendline("")
+    child.expect_exact("Additional Region for failover, as REGION=PORTAL_URL (empty: no more) [None]: ")
+    child.sendline("")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0

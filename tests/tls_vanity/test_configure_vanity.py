@@ -28,6 +28,7 @@ UNSORTED = vanity_directory(
         {"account": "*", "permission_set": name, "user": "demo"}
         for name in ("ViewOnlyAccess", "AdministratorAccess", "billing")
     ],
+    roles=[],  # the built-in directory's role lives in an account this directory does not have
 )
 
 
