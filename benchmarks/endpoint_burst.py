@@ -26,29 +26,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from container_server import BARE_SERVER  # benchmarks/container_server.py: the same bare server
+
 PATIENCE_S = 30.0
 """A connection still unanswered after this long counts as unanswered."""
 
-BACKLOG_5_SERVER = """
-import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-body = open(sys.argv[1], "rb").read()
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    def do_GET(self):
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *args):
-        pass
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)  # request_queue_size = 5
-server.daemon_threads = True
-print(server.server_address[1], flush=True)
-server.serve_forever()
-"""
+BACKLOG_5_SERVER = BARE_SERVER
+"""The bare server: ``ThreadingHTTPServer``'s request_queue_size (its listen backlog) is 5."""
 
 
 def burst(host: str, port: int, request: bytes, connections: int) -> tuple[list[float], int]:

@@ -105,12 +105,9 @@ def test_a_token_ended_on_the_server_is_replaced_by_a_sign_in(aws_home: Any, emu
     assert "profile again" in sections(aws_home.config_file)
 
 
-def test_without_terminal_or_browser_the_code_goes_to_stderr_and_failure_names_configure(
-    aws_home: Any, emulator: Any
-) -> None:
-    """A container or SSH session, stdin /dev/null: the device code is on stderr, and when it expires
-    unapproved the hint is this configure command (the session is not in the config yet, so
-    ``idc login --sso-session my-sso`` would not work)."""
+def _configure_without_a_browser(aws_home: Any, emulator: Any) -> tuple[dict[str, str], Any]:
+    """The configure command started in an SSH session with stdin /dev/null (no browser can work):
+    (its environment, the running process with stdout and stderr piped)."""
     env = child_env(aws_home.env, emulator.env, NO_BROWSER_HERE)
     env.pop("BROWSER", None)
     child = subprocess.Popen(
@@ -121,6 +118,16 @@ def test_without_terminal_or_browser_the_code_goes_to_stderr_and_failure_names_c
         stderr=subprocess.PIPE,
         text=True,
     )
+    return env, child
+
+
+def test_without_terminal_or_browser_the_code_goes_to_stderr_and_failure_names_configure(
+    aws_home: Any, emulator: Any
+) -> None:
+    """A container or SSH session, stdin /dev/null: the device code is on stderr, and when it expires
+    unapproved the hint is this configure command (the session is not in the config yet, so
+    ``idc login --sso-session my-sso`` would not work)."""
+    env, child = _configure_without_a_browser(aws_home, emulator)
     assert child.stderr is not None
     seen = []
     for line in child.stderr:  # whoever runs it reads the code on stderr ...
@@ -168,16 +175,7 @@ def test_without_a_browser_the_remote_hint_names_configure_and_it_works(aws_home
     yet), and that command, pasted, signs in with the address pasted back and writes the profile."""
     from idc.emulator.page_approver import PageApprover
 
-    env = child_env(aws_home.env, emulator.env, NO_BROWSER_HERE)
-    env.pop("BROWSER", None)
-    child = subprocess.Popen(
-        [command("idc"), *full_flags(emulator), "--account-id", "123456789012"],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    env, child = _configure_without_a_browser(aws_home, emulator)
     assert child.stderr is not None
     offered = ""
     for line in child.stderr:

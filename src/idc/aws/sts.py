@@ -34,27 +34,12 @@ def caller_identity(
     default-credential clients, so this one is made here), honouring AWS_ENDPOINT_URL_STS; ``verify``
     as :mod:`idc.aws.tls` says.
     """
-    import botocore.session
-    from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from idc.aws.clients import log_calls
     from idc.aws.retry import call_with_retry
     from idc.aws.tls import unreachable
 
-    session = botocore.session.get_session()
-    if profile is not None:  # its [services] endpoints apply; a stray AWS_PROFILE does not
-        session.set_config_variable("profile", profile)
-    client = session.create_client(
-        "sts",
-        region_name=region,
-        aws_access_key_id=credentials.access_key_id,
-        aws_secret_access_key=credentials.secret_access_key,
-        aws_session_token=credentials.session_token,
-        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, user_agent_extra="idc"),
-        verify=verify,
-    )
-    log_calls(client)
+    client = _sts_client(credentials, region, profile=profile, verify=verify, attempts=1)
     try:
         response: dict[str, Any] = call_with_retry(client.get_caller_identity)
     except ClientError as error:
@@ -100,26 +85,11 @@ def assume_role(
     ``TokenCode``, ``DurationSeconds``, ``Policy``, ``PolicyArns``). An error answer is
     :class:`AssumeRoleRefused` carrying STS's code and message.
     """
-    import botocore.session
-    from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from idc.aws.clients import log_calls
     from idc.aws.tls import unreachable
 
-    session = botocore.session.get_session()
-    if profile is not None:
-        session.set_config_variable("profile", profile)
-    client = session.create_client(
-        "sts",
-        region_name=region,
-        aws_access_key_id=credentials.access_key_id,
-        aws_secret_access_key=credentials.secret_access_key,
-        aws_session_token=credentials.session_token,
-        config=Config(retries={"total_max_attempts": 2, "mode": "standard"}, user_agent_extra="idc"),
-        verify=verify,
-    )
-    log_calls(client)
+    client = _sts_client(credentials, region, profile=profile, verify=verify, attempts=2)
     try:
         response: dict[str, Any] = client.assume_role(**arguments)
     except ClientError as error:
@@ -132,3 +102,38 @@ def assume_role(
             hint="Check the network (and AWS_ENDPOINT_URL_STS if set) and try again.",
         ) from None
     return response
+
+
+def _sts_client(
+    credentials: RoleCredentials,
+    region: str,
+    *,
+    profile: str | None,
+    verify: bool | str | None,
+    attempts: int,
+) -> Any:
+    """botocore's sts client signed with ``credentials`` (a ClientFactory makes unsigned or
+    default-credential clients, so this one is made here), its calls logged, ``attempts`` in all.
+
+    With ``profile`` its [services] endpoints apply and a stray AWS_PROFILE does not; otherwise
+    AWS_ENDPOINT_URL_STS is honoured as botocore does.
+    """
+    import botocore.session
+    from botocore.config import Config
+
+    from idc.aws.clients import log_calls
+
+    session = botocore.session.get_session()
+    if profile is not None:
+        session.set_config_variable("profile", profile)
+    client = session.create_client(
+        "sts",
+        region_name=region,
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+        aws_session_token=credentials.session_token,
+        config=Config(retries={"total_max_attempts": attempts, "mode": "standard"}, user_agent_extra="idc"),
+        verify=verify,
+    )
+    log_calls(client)
+    return client

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 
 def server_class() -> Any:
-    """uvicorn's Server class, stopping at once (also used by :mod:`idc.emulator.regions.listener`)."""
+    """uvicorn's Server class, stopping at once (:func:`serve_in_thread` runs it)."""
     import uvicorn
 
     class Server(uvicorn.Server):
@@ -126,28 +126,9 @@ class EmulatorServer:
         return f"{self.base_url.split('://')[0]}://{host}:{self.port}{self.engine.start_path}"
 
     def start(self) -> EmulatorServer:
-        import uvicorn
-
         from idc.emulator.app import allowed_hosts_for, create_app
 
-        _Server = server_class()
-
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        # Accepted sockets inherit this: uvicorn writes a response's head and body separately, and
-        # Nagle + delayed ACK would hold the body ~40 ms on every keep-alive request.
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        try:
-            sock.bind((self.host, self.port))
-        except OSError as error:
-            sock.close()
-            raise ConfigError(
-                f"cannot listen on {self.host}:{self.port}: {error.strerror or error}",
-                hint="Pick another --port (0 picks a free one).",
-            ) from None
-        sock.listen(2048)
-        sock.setblocking(False)
+        sock = listening_socket(self.host, self.port, hint="Pick another --port (0 picks a free one).")
         self._socket = sock
         self.port = sock.getsockname()[1]
         app = create_app(
@@ -160,35 +141,16 @@ class EmulatorServer:
         if self._tls:
             self.tls_files = self._create_tls_files()
             tls_options = {"ssl_certfile": self.tls_files.cert_file, "ssl_keyfile": self.tls_files.key_file}
-        config = uvicorn.Config(
+        self._server, self._thread, started = serve_in_thread(
             app,
+            sock,
+            thread_name=f"idc-emulator-{self.port}",
             log_level=self._log_level,
             access_log=self._access_log,
-            lifespan="off",
-            timeout_keep_alive=30,
-            timeout_graceful_shutdown=5,
-            server_header=False,
-            date_header=False,  # the app sends the emulator clock's Date (idc.emulator.app.DateHeader)
+            graceful_shutdown=5,
             **tls_options,
         )
-        self._server = _Server(config)
-        started = threading.Event()
-        failure: list[BaseException] = []
-
-        def serve() -> None:
-            try:
-                self._server.run(sockets=[sock])
-            except BaseException as error:  # surfaced by start()
-                failure.append(error)
-            finally:
-                started.set()
-
-        self._thread = threading.Thread(target=serve, name=f"idc-emulator-{self.port}", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 30
-        while not started.wait(0.01) and not self._server.started and time.monotonic() < deadline:
-            pass
-        if failure or not self._server.started:
+        if not started:
             self.stop()
             raise ConfigError(f"the emulator did not start on {self.base_url}")
         return self
@@ -240,3 +202,74 @@ def admin_token_of(store: StateStore) -> str:
     row = store.one("SELECT value FROM meta WHERE key = 'admin_token'")
     assert row is not None
     return str(row["value"])
+
+
+def listening_socket(host: str, port: int, *, hint: str, name: str | None = None) -> socket.socket:
+    """A non-blocking TCP socket bound on ``host:port`` (0: a free port) and listening, for
+    :func:`serve_in_thread`; a port taken is a :class:`ConfigError` naming ``name`` (what it was for)
+    with ``hint``."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted sockets inherit this: uvicorn writes a response's head and body separately, and
+    # Nagle + delayed ACK would hold the body ~40 ms on every keep-alive request.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        purpose = f" for {name}" if name else ""
+        raise ConfigError(
+            f"cannot listen on {host}:{port}{purpose}: {error.strerror or error}", hint=hint
+        ) from None
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+def serve_in_thread(
+    app: Any,
+    sock: socket.socket,
+    *,
+    thread_name: str,
+    log_level: str,
+    access_log: bool,
+    graceful_shutdown: int,
+    **options: Any,
+) -> tuple[Any, threading.Thread, bool]:
+    """uvicorn (:func:`server_class`) serving ``app`` on ``sock`` in a daemon thread: the server, the
+    thread, and whether it started within 30 s (if not, the caller stops it and says so).
+
+    ``options`` go to ``uvicorn.Config`` (the TLS files). No Date header: the app sends the emulator
+    clock's (idc.emulator.app.DateHeader)."""
+    import uvicorn
+
+    config = uvicorn.Config(
+        app,
+        log_level=log_level,
+        access_log=access_log,
+        lifespan="off",
+        timeout_keep_alive=30,
+        timeout_graceful_shutdown=graceful_shutdown,
+        server_header=False,
+        date_header=False,
+        **options,
+    )
+    server = server_class()(config)
+    started = threading.Event()
+    failure: list[BaseException] = []
+
+    def serve() -> None:
+        try:
+            server.run(sockets=[sock])
+        except BaseException as error:  # surfaced by the caller
+            failure.append(error)
+        finally:
+            started.set()
+
+    thread = threading.Thread(target=serve, name=thread_name, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not started.wait(0.01) and not server.started and time.monotonic() < deadline:
+        pass
+    return server, thread, not failure and bool(server.started)

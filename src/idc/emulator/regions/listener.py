@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from typing import Any
 
-from idc.emulator.server import server_class
+from idc.emulator.server import listening_socket, serve_in_thread
 from idc.errors import ConfigError
 
 
@@ -42,56 +41,23 @@ class Listener:
         return self._thread is not None
 
     def open(self) -> None:
-        import uvicorn
-
         if self._thread is not None:
             return
         self._release()
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        try:
-            sock.bind((self.host, self.port))
-        except OSError as error:
-            sock.close()
-            raise ConfigError(
-                f"cannot listen on {self.host}:{self.port} for {self.name}: {error.strerror or error}",
-                hint="Pick another --port (0 picks free ones).",
-            ) from None
-        sock.listen(2048)
-        sock.setblocking(False)
+        sock = listening_socket(
+            self.host, self.port, name=self.name, hint="Pick another --port (0 picks free ones)."
+        )
         self._socket = sock
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
+        self._server, self._thread, started = serve_in_thread(
             self.app,
+            sock,
+            thread_name=f"idc-emulator-{self.name}",
             log_level=self._log_level,
             access_log=self._access_log,
-            lifespan="off",
-            timeout_keep_alive=30,
-            timeout_graceful_shutdown=2,
-            server_header=False,
-            date_header=False,
+            graceful_shutdown=2,
         )
-        server = server_class()(config)
-        self._server = server
-        started = threading.Event()
-        failure: list[BaseException] = []
-
-        def serve() -> None:
-            try:
-                server.run(sockets=[sock])
-            except BaseException as error:  # surfaced below
-                failure.append(error)
-            finally:
-                started.set()
-
-        self._thread = threading.Thread(target=serve, name=f"idc-emulator-{self.name}", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 30
-        while not started.wait(0.01) and not server.started and time.monotonic() < deadline:
-            pass
-        if failure or not server.started:
+        if not started:
             self.close()
             raise ConfigError(f"the emulator did not start {self.name} on {self.base_url}")
 
