@@ -91,47 +91,20 @@ def parse_roles(
     items: list[Mapping[str, Any]], account_ids: set[str], fail: Callable[[str, str], NoReturn]
 ) -> tuple[Role, ...]:
     """The ``roles`` list, validated; ``fail(where, problem)`` raises the directory's one-line error."""
-    from idc.emulator.iam.policy import PolicyError, managed_policy, parse_policy
-
     known = {"account", "name", "path", "trust_policy", "max_session_duration", "policy", "managed_policies"}
     roles: list[Role] = []
     seen: set[str] = set()
     for i, item in enumerate(items):
         where = f"roles[{i}]"
-        for key in item:
-            if key not in known:
-                fail(f"{where}.{key}", f"is not a known field ({', '.join(sorted(known))})")
-        account = item.get("account")
-        if not isinstance(account, str) or account not in account_ids:
-            fail(f"{where}.account", f"names an unknown account {account!r}")
-        name = item.get("name")
-        if not isinstance(name, str) or not _ROLE_NAME.match(name):
-            fail(f"{where}.name", "must be 1-64 letters, digits or +=,.@_-")
-        path = item.get("path", "/")
-        if not isinstance(path, str) or not _ROLE_PATH.match(path) or len(path) > 512:
-            fail(f"{where}.path", "must start and end with / (IAM's role path)")
+        account, name, path = _identity_fields(item, where, known, account_ids, fail, kind="role")
         duration = item.get("max_session_duration", 3600)
         if isinstance(duration, bool) or not isinstance(duration, int) or not 3600 <= duration <= 43200:
             fail(f"{where}.max_session_duration", "must be a whole number of seconds from 3600 to 43200")
-        documents: dict[str, Mapping[str, Any] | None] = {}
-        for key in ("trust_policy", "policy"):
-            document = item.get(key)
-            if document is None and key == "policy":
-                documents[key] = None
-                continue
-            if not isinstance(document, Mapping):
-                fail(f"{where}.{key}", "must be a policy document (a JSON object)")
-            try:
-                parse_policy(document)
-            except PolicyError as error:
-                fail(f"{where}.{key}", f"is not a valid policy: {error}")
-            documents[key] = json.loads(json.dumps(document))
-        managed = item.get("managed_policies", [])
-        if not isinstance(managed, list) or not all(isinstance(a, str) for a in managed):
-            fail(f"{where}.managed_policies", "must be a list of policy ARNs")
-        for arn in managed:
-            if managed_policy(arn) is None:
-                fail(f"{where}.managed_policies", f"names a managed policy the emulator does not know: {arn}")
+        documents = {
+            "trust_policy": _policy_document(item, "trust_policy", where, fail, required=True),
+            "policy": _policy_document(item, "policy", where, fail, required=False),
+        }
+        managed = _managed_policies(item, where, fail)
         role = Role(
             account_id=str(account),
             name=str(name),
@@ -187,26 +160,13 @@ def parse_iam_users(
     items: list[Mapping[str, Any]], account_ids: set[str], fail: Callable[[str, str], NoReturn]
 ) -> tuple[IamUser, ...]:
     """The ``iam_users`` list, validated; ``fail(where, problem)`` raises the directory's one-line error."""
-    from idc.emulator.iam.policy import PolicyError, managed_policy, parse_policy
-
     known = {"account", "name", "path", "access_key_id", "secret_access_key", "policy", "managed_policies"}
     users: list[IamUser] = []
     keys: set[str] = set()
     arns: set[str] = set()
     for i, item in enumerate(items):
         where = f"iam_users[{i}]"
-        for key in item:
-            if key not in known:
-                fail(f"{where}.{key}", f"is not a known field ({', '.join(sorted(known))})")
-        account = item.get("account")
-        if not isinstance(account, str) or account not in account_ids:
-            fail(f"{where}.account", f"names an unknown account {account!r}")
-        name = item.get("name")
-        if not isinstance(name, str) or not _ROLE_NAME.match(name):
-            fail(f"{where}.name", "must be 1-64 letters, digits or +=,.@_-")
-        path = item.get("path", "/")
-        if not isinstance(path, str) or not _ROLE_PATH.match(path) or len(path) > 512:
-            fail(f"{where}.path", "must start and end with / (IAM's user path)")
+        account, name, path = _identity_fields(item, where, known, account_ids, fail, kind="user")
         key_id = item.get("access_key_id")
         if not isinstance(key_id, str) or not _ACCESS_KEY_ID.match(key_id):
             fail(f"{where}.access_key_id", "must be AKIA followed by 12 or more capital letters or digits")
@@ -216,21 +176,8 @@ def parse_iam_users(
         secret = item.get("secret_access_key")
         if not isinstance(secret, str) or not 16 <= len(secret) <= 128:
             fail(f"{where}.secret_access_key", "must be a string of 16 to 128 characters")
-        policy = item.get("policy")
-        if policy is not None:
-            if not isinstance(policy, Mapping):
-                fail(f"{where}.policy", "must be a policy document (a JSON object)")
-            try:
-                parse_policy(policy)
-            except PolicyError as error:
-                fail(f"{where}.policy", f"is not a valid policy: {error}")
-            policy = json.loads(json.dumps(policy))
-        managed = item.get("managed_policies", [])
-        if not isinstance(managed, list) or not all(isinstance(a, str) for a in managed):
-            fail(f"{where}.managed_policies", "must be a list of policy ARNs")
-        for arn in managed:
-            if managed_policy(arn) is None:
-                fail(f"{where}.managed_policies", f"names a managed policy the emulator does not know: {arn}")
+        policy = _policy_document(item, "policy", where, fail, required=False)
+        managed = _managed_policies(item, where, fail)
         user = IamUser(
             account_id=str(account),
             name=str(name),
@@ -260,3 +207,60 @@ def iam_user_to_dict(user: IamUser) -> dict[str, Any]:
     if user.policy is not None:
         entry["policy"] = dict(user.policy)
     return entry
+
+
+def _identity_fields(
+    item: Mapping[str, Any],
+    where: str,
+    known: set[str],
+    account_ids: set[str],
+    fail: Callable[[str, str], NoReturn],
+    *,
+    kind: str,
+) -> tuple[str, str, str]:
+    """(account, name, path) of a role or an IAM user entry, after refusing fields it does not know."""
+    for key in item:
+        if key not in known:
+            fail(f"{where}.{key}", f"is not a known field ({', '.join(sorted(known))})")
+    account = item.get("account")
+    if not isinstance(account, str) or account not in account_ids:
+        fail(f"{where}.account", f"names an unknown account {account!r}")
+    name = item.get("name")
+    if not isinstance(name, str) or not _ROLE_NAME.match(name):
+        fail(f"{where}.name", "must be 1-64 letters, digits or +=,.@_-")
+    path = item.get("path", "/")
+    if not isinstance(path, str) or not _ROLE_PATH.match(path) or len(path) > 512:
+        fail(f"{where}.path", f"must start and end with / (IAM's {kind} path)")
+    return account, name, path
+
+
+def _policy_document(
+    item: Mapping[str, Any], key: str, where: str, fail: Callable[[str, str], NoReturn], *, required: bool
+) -> dict[str, Any] | None:
+    """The policy document under ``key`` (a plain JSON copy), checked by the policy evaluator."""
+    from idc.emulator.iam.policy import PolicyError, parse_policy
+
+    document = item.get(key)
+    if document is None and not required:
+        return None
+    if not isinstance(document, Mapping):
+        fail(f"{where}.{key}", "must be a policy document (a JSON object)")
+    try:
+        parse_policy(document)
+    except PolicyError as error:
+        fail(f"{where}.{key}", f"is not a valid policy: {error}")
+    copied: dict[str, Any] = json.loads(json.dumps(document))
+    return copied
+
+
+def _managed_policies(item: Mapping[str, Any], where: str, fail: Callable[[str, str], NoReturn]) -> list[str]:
+    """The ``managed_policies`` ARNs, each one the emulator knows."""
+    from idc.emulator.iam.policy import managed_policy
+
+    managed = item.get("managed_policies", [])
+    if not isinstance(managed, list) or not all(isinstance(a, str) for a in managed):
+        fail(f"{where}.managed_policies", "must be a list of policy ARNs")
+    for arn in managed:
+        if managed_policy(arn) is None:
+            fail(f"{where}.managed_policies", f"names a managed policy the emulator does not know: {arn}")
+    return managed
