@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from regions.two_regions import ADDITIONAL, PRIMARY, TwoRegions
+from regions.two_regions import ADDITIONAL, PRIMARY, TwoRegions, start_serve
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -46,19 +46,8 @@ def test_serve_serves_from_the_additional_region_while_the_primary_is_down(
 
     two = signed_in_everywhere
     two.primary.down("5xx")
-    process = subprocess.Popen(
-        [*IDC, "serve", "--profile", "dev"],
-        env=two.env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process, exports = start_serve(two)
     try:
-        assert process.stdout is not None
-        assert process.stdout.readline().strip() == "# profile dev"
-        export = process.stdout.readline().strip().removeprefix("export ")
-        exports = dict(item.split("=", 1) for item in export.split())
         for _ in range(2):
             credentials = ContainerProvider(environ=exports).load()
             assert credentials is not None

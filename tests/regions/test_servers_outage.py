@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from regions.two_regions import ADDITIONAL, PRIMARY, TwoRegions
+from regions.two_regions import ADDITIONAL, PRIMARY, TwoRegions, start_serve
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -74,19 +74,8 @@ def test_serve_fails_over_while_running_and_comes_back_to_the_primary(
     from botocore.credentials import ContainerProvider
 
     two = signed_in_everywhere
-    process = subprocess.Popen(
-        [*IDC, "serve", "--profile", "dev"],
-        env=two.env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process, exports = start_serve(two)
     try:
-        assert process.stdout is not None
-        assert process.stdout.readline().strip() == "# profile dev"
-        export = process.stdout.readline().strip().removeprefix("export ")
-        exports = dict(item.split("=", 1) for item in export.split())
 
         def key() -> str:
             credentials = ContainerProvider(environ=exports).load()

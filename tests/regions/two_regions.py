@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import http.cookiejar
 import io
+import subprocess
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,3 +138,24 @@ def login_everywhere(two: TwoRegions, **options: Any) -> tuple[str, Any]:
 def signed_in_everywhere(two_regions: TwoRegions) -> TwoRegions:
     login_everywhere(two_regions)
     return two_regions
+
+
+def start_serve(two: TwoRegions, profile: str = "dev") -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """``idc serve --profile PROFILE`` running (the caller stops it) and the two variables it exports."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "idc", "serve", "--profile", profile],
+        env=two.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == f"# profile {profile}"
+        export = process.stdout.readline().strip().removeprefix("export ")
+    except BaseException:
+        process.kill()
+        process.communicate(timeout=10)
+        raise
+    return process, dict(item.split("=", 1) for item in export.split())
